@@ -1,0 +1,185 @@
+import * as tf from '../tf.js';
+import { UserError } from '../../errors.js';
+import type { ModelConfig } from '../config.js';
+import { batchNorm, conv, dense, type ForwardContext, type Layer } from './layers.js';
+import { ParamStore, type Param } from './params.js';
+
+/**
+ * A network as the lecture draws it: a stem, K blocks h_k = h_{k-1} + f_k[h_{k-1}] (or, for the plain
+ * twin, h_k = f_k[h_{k-1}]), and a head. Units are numbered stem = 0, blocks 1..K, head = K+1; every
+ * instrument (gradient norm, activation variance, lesion) is reported per unit, input side first.
+ */
+export interface Model {
+  readonly config: ModelConfig;
+  readonly params: readonly Param[];
+  readonly state: readonly { name: string; variable: tf.Variable }[];
+  /** "stem", "block1" ... "blockK", "head". */
+  readonly unitNames: readonly string[];
+  /** Number of residual (or plain) blocks, K. */
+  readonly blockCount: number;
+  forward(x: tf.Tensor, options: ForwardOptions): ForwardResult;
+  dispose(): void;
+}
+
+export interface ForwardOptions {
+  readonly training: boolean;
+  /** Also return every unit's output (for activation variances). */
+  readonly collect?: boolean;
+  /**
+   * Blocks (1-based) whose branch f_k is switched off: a residual block passes its shortcut through, a
+   * plain block passes its input through when shapes allow. Used by the lesion and path probes.
+   */
+  readonly disabledBlocks?: ReadonlySet<number>;
+}
+
+export interface ForwardResult {
+  readonly output: tf.Tensor;
+  /** Unit outputs, input side first, when `collect` was set. */
+  readonly units: tf.Tensor[];
+  /** BatchNorm running-statistic updates of a training pass; apply with `applyStatUpdates`. */
+  readonly statUpdates: { variable: tf.Variable; value: tf.Tensor }[];
+}
+
+interface BlockParts {
+  readonly branch: Layer;
+  readonly shortcut: Layer | null;
+  readonly identityPossible: boolean;
+}
+
+/** Builds the model for inputs of `inputShape` (one example) and `outputs` logits or targets. */
+export function buildModel(config: ModelConfig, inputShape: readonly number[], outputs: number, seed: number): Model {
+  const store = new ParamStore(seed);
+  const bn = config.arch === 'residual-bn';
+  const residual = config.arch !== 'plain';
+  const order = config.blockOrder;
+  const identity: Layer = (x) => x;
+  const norm = (name: string, unit: number, channels: number): Layer => (bn ? batchNorm(store, name, unit, channels) : identity);
+  const relu: Layer = (x) => tf.relu(x);
+  const seq = (...layers: Layer[]): Layer => (x, ctx) => layers.reduce((h, l) => l(h, ctx), x);
+
+  let stem: Layer;
+  let head: Layer;
+  const blocks: BlockParts[] = [];
+
+  // The branch f_k in the lecture's three orders. `lin1`/`lin2`... are the weight layers.
+  const branchOf = (lins: Layer[], norms: Layer[]): Layer => {
+    const parts: Layer[] = [];
+    lins.forEach((lin, i) => {
+      const last = i === lins.length - 1;
+      if (order === 'preact') parts.push(norms[i], relu, lin);
+      else parts.push(lin, norms[i], ...(last ? [] : [relu]));
+    });
+    return seq(...parts);
+  };
+
+  if (config.net === 'mlp') {
+    const inUnits = inputShape.reduce((a, b) => a * b, 1);
+    const w = config.width;
+    stem = order === 'preact' ? dense(store, 'stem', 0, inUnits, w) : seq(dense(store, 'stem', 0, inUnits, w), norm('stem/bn', 0, w), relu);
+    for (let k = 1; k <= config.depth; k++) {
+      const lins = [dense(store, `block${k}/lin1`, k, w, w), dense(store, `block${k}/lin2`, k, w, w)];
+      const norms = [norm(`block${k}/bn1`, k, w), norm(`block${k}/bn2`, k, w)];
+      blocks.push({ branch: branchOf(lins, norms), shortcut: null, identityPossible: true });
+    }
+    const headUnit = config.depth + 1;
+    const fc = dense(store, 'head', headUnit, w, outputs);
+    head = order === 'preact' ? seq(norm('head/bn', headUnit, w), relu, fc) : fc;
+    const flatten = (x: tf.Tensor) => tf.reshape(x, [x.shape[0], inUnits]);
+    const stemWithFlatten = stem;
+    stem = (x, ctx) => stemWithFlatten(flatten(x), ctx);
+  } else {
+    if (inputShape.length !== 3) {
+      throw new UserError(
+        `--net cnn needs image data (height x width x channels); this data set's examples have shape [${inputShape.join(', ')}]. Use --net mlp, or an image data set such as fashion-mnist, mnist or cifar10.`,
+      );
+    }
+    const inChannels = inputShape[2];
+    const bottleneck = config.block === 'bottleneck';
+    const perStage = (config.depth - 2) / (bottleneck ? 9 : 6);
+    const w = config.width;
+    const bias = !bn;
+    stem = order === 'preact'
+      ? conv(store, 'stem', 0, 3, inChannels, w, 1, bias)
+      : seq(conv(store, 'stem', 0, 3, inChannels, w, 1, bias), norm('stem/bn', 0, w), relu);
+    let channels = w;
+    let k = 0;
+    for (let stage = 0; stage < 3; stage++) {
+      const mid = w * 2 ** stage;
+      const out = bottleneck ? mid * 4 : mid;
+      for (let i = 0; i < perStage; i++) {
+        k++;
+        const stride: 1 | 2 = stage > 0 && i === 0 ? 2 : 1;
+        const p = `block${k}`;
+        const lins = bottleneck
+          ? [
+              conv(store, `${p}/conv1`, k, 1, channels, mid, 1, bias),
+              conv(store, `${p}/conv2`, k, 3, mid, mid, stride, bias),
+              conv(store, `${p}/conv3`, k, 1, mid, out, 1, bias),
+            ]
+          : [conv(store, `${p}/conv1`, k, 3, channels, out, stride, bias), conv(store, `${p}/conv2`, k, 3, out, out, 1, bias)];
+        const normChannels = bottleneck ? [channels, mid, mid] : [channels, out];
+        // Post-activation norms follow each weight layer; pre-activation ones precede it.
+        const norms = lins.map((_, j) =>
+          norm(`${p}/bn${j + 1}`, k, order === 'preact' ? normChannels[j] : bottleneck ? [mid, mid, out][j] : out),
+        );
+        const reshape = stride !== 1 || channels !== out;
+        // Projection shortcut (1x1 convolution with the block's stride) where the shape changes:
+        // a strided slice would need no weights, but tfjs has no gradient for stridedSlice.
+        const shortcut = residual && reshape
+          ? order === 'preact'
+            ? conv(store, `${p}/proj`, k, 1, channels, out, stride, bias)
+            : seq(conv(store, `${p}/proj`, k, 1, channels, out, stride, bias), norm(`${p}/proj/bn`, k, out))
+          : null;
+        blocks.push({ branch: branchOf(lins, norms), shortcut, identityPossible: !reshape });
+        channels = out;
+      }
+    }
+    const headUnit = k + 1;
+    const fc = dense(store, 'head', headUnit, channels, outputs);
+    const pool: Layer = (x) => tf.mean(x, [1, 2]);
+    head = order === 'preact' ? seq(norm('head/bn', headUnit, channels), relu, pool, fc) : seq(pool, fc);
+  }
+
+  const blockCount = blocks.length;
+  const unitNames = ['stem', ...blocks.map((_, i) => `block${i + 1}`), 'head'];
+
+  const forward = (x: tf.Tensor, options: ForwardOptions): ForwardResult => {
+    const ctx: ForwardContext = { training: options.training, statUpdates: [] };
+    const units: tf.Tensor[] = [];
+    let h = stem(x, ctx);
+    if (options.collect) units.push(h);
+    blocks.forEach((block, i) => {
+      const off = options.disabledBlocks?.has(i + 1) ?? false;
+      const skip = block.shortcut ? block.shortcut(h, ctx) : h;
+      if (residual) {
+        const sum = off ? skip : tf.add(skip, block.branch(h, ctx));
+        h = order === 'post' ? tf.relu(sum) : sum;
+      } else if (!(off && block.identityPossible)) {
+        const f = block.branch(h, ctx);
+        h = order === 'post' ? tf.relu(f) : f;
+      }
+      if (options.collect) units.push(h);
+    });
+    const output = head(h, ctx);
+    if (options.collect) units.push(output);
+    return { output, units, statUpdates: ctx.statUpdates };
+  };
+
+  return {
+    config,
+    params: store.params,
+    state: store.state,
+    unitNames,
+    blockCount,
+    forward,
+    dispose: () => store.dispose(),
+  };
+}
+
+/** Writes the running statistics of a training pass into the model's state and frees the values. */
+export function applyStatUpdates(updates: { variable: tf.Variable; value: tf.Tensor }[]): void {
+  for (const { variable, value } of updates) {
+    variable.assign(value);
+    value.dispose();
+  }
+}

@@ -1,0 +1,62 @@
+import * as tf from '../tf.js';
+import { Rng, deriveSeed } from '../rng.js';
+
+/** One trainable tensor, tagged with the unit (stem, block k, head) its gradient norm is reported under. */
+export interface Param {
+  readonly name: string;
+  readonly unit: number;
+  readonly variable: tf.Variable;
+  /** Weight decay applies to weights, not to biases or BatchNorm scales and offsets. */
+  readonly decay: boolean;
+}
+
+/**
+ * Creates a model's variables. Every tensor gets its own seed derived from the run seed and its name,
+ * so equal shapes never get equal weights and the same seed always gives the same net.
+ */
+let modelCount = 0;
+
+export class ParamStore {
+  readonly params: Param[] = [];
+  /** Non-trainable state (BatchNorm running statistics), saved in checkpoints. */
+  readonly state: { name: string; variable: tf.Variable }[] = [];
+
+  /** tfjs keeps one global registry of variable names, so each model's names get a unique prefix. */
+  private readonly prefix = `m${++modelCount}/`;
+
+  constructor(private readonly seed: number) {}
+
+  /** Frees every variable of the model. */
+  dispose(): void {
+    for (const p of this.params) p.variable.dispose();
+    for (const s of this.state) s.variable.dispose();
+  }
+
+  /** He (Kaiming) normal: std sqrt(2 / fanIn), keeps the second moment through ReLU layers. */
+  he(name: string, unit: number, shape: number[], fanIn: number): tf.Variable {
+    const std = Math.sqrt(2 / fanIn);
+    const values = new Rng(deriveSeed(this.seed, name)).normalArray(sizeOf(shape), std);
+    return this.add(name, unit, tf.tensor(values, shape, 'float32'), true);
+  }
+
+  constant(name: string, unit: number, shape: number[], value: number): tf.Variable {
+    return this.add(name, unit, tf.fill(shape, value, 'float32'), false);
+  }
+
+  runningStat(name: string, shape: number[], value: number): tf.Variable {
+    const variable = tf.variable(tf.fill(shape, value, 'float32'), false, this.prefix + name);
+    this.state.push({ name, variable });
+    return variable;
+  }
+
+  private add(name: string, unit: number, init: tf.Tensor, decay: boolean): tf.Variable {
+    const variable = tf.variable(init, true, this.prefix + name);
+    init.dispose();
+    this.params.push({ name, unit, variable, decay });
+    return variable;
+  }
+}
+
+export function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}

@@ -1,0 +1,313 @@
+import * as tf from './tf.js';
+import type { TrainConfig } from './config.js';
+import type { Dataset, Split } from './data/types.js';
+import { applyStatUpdates, buildModel, type Model } from './models/model.js';
+import { learningRate, Optimizer } from './optim.js';
+import { deriveSeed, permutation } from './rng.js';
+
+/** One line of metrics.jsonl (DESIGN.md, run directory contract). */
+export interface MetricsLine {
+  readonly step: number;
+  readonly epoch: number;
+  /** Mean training loss over the steps since the previous line. */
+  readonly loss: number;
+  /** Mean training accuracy over the same steps (classification only). */
+  readonly accuracy?: number;
+  readonly lr: number;
+  /** L2 norm of the gradient of each unit's parameters (stem, blocks, head), input side first. */
+  readonly gradNorms: number[];
+  /** Variance of each unit's output on this step's batch, input side first. */
+  readonly activationVariances: number[];
+  readonly samplesPerSecond: number;
+  readonly time: string;
+  readonly valLoss?: number;
+  readonly valAccuracy?: number;
+}
+
+/** Why a run stopped as `diverged`: the lecture's exploding activations and gradients, made visible. */
+export interface Divergence {
+  readonly step: number;
+  /** Where the first non-finite value appeared: a unit name ("block7"), or "loss". */
+  readonly where: string;
+  readonly what: 'activation' | 'gradient' | 'weights' | 'loss';
+}
+
+export interface StepOutcome {
+  /** Steps completed, after this one. */
+  readonly step: number;
+  readonly loss: number;
+  /** Present when this step wrote a metrics line. */
+  readonly line?: MetricsLine;
+  readonly epochEnded: boolean;
+  readonly diverged?: Divergence;
+}
+
+/** What a checkpoint must hold to continue exactly: tensors by name plus these counters. */
+export interface TrainerState {
+  readonly step: number;
+  readonly optimizerSteps: number;
+  /** Running sums of the metrics interval in progress, so a resumed run logs the same means. */
+  readonly interval: { readonly lossSum: number; readonly accuracySum: number; readonly count: number };
+  readonly tensors: Record<string, { shape: number[]; values: Float32Array }>;
+}
+
+const VALIDATION_BATCH = 256;
+
+/**
+ * The training loop, one synchronous step at a time so that a host (the worker) can interleave runs,
+ * answer messages between steps and checkpoint at any step boundary. Batches are drawn from a seeded
+ * permutation per epoch, so the data order is a function of (seed, step) alone.
+ */
+export class Trainer {
+  readonly model: Model;
+  readonly optimizer: Optimizer;
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number;
+  private completed = 0;
+  private interval = { lossSum: 0, accuracySum: 0, count: 0 };
+  private intervalStart = performance.now();
+  private perm: { epoch: number; order: Uint32Array } | null = null;
+  private readonly exampleSize: number;
+  private readonly classification: boolean;
+
+  constructor(
+    readonly config: TrainConfig,
+    readonly data: Dataset,
+  ) {
+    const outputs = data.task === 'classification' ? data.numClasses : 1;
+    this.model = buildModel(config, data.inputShape, outputs, config.seed);
+    this.optimizer = new Optimizer(
+      { name: config.optimizer, momentum: config.momentum, weightDecay: config.weightDecay },
+      this.model.params,
+    );
+    this.stepsPerEpoch = Math.max(1, Math.floor(data.train.n / config.batchSize));
+    this.totalSteps = config.steps ?? config.epochs * this.stepsPerEpoch;
+    this.exampleSize = data.inputShape.reduce((a, b) => a * b, 1);
+    this.classification = data.task === 'classification';
+  }
+
+  get step(): number {
+    return this.completed;
+  }
+
+  get epoch(): number {
+    return Math.floor(this.completed / this.stepsPerEpoch);
+  }
+
+  get done(): boolean {
+    return this.completed >= this.totalSteps;
+  }
+
+  get lr(): number {
+    return learningRate(this.config.schedule, this.config.lr, this.completed, this.totalSteps);
+  }
+
+  /** Restarts the samples-per-second clock (after a pause, a checkpoint or validation). */
+  resetClock(): void {
+    this.intervalStart = performance.now();
+  }
+
+  /** Runs one optimiser step; writes a metrics line every `logEvery` steps, at epoch ends and at the end. */
+  trainStep(): StepOutcome {
+    const index = this.completed;
+    const stepNumber = index + 1;
+    const epochEnded = stepNumber % this.stepsPerEpoch === 0;
+    const logNow = stepNumber % this.config.logEvery === 0 || stepNumber === this.totalSteps || epochEnded;
+    const lr = this.lr;
+    const { xs, ys } = this.batch(index);
+    // Filled inside the gradient closure; kept tensors outlive its scope and are freed below.
+    const kept: { units?: tf.Tensor; correct?: tf.Tensor; statUpdates: { variable: tf.Variable; value: tf.Tensor }[] } = {
+      statUpdates: [],
+    };
+    const vars = this.model.params.map((p) => p.variable);
+    const { value, grads } = tf.variableGrads(() => {
+      const r = this.model.forward(xs, { training: true, collect: logNow });
+      kept.statUpdates = r.statUpdates;
+      if (logNow) kept.units = tf.keep(tf.stack(r.units.map((u) => tf.moments(u).variance)));
+      if (this.classification) {
+        kept.correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(r.output, 1), ys), 'float32')));
+      }
+      return this.loss(r.output, ys);
+    }, vars);
+    const loss = value.dataSync()[0];
+    const accuracy = kept.correct ? kept.correct.dataSync()[0] / this.config.batchSize : 0;
+    let gradNorms: number[] = [];
+    if (logNow) gradNorms = this.unitGradNorms(grads);
+    const finite = Number.isFinite(loss) && gradNorms.every(Number.isFinite);
+    let activationVariances: number[] = [];
+    if (kept.units) activationVariances = Array.from(kept.units.dataSync());
+    if (finite) {
+      this.optimizer.apply(grads, lr);
+      applyStatUpdates(kept.statUpdates);
+    } else {
+      for (const u of kept.statUpdates) u.value.dispose();
+    }
+    tf.dispose([value, xs, ys, ...Object.values(grads)]);
+    tf.dispose([kept.units, kept.correct].filter((t): t is tf.Tensor => t !== undefined));
+
+    if (!finite) {
+      return { step: index, loss, epochEnded: false, diverged: this.locateDivergence(index, stepNumber) };
+    }
+    this.completed = stepNumber;
+    this.interval.lossSum += loss;
+    this.interval.accuracySum += accuracy;
+    this.interval.count += 1;
+    if (!logNow) return { step: stepNumber, loss, epochEnded };
+
+    const seconds = (performance.now() - this.intervalStart) / 1000;
+    const line: MetricsLine = {
+      step: stepNumber,
+      epoch: stepNumber / this.stepsPerEpoch,
+      loss: this.interval.lossSum / this.interval.count,
+      ...(this.classification ? { accuracy: this.interval.accuracySum / this.interval.count } : {}),
+      lr,
+      gradNorms,
+      activationVariances,
+      samplesPerSecond: seconds > 0 ? (this.interval.count * this.config.batchSize) / seconds : 0,
+      time: new Date().toISOString(),
+    };
+    this.interval = { lossSum: 0, accuracySum: 0, count: 0 };
+    this.resetClock();
+    return { step: stepNumber, loss, line, epochEnded };
+  }
+
+  /** Loss and accuracy on the validation split, with BatchNorm's running statistics. */
+  validate(limit = Infinity): { valLoss: number; valAccuracy?: number } {
+    const split = this.data.val;
+    const n = Math.min(split.n, limit);
+    let lossSum = 0;
+    let correct = 0;
+    for (let start = 0; start < n; start += VALIDATION_BATCH) {
+      const count = Math.min(VALIDATION_BATCH, n - start);
+      const idx = Array.from({ length: count }, (_, i) => start + i);
+      const { xs, ys } = this.gather(split, idx);
+      const [l, c] = tf.tidy(() => {
+        const out = this.model.forward(xs, { training: false }).output;
+        const lossT = tf.mul(this.loss(out, ys), count);
+        const cT = this.classification ? tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), ys), 'float32')) : tf.scalar(0);
+        return [lossT.dataSync()[0], cT.dataSync()[0]];
+      });
+      tf.dispose([xs, ys]);
+      lossSum += l;
+      correct += c;
+    }
+    this.resetClock();
+    return this.classification ? { valLoss: lossSum / n, valAccuracy: correct / n } : { valLoss: lossSum / n };
+  }
+
+  /** A snapshot of everything needed to continue exactly (read back with `restore`). */
+  async snapshot(): Promise<TrainerState> {
+    const tensors: TrainerState['tensors'] = {};
+    const entries: [string, tf.Variable][] = [
+      ...this.model.params.map((p): [string, tf.Variable] => [`param/${p.name}`, p.variable]),
+      ...this.model.state.map((s): [string, tf.Variable] => [`state/${s.name}`, s.variable]),
+      ...this.optimizer.slotEntries().map(([name, v]): [string, tf.Variable] => [`slot/${name}`, v]),
+    ];
+    for (const [name, v] of entries) {
+      tensors[name] = { shape: v.shape.slice(), values: (await v.data()) as Float32Array };
+    }
+    return { step: this.completed, optimizerSteps: this.optimizer.stepCount, interval: { ...this.interval }, tensors };
+  }
+
+  /** Loads a snapshot taken from a trainer of the same architecture and configuration. */
+  restore(state: TrainerState): void {
+    const targets = new Map<string, tf.Variable>([
+      ...this.model.params.map((p): [string, tf.Variable] => [`param/${p.name}`, p.variable]),
+      ...this.model.state.map((s): [string, tf.Variable] => [`state/${s.name}`, s.variable]),
+      ...this.optimizer.slotEntries().map(([name, v]): [string, tf.Variable] => [`slot/${name}`, v]),
+    ]);
+    for (const [name, variable] of targets) {
+      const saved = state.tensors[name];
+      if (!saved) throw new Error(`checkpoint has no tensor "${name}"`);
+      if (saved.shape.join('x') !== variable.shape.join('x')) {
+        throw new Error(`checkpoint tensor "${name}" has shape [${saved.shape}] but the model needs [${variable.shape}]`);
+      }
+      tf.tidy(() => variable.assign(tf.tensor(saved.values, saved.shape, 'float32')));
+    }
+    this.completed = state.step;
+    this.optimizer.stepCount = state.optimizerSteps;
+    this.interval = { ...state.interval };
+    this.resetClock();
+  }
+
+  dispose(): void {
+    this.model.dispose();
+    this.optimizer.dispose();
+  }
+
+  private loss(output: tf.Tensor, ys: tf.Tensor): tf.Scalar {
+    if (this.classification) {
+      const logProbs = tf.logSoftmax(output as tf.Tensor2D);
+      const picked = tf.sum(tf.mul(logProbs, tf.oneHot(ys as tf.Tensor1D, this.data.numClasses)), 1);
+      return tf.neg(tf.mean(picked)) as tf.Scalar;
+    }
+    return tf.mean(tf.square(tf.sub(tf.reshape(output, [-1]), ys))) as tf.Scalar;
+  }
+
+  private unitGradNorms(grads: tf.NamedTensorMap): number[] {
+    const units = this.model.unitNames.length;
+    return tf.tidy(() => {
+      const sums: tf.Tensor[] = Array.from({ length: units }, () => tf.scalar(0));
+      for (const p of this.model.params) {
+        const g = grads[p.variable.name];
+        if (g) sums[p.unit] = tf.add(sums[p.unit], tf.sum(tf.square(g)));
+      }
+      return Array.from(tf.sqrt(tf.stack(sums)).dataSync());
+    });
+  }
+
+  /** Finds the first unit whose output, weights or gradient is not finite on the batch of `index`. */
+  private locateDivergence(index: number, stepNumber: number): Divergence {
+    for (const p of this.model.params) {
+      if (!allFinite(p.variable)) return { step: stepNumber, where: this.model.unitNames[p.unit], what: 'weights' };
+    }
+    const { xs, ys } = this.batch(index);
+    try {
+      const firstBad = tf.tidy(() => {
+        const r = this.model.forward(xs, { training: true, collect: true });
+        r.statUpdates.forEach((u) => u.value.dispose());
+        return r.units.findIndex((u) => !allFinite(u));
+      });
+      if (firstBad >= 0) return { step: stepNumber, where: this.model.unitNames[firstBad], what: 'activation' };
+      const { grads, value } = tf.variableGrads(() => {
+        const r = this.model.forward(xs, { training: true });
+        r.statUpdates.forEach((u) => u.value.dispose());
+        return this.loss(r.output, ys);
+      }, this.model.params.map((p) => p.variable));
+      const norms = this.unitGradNorms(grads);
+      tf.dispose([value, ...Object.values(grads)]);
+      const badUnit = norms.findIndex((n) => !Number.isFinite(n));
+      if (badUnit >= 0) return { step: stepNumber, where: this.model.unitNames[badUnit], what: 'gradient' };
+      return { step: stepNumber, where: 'loss', what: 'loss' };
+    } finally {
+      tf.dispose([xs, ys]);
+    }
+  }
+
+  private batch(index: number): { xs: tf.Tensor; ys: tf.Tensor } {
+    const epoch = Math.floor(index / this.stepsPerEpoch);
+    if (!this.perm || this.perm.epoch !== epoch) {
+      this.perm = { epoch, order: permutation(this.data.train.n, deriveSeed(this.config.seed, 'epoch', epoch)) };
+    }
+    const start = (index % this.stepsPerEpoch) * this.config.batchSize;
+    const idx = Array.from(this.perm.order.subarray(start, start + this.config.batchSize));
+    return this.gather(this.data.train, idx);
+  }
+
+  private gather(split: Split, idx: number[]): { xs: tf.Tensor; ys: tf.Tensor } {
+    const size = this.exampleSize;
+    const x = new Float32Array(idx.length * size);
+    idx.forEach((j, i) => x.set(split.x.subarray(j * size, (j + 1) * size), i * size));
+    const xs = tf.tensor(x, [idx.length, ...this.data.inputShape], 'float32');
+    const ys = this.classification
+      ? tf.tensor1d(Int32Array.from(idx, (j) => split.y[j]), 'int32')
+      : tf.tensor1d(Float32Array.from(idx, (j) => split.y[j]), 'float32');
+    return { xs, ys };
+  }
+}
+
+function allFinite(t: tf.Tensor): boolean {
+  const v = t.dataSync();
+  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return false;
+  return true;
+}
