@@ -1,4 +1,6 @@
 import type { CommandSpec } from './types.js';
+import { resume } from './resume.js';
+import { train } from './train.js';
 
 /** Every command of the CLI, in the order `--help` lists them. */
-export const commands: readonly CommandSpec<any>[] = [];
+export const commands: readonly CommandSpec<any>[] = [train, resume];

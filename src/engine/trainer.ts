@@ -196,7 +196,7 @@ export class Trainer {
   }
 
   /** A snapshot of everything needed to continue exactly (read back with `restore`). */
-  async snapshot(): Promise<TrainerState> {
+  snapshot(): TrainerState {
     const tensors: TrainerState['tensors'] = {};
     const entries: [string, tf.Variable][] = [
       ...this.model.params.map((p): [string, tf.Variable] => [`param/${p.name}`, p.variable]),
@@ -204,7 +204,8 @@ export class Trainer {
       ...this.optimizer.slotEntries().map(([name, v]): [string, tf.Variable] => [`slot/${name}`, v]),
     ];
     for (const [name, v] of entries) {
-      tensors[name] = { shape: v.shape.slice(), values: (await v.data()) as Float32Array };
+      // A copy: the backend may reuse the memory behind dataSync's view.
+      tensors[name] = { shape: v.shape.slice(), values: new Float32Array(v.dataSync() as Float32Array) };
     }
     return { step: this.completed, optimizerSteps: this.optimizer.stepCount, interval: { ...this.interval }, tensors };
   }

@@ -1,0 +1,59 @@
+import type { Argv } from 'yargs';
+import { ARCHS, BLOCK_ORDERS, BLOCKS, NETS, OPTIMIZERS, SCHEDULES } from '../engine/config.js';
+
+/** The options `train` and `compare` share (DESIGN.md, command-line contract). */
+export const BACKEND_OPTION_CHOICES = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const;
+
+export function withTrainOptions(y: Argv): Argv {
+  return y
+    .option('net', { type: 'string', describe: `Network family: ${NETS.join(' | ')}`, group: 'Model:' })
+    .option('arch', { type: 'string', describe: `${ARCHS.join(' | ')} (default residual-bn)`, group: 'Model:' })
+    .option('depth', {
+      type: 'string',
+      describe: 'MLP: number of blocks (default 8). CNN: weight layers, 6n+2 e.g. 20, 32, 56, 110 (default 20)',
+      group: 'Model:',
+    })
+    .option('width', { type: 'string', describe: 'MLP: hidden units (default 128). CNN: first-stage channels (default 16)', group: 'Model:' })
+    .option('block', { type: 'string', describe: `CNN block: ${BLOCKS.join(' | ')}`, group: 'Model:' })
+    .option('block-order', {
+      type: 'string',
+      describe: `${BLOCK_ORDERS.join(' | ')}: ReLU after the addition (He 2015), ReLU inside the branch only, or BN-ReLU-weight pre-activation (He 2016)`,
+      group: 'Model:',
+    })
+    .option('dataset', { type: 'string', describe: 'fashion-mnist (default) | mnist | cifar10 | synthetic-1d | synthetic-spiral | synthetic-shapes', group: 'Data:' })
+    .option('train-limit', { type: 'string', describe: 'Use at most this many training examples', group: 'Data:' })
+    .option('val-limit', { type: 'string', describe: 'Use at most this many validation examples', group: 'Data:' })
+    .option('epochs', { type: 'string', describe: 'Passes over the training set (default 1)', group: 'Training:' })
+    .option('steps', { type: 'string', describe: 'Stop after this many steps instead of --epochs', group: 'Training:' })
+    .option('batch-size', { type: 'string', describe: 'Examples per step (default 64)', group: 'Training:' })
+    .option('lr', { type: 'string', describe: 'Learning rate (default 0.05)', group: 'Training:' })
+    .option('optimizer', { type: 'string', describe: `${OPTIMIZERS.join(' | ')} (default momentum 0.9)`, group: 'Training:' })
+    .option('momentum', { type: 'string', describe: 'Momentum for --optimizer momentum (default 0.9)', group: 'Training:' })
+    .option('weight-decay', { type: 'string', describe: 'L2 weight decay on weights (default 0)', group: 'Training:' })
+    .option('schedule', { type: 'string', describe: `Learning-rate schedule: ${SCHEDULES.join(' | ')}`, group: 'Training:' })
+    .option('seed', { type: 'string', describe: 'Seed for weights and batch order (default 1)', group: 'Training:' })
+    .option('backend', {
+      type: 'string',
+      choices: BACKEND_OPTION_CHOICES,
+      default: 'auto',
+      describe: 'Compute backend; auto tries node-gpu, node, wasm, cpu',
+      group: 'Run:',
+    })
+    .option('run-dir', { type: 'string', default: 'checkpoints', describe: 'Folder that holds run folders', group: 'Run:' })
+    .option('log-every', { type: 'string', describe: 'Write a metrics line every N steps (default 10)', group: 'Run:' })
+    .option('checkpoint-every', { type: 'string', describe: 'Checkpoint every N steps, 0 = only at epoch ends and on stop (default 500)', group: 'Run:' })
+    .option('keep', { type: 'string', describe: 'Keep the newest K checkpoints (default 3)', group: 'Run:' })
+    .option('headless', { type: 'boolean', describe: 'Print plain progress lines (the default when stdout is not a terminal)', group: 'Run:' })
+    .option('json', { type: 'boolean', describe: 'Print JSON lines (one per metrics line and event) instead', group: 'Run:' });
+}
+
+/** Picks the config fields out of parsed yargs arguments (camel-cased by yargs). */
+export function rawConfigFromArgs(args: Record<string, unknown>): Record<string, unknown> {
+  const keys = [
+    'net', 'arch', 'depth', 'width', 'block', 'blockOrder', 'dataset', 'trainLimit', 'valLimit', 'epochs', 'steps',
+    'batchSize', 'lr', 'optimizer', 'momentum', 'weightDecay', 'schedule', 'seed', 'logEvery', 'checkpointEvery', 'keep',
+  ];
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (args[k] !== undefined) out[k] = args[k];
+  return out;
+}

@@ -1,0 +1,22 @@
+import type { CommandSpec } from './types.js';
+import { rawConfigFromArgs, withTrainOptions } from './train-options.js';
+
+export const train: CommandSpec = {
+  command: 'train',
+  describe: 'Train one network: live dashboard on a terminal, plain or JSON lines when headless',
+  builder: (y) =>
+    withTrainOptions(y)
+      .example('$0 train', 'residual MLP with BatchNorm on Fashion-MNIST, one epoch')
+      .example('$0 train --net cnn --arch plain --depth 20 --epochs 2', 'the plain twin of ResNet-20')
+      .example('$0 train --dataset cifar10 --net cnn --depth 56 --backend node-gpu', 'paper-sized, on the GPU')
+      .example('nohup $0 train --steps 5000 > train.log &', 'headless; `resnet-tutor resume <run>` continues it'),
+  run: async (args) => {
+    const { launchTraining } = await import('../runs/launch.js');
+    return launchTraining({
+      raw: rawConfigFromArgs(args),
+      backend: String(args.backend ?? 'auto'),
+      runRoot: String(args.runDir ?? 'checkpoints'),
+      json: Boolean(args.json),
+    });
+  },
+};

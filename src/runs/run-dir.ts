@@ -1,0 +1,191 @@
+import { appendFileSync, closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { UserError } from '../errors.js';
+import { describeModel, type TrainConfig } from '../engine/config.js';
+import type { MetricsLine } from '../engine/trainer.js';
+import { writeFileAtomic } from './atomic.js';
+
+/** The run directory contract (DESIGN.md): run.json, metrics.jsonl, ckpt-<step>/. */
+export type RunStatus = 'running' | 'interrupted' | 'completed' | 'failed' | 'diverged';
+
+export interface BackendSummary {
+  readonly name: string;
+  readonly device: string;
+  readonly usingGpu: boolean;
+  readonly attempts: readonly { name: string; ok: boolean; reason?: string; fix?: string }[];
+  readonly warnings: readonly string[];
+}
+
+export interface RunInfo {
+  readonly id: string;
+  readonly config: TrainConfig;
+  readonly status: RunStatus;
+  readonly created: string;
+  readonly updated: string;
+  readonly step: number;
+  readonly totalSteps: number | null;
+  readonly stepsPerEpoch: number | null;
+  /** Names of the units that gradNorms and activationVariances are listed for, input side first. */
+  readonly units: readonly string[];
+  readonly backend: BackendSummary | null;
+  readonly versions: Readonly<Record<string, string>>;
+  readonly lastCheckpoint: number | null;
+  readonly bestValAccuracy: number | null;
+  readonly lastValLoss: number | null;
+  /** Why the run stopped when it did not complete. */
+  readonly reason?: string;
+  readonly divergence?: { step: number; where: string; what: string };
+}
+
+export const RUN_FILE = 'run.json';
+export const METRICS_FILE = 'metrics.jsonl';
+
+/** Creates `<root>/<id>/` and its run.json; the id reads like "20261128-183012-cnn-residual-bn-d20". */
+export function createRunDir(root: string, config: TrainConfig, versions: Record<string, string>): { id: string; path: string } {
+  try {
+    mkdirSync(root, { recursive: true });
+  } catch (err) {
+    throw new UserError(
+      `Cannot create the run directory ${root} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). Choose a writable folder with --run-dir DIR.`,
+    );
+  }
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const base = `${stamp}-${config.net}-${config.arch}-d${config.depth}`;
+  let id = base;
+  for (let i = 2; existsSync(join(root, id)); i++) id = `${base}-${i}`;
+  const path = join(root, id);
+  try {
+    mkdirSync(path);
+  } catch (err) {
+    throw new UserError(
+      `Cannot write in the run directory ${root} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). Choose a writable folder with --run-dir DIR.`,
+    );
+  }
+  const now = new Date().toISOString();
+  writeRunInfo(path, {
+    id,
+    config,
+    status: 'running',
+    created: now,
+    updated: now,
+    step: 0,
+    totalSteps: null,
+    stepsPerEpoch: null,
+    units: [],
+    backend: null,
+    versions,
+    lastCheckpoint: null,
+    bestValAccuracy: null,
+    lastValLoss: null,
+  });
+  return { id, path };
+}
+
+export function writeRunInfo(runPath: string, info: RunInfo): void {
+  writeFileAtomic(join(runPath, RUN_FILE), `${JSON.stringify(info, null, 2)}\n`);
+}
+
+export function readRunInfo(runPath: string): RunInfo {
+  const file = join(runPath, RUN_FILE);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new UserError(`${file} does not exist: ${runPath} is not a run directory. List runs with \`resnet-tutor runs\`.`);
+  }
+  try {
+    return JSON.parse(text) as RunInfo;
+  } catch (err) {
+    throw new UserError(`${file} is not valid JSON (${(err as Error).message}); the run's metadata is damaged.`);
+  }
+}
+
+/** Updates run.json with `changes` and a fresh `updated` time. */
+export function updateRunInfo(runPath: string, changes: Partial<RunInfo>): RunInfo {
+  const next = { ...readRunInfo(runPath), ...changes, updated: new Date().toISOString() };
+  writeRunInfo(runPath, next);
+  return next;
+}
+
+/**
+ * Appends whole lines with one write each, so a kill leaves at most one torn last line, which
+ * `readMetrics` ignores and `trimMetrics` removes.
+ */
+export function appendMetrics(runPath: string, lines: readonly MetricsLine[]): void {
+  if (lines.length === 0) return;
+  appendFileSync(join(runPath, METRICS_FILE), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+}
+
+export function readMetrics(runPath: string): MetricsLine[] {
+  const file = join(runPath, METRICS_FILE);
+  if (!existsSync(file)) return [];
+  const out: MetricsLine[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      out.push(JSON.parse(line) as MetricsLine);
+    } catch {
+      // A torn line from a kill mid-write; the next line (if any) is whole again.
+    }
+  }
+  return out;
+}
+
+/**
+ * Before resuming from the checkpoint at `step`: drops a torn last line and every line after `step`,
+ * so the resumed run appends with no step missing or repeated.
+ */
+export function trimMetrics(runPath: string, step: number): void {
+  const file = join(runPath, METRICS_FILE);
+  if (!existsSync(file)) return;
+  const text = readFileSync(file, 'utf8');
+  let keep = 0;
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    const end = offset + line.length + 1;
+    if (end > text.length) break; // no newline: torn
+    try {
+      const parsed = JSON.parse(line) as MetricsLine;
+      if (parsed.step > step) break;
+      keep = end;
+    } catch {
+      break;
+    }
+    offset = end;
+  }
+  if (keep === text.length) return;
+  const fd = openSync(file, 'r+');
+  try {
+    ftruncateSync(fd, Buffer.byteLength(text.slice(0, keep)));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Finds a run by id, unique id prefix, or path. Unknown or ambiguous names are user errors that
+ * list what exists.
+ */
+export function findRun(root: string, name: string): string {
+  const asPath = isAbsolute(name) || name.includes('/') ? resolve(name) : null;
+  if (asPath && existsSync(join(asPath, RUN_FILE))) return asPath;
+  const ids = listRunIds(root);
+  if (ids.includes(name)) return join(root, name);
+  const matches = ids.filter((id) => id.startsWith(name));
+  if (matches.length === 1) return join(root, matches[0]);
+  if (matches.length > 1) {
+    throw new UserError(`"${name}" matches ${matches.length} runs in ${root} (${matches.slice(0, 5).join(', ')}${matches.length > 5 ? ', ...' : ''}); give more of the id.`);
+  }
+  throw new UserError(
+    `No run "${name}" in ${root}. ${ids.length ? `Runs there: ${ids.slice(-5).join(', ')}.` : 'That folder has no runs.'} List them with \`resnet-tutor runs${root === 'checkpoints' ? '' : ` --run-dir ${root}`}\`, or pass a run folder's path.`,
+  );
+}
+
+export function listRunIds(root: string): string[] {
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .filter((n) => existsSync(join(root, n, RUN_FILE)) && statSync(join(root, n)).isDirectory())
+    .sort();
+}
+
+export { describeModel };

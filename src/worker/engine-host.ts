@@ -1,0 +1,104 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { TrainConfig } from '../engine/config.js';
+import { updateRunInfo } from '../runs/run-dir.js';
+import { parseFromWorker, PROTOCOL_VERSION, type FromWorker, type ToWorker } from './protocol.js';
+
+/**
+ * The main thread's handle on the engine worker: starts it, sends typed commands, and turns every
+ * way a worker can die (throw, out of memory, exit) into `failed` runs with a reason, so the program
+ * never hangs or dies with it. The main thread never imports tfjs.
+ */
+export type HostListener = (event: FromWorker) => void;
+
+export class EngineHost {
+  private readonly worker: Worker;
+  private readonly listeners = new Set<HostListener>();
+  /** Runs started and not yet done, with their folders (to mark them failed if the worker dies). */
+  private readonly active = new Map<string, string>();
+  private exited = false;
+
+  constructor() {
+    this.worker = new Worker(workerScript(), {
+      // Keep the worker's stdout/stderr away from the terminal (the dashboard owns it); console output
+      // is routed through the protocol by the worker itself.
+      stdout: true,
+      stderr: true,
+    });
+    this.worker.stdout.resume();
+    this.worker.stderr.resume();
+    this.worker.on('message', (raw: unknown) => {
+      let event: FromWorker;
+      try {
+        event = parseFromWorker(raw);
+      } catch (err) {
+        this.emit({ v: 1, type: 'error', runId: null, message: (err as Error).message, user: false });
+        return;
+      }
+      if (event.type === 'done') this.active.delete(event.runId);
+      this.emit(event);
+    });
+    this.worker.on('error', (err) => this.workerDied(describeWorkerError(err)));
+    this.worker.on('exit', (code) => {
+      if (!this.exited) this.workerDied(`the engine worker exited unexpectedly (code ${code})`);
+    });
+  }
+
+  on(listener: HostListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  start(runId: string, runPath: string, config: TrainConfig, backend: string, resume: boolean): void {
+    this.active.set(runId, runPath);
+    this.send({ v: PROTOCOL_VERSION, type: 'start', runId, runPath, config, backend, resume });
+  }
+
+  send(msg: ToWorker): void {
+    if (!this.exited) this.worker.postMessage(msg);
+  }
+
+  /** Ends the worker; runs still active are left as their last checkpoint and run.json say. */
+  async close(): Promise<void> {
+    this.exited = true;
+    await this.worker.terminate();
+  }
+
+  private emit(event: FromWorker): void {
+    for (const l of this.listeners) l(event);
+  }
+
+  private workerDied(reason: string): void {
+    if (this.exited) return;
+    this.exited = true;
+    for (const [runId, runPath] of this.active) {
+      const message = `${reason}. The run is marked failed; its last checkpoint is intact: continue it with \`resnet-tutor resume ${runId}\`.`;
+      try {
+        updateRunInfo(runPath, { status: 'failed', reason });
+      } catch {
+        // run.json unreadable or unwritable: the message below still reports the failure.
+      }
+      this.emit({ v: 1, type: 'error', runId, message, user: false });
+      this.emit({ v: 1, type: 'done', runId, status: 'failed', progress: { step: 0, totalSteps: 0, stepsPerEpoch: 1, epoch: 0 }, reason });
+    }
+    this.active.clear();
+  }
+}
+
+function describeWorkerError(err: Error & { code?: string }): string {
+  if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') return 'the engine worker ran out of memory (try a smaller --batch-size or --width)';
+  return `the engine worker crashed: ${err.message}`;
+}
+
+/**
+ * The compiled worker script. Under vitest this module runs from src/*.ts, and a worker needs
+ * JavaScript, so it points at the build in dist/ (`npm test` builds first).
+ */
+export function workerScript(): URL {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.js')) return new URL('./engine-worker.js', import.meta.url);
+  const compiled = here.replace(/[/\\]src[/\\]worker[/\\]engine-host\.ts$/, '/dist/src/worker/engine-worker.js');
+  if (!existsSync(compiled)) throw new Error(`${compiled} is missing: run \`npm run build\` first`);
+  return pathToFileURL(compiled);
+}

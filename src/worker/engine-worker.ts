@@ -1,0 +1,308 @@
+/**
+ * The engine worker: the only thread that loads TensorFlow.js. One long-lived worker hosts every run
+ * of the process and interleaves their steps, because tfjs-node can be loaded by only one thread per
+ * process ("Module did not self-register") and TensorFlow wants the whole GPU; runs on one backend in
+ * one thread also share its memory. Between steps it yields to the event loop, so pause, stop and
+ * checkpoint requests are answered within one step.
+ */
+import { parentPort } from 'node:worker_threads';
+import { format } from 'node:util';
+import { UserError } from '../errors.js';
+import { initBackend, type BackendChoice } from '../engine/backend.js';
+import { loadDataset } from '../engine/data/index.js';
+import { Trainer, type MetricsLine } from '../engine/trainer.js';
+import { loadNewestCheckpoint, saveCheckpoint } from '../runs/checkpoint.js';
+import { appendMetrics, trimMetrics, updateRunInfo, type BackendSummary } from '../runs/run-dir.js';
+import { parseToWorker, type FromWorker, type RunProgress, type ToWorker } from './protocol.js';
+
+if (!parentPort) throw new Error('engine-worker.ts must run in a worker thread');
+const port = parentPort;
+
+/** Protocol events are batched to at most this many per second per run, whatever the step rate. */
+const FLUSH_INTERVAL_MS = 100;
+
+const post = (msg: FromWorker): void => port.postMessage(msg);
+
+// Nothing in the worker may write to the terminal directly (the dashboard owns it): route console
+// output through the protocol.
+for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+  console[level] = (...args: unknown[]) =>
+    post({ v: 1, type: 'log', runId: null, level: level === 'warn' || level === 'error' ? 'warn' : 'info', message: format(...args) });
+}
+
+interface HostedRun {
+  readonly id: string;
+  readonly path: string;
+  readonly trainer: Trainer;
+  paused: boolean;
+  checkpointRequested: boolean;
+  stop: { checkpoint: boolean } | null;
+  pending: MetricsLine[];
+  bestValAccuracy: number | null;
+  lastValLoss: number | null;
+  lastCheckpoint: number | null;
+}
+
+const runs = new Map<string, HostedRun>();
+let backend: Promise<BackendChoice> | null = null;
+let looping = false;
+
+port.on('message', (raw: unknown) => {
+  let msg: ToWorker;
+  try {
+    msg = parseToWorker(raw);
+  } catch (err) {
+    post({ v: 1, type: 'error', runId: null, message: (err as Error).message, user: false });
+    return;
+  }
+  if (msg.type === 'start') {
+    void startRun(msg).catch((err: unknown) => failStart(msg.runId, msg.runPath, err));
+    return;
+  }
+  const run = runs.get(msg.runId);
+  if (!run) return;
+  if (msg.type === 'pause') run.paused = true;
+  if (msg.type === 'resume') {
+    run.paused = false;
+    run.trainer.resetClock();
+  }
+  if (msg.type === 'checkpoint') run.checkpointRequested = true;
+  if (msg.type === 'stop') run.stop = { checkpoint: msg.checkpoint };
+  if (msg.type === 'pause' || msg.type === 'resume') {
+    post({ v: 1, type: 'status', runId: run.id, status: run.paused ? 'paused' : 'running', progress: progressOf(run.trainer) });
+  }
+});
+
+setInterval(flushAll, FLUSH_INTERVAL_MS).unref();
+
+async function startRun(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
+  const choice = await (backend ??= initBackend(msg.backend as never));
+  for (const w of choice.warnings) post({ v: 1, type: 'log', runId: msg.runId, level: 'warn', message: w });
+  const config = msg.config;
+  let lastProgress = 0;
+  const data = await loadDataset(config.dataset, {
+    seed: config.seed,
+    ...(config.trainLimit ? { trainLimit: config.trainLimit } : {}),
+    ...(config.valLimit ? { valLimit: config.valLimit } : {}),
+    onProgress: (done, total, label) => {
+      const now = Date.now();
+      if (now - lastProgress < 2000 && done < total) return;
+      lastProgress = now;
+      const pct = total > 0 ? ` ${((100 * done) / total).toFixed(0)}%` : '';
+      post({ v: 1, type: 'log', runId: msg.runId, level: 'info', message: `${label}${pct}` });
+    },
+  });
+  const trainer = new Trainer(config, data);
+  let resumedFrom: number | null = null;
+  let skipped: readonly string[] = [];
+  try {
+    if (msg.resume) {
+      const loaded = loadNewestCheckpoint(msg.runPath, config);
+      if (loaded) {
+        trainer.restore(loaded.state);
+        resumedFrom = loaded.manifest.step;
+        skipped = loaded.skipped;
+      }
+      trimMetrics(msg.runPath, resumedFrom ?? 0);
+    }
+  } catch (err) {
+    trainer.dispose();
+    throw err;
+  }
+  const summary: BackendSummary = {
+    name: choice.name,
+    device: choice.device,
+    usingGpu: choice.usingGpu,
+    attempts: choice.attempts,
+    warnings: choice.warnings,
+  };
+  const info = updateRunInfo(msg.runPath, {
+    status: 'running',
+    backend: summary,
+    versions: { ...choice.versions, node: process.versions.node },
+    units: trainer.model.unitNames,
+    totalSteps: trainer.totalSteps,
+    stepsPerEpoch: trainer.stepsPerEpoch,
+    step: trainer.step,
+    reason: undefined,
+  });
+  const run: HostedRun = {
+    id: msg.runId,
+    path: msg.runPath,
+    trainer,
+    paused: false,
+    checkpointRequested: false,
+    stop: null,
+    pending: [],
+    bestValAccuracy: info.bestValAccuracy,
+    lastValLoss: info.lastValLoss,
+    lastCheckpoint: resumedFrom ?? info.lastCheckpoint,
+  };
+  runs.set(run.id, run);
+  post({
+    v: 1,
+    type: 'started',
+    runId: run.id,
+    backend: summary,
+    units: trainer.model.unitNames,
+    progress: progressOf(trainer),
+    resumedFrom,
+    skipped,
+    parameterCount: trainer.model.params.reduce((n, p) => n + p.variable.size, 0),
+  });
+  trainer.resetClock();
+  if (!looping) void loop();
+}
+
+function failStart(runId: string, runPath: string, err: unknown): void {
+  const user = err instanceof UserError;
+  const message = err instanceof Error ? err.message : String(err);
+  post({ v: 1, type: 'error', runId, message, user });
+  try {
+    updateRunInfo(runPath, { status: 'failed', reason: message });
+  } catch {
+    // The run folder itself may be the problem; the error above already says why.
+  }
+  post({ v: 1, type: 'done', runId, status: 'failed', progress: { step: 0, totalSteps: 0, stepsPerEpoch: 1, epoch: 0 }, reason: message });
+}
+
+async function loop(): Promise<void> {
+  looping = true;
+  try {
+    while (runs.size > 0) {
+      let stepped = false;
+      for (const run of [...runs.values()]) {
+        if (run.stop) {
+          finishStopped(run);
+          continue;
+        }
+        if (run.checkpointRequested) {
+          run.checkpointRequested = false;
+          checkpoint(run);
+        }
+        if (run.paused) continue;
+        stepRun(run);
+        stepped = true;
+        // Let messages (pause, stop) in between steps.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      if (!stepped) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    looping = false;
+  }
+}
+
+function stepRun(run: HostedRun): void {
+  const t = run.trainer;
+  let outcome;
+  try {
+    outcome = t.trainStep();
+  } catch (err) {
+    fail(run, err);
+    return;
+  }
+  if (outcome.diverged) {
+    const d = outcome.diverged;
+    const reason = `training diverged at step ${d.step}: the ${d.what === 'loss' ? 'loss' : `${d.what} of ${d.where}`} became NaN or infinite`;
+    flush(run);
+    updateRunInfo(run.path, { status: 'diverged', step: t.step, divergence: d, reason });
+    end(run, { v: 1, type: 'done', runId: run.id, status: 'diverged', progress: progressOf(t), divergence: d, reason });
+    return;
+  }
+  let line = outcome.line;
+  const finished = t.done;
+  if (line && (outcome.epochEnded || finished)) {
+    const val = t.validate();
+    line = { ...line, ...val };
+    if (val.valAccuracy !== undefined) run.bestValAccuracy = Math.max(run.bestValAccuracy ?? 0, val.valAccuracy);
+    run.lastValLoss = val.valLoss;
+  }
+  if (line) {
+    appendMetrics(run.path, [line]);
+    run.pending.push(line);
+  }
+  const every = t.config.checkpointEvery;
+  if (finished || outcome.epochEnded || (every > 0 && t.step % every === 0)) {
+    if (!checkpoint(run)) return;
+  }
+  if (finished) {
+    flush(run);
+    updateRunInfo(run.path, { status: 'completed', step: t.step, ...valFields(run) });
+    end(run, { v: 1, type: 'done', runId: run.id, status: 'completed', progress: progressOf(t) });
+  }
+}
+
+/** Writes a checkpoint; on failure (disk full, read-only) pauses the run and says why. */
+function checkpoint(run: HostedRun): boolean {
+  const t = run.trainer;
+  if (run.lastCheckpoint === t.step && t.step > 0) return true;
+  try {
+    const state = t.snapshot();
+    const path = saveCheckpoint(run.path, state, t.config, t.step / t.stepsPerEpoch, t.config.keep);
+    run.lastCheckpoint = t.step;
+    updateRunInfo(run.path, { step: t.step, lastCheckpoint: t.step, ...valFields(run) });
+    post({ v: 1, type: 'checkpointed', runId: run.id, step: t.step, path });
+    t.resetClock();
+    return true;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why =
+      e.code === 'ENOSPC'
+        ? 'the disk is full'
+        : e.code === 'EROFS' || e.code === 'EACCES' || e.code === 'EPERM'
+          ? 'the run directory is not writable'
+          : e.message;
+    run.paused = true;
+    post({
+      v: 1,
+      type: 'error',
+      runId: run.id,
+      user: true,
+      message: `Could not write a checkpoint at step ${t.step} in ${run.path}: ${why} (${e.code ?? 'error'}). Training is paused; the previous checkpoint${run.lastCheckpoint !== null ? ` (step ${run.lastCheckpoint})` : ''} is intact. Free space or fix permissions, then checkpoint again or stop.`,
+    });
+    post({ v: 1, type: 'status', runId: run.id, status: 'paused', progress: progressOf(t) });
+    return false;
+  }
+}
+
+function finishStopped(run: HostedRun): void {
+  const t = run.trainer;
+  if (run.stop?.checkpoint && t.step > 0) checkpoint(run);
+  flush(run);
+  const reason = 'stopped by the user or a signal';
+  updateRunInfo(run.path, { status: 'interrupted', step: t.step, reason, ...valFields(run) });
+  end(run, { v: 1, type: 'done', runId: run.id, status: 'interrupted', progress: progressOf(t), reason });
+}
+
+function fail(run: HostedRun, err: unknown): void {
+  const message = err instanceof Error ? err.message : String(err);
+  flush(run);
+  post({ v: 1, type: 'error', runId: run.id, message, user: err instanceof UserError });
+  updateRunInfo(run.path, { status: 'failed', reason: message });
+  end(run, { v: 1, type: 'done', runId: run.id, status: 'failed', progress: progressOf(run.trainer), reason: message });
+}
+
+function end(run: HostedRun, done: FromWorker): void {
+  runs.delete(run.id);
+  run.trainer.dispose();
+  post(done);
+}
+
+function valFields(run: HostedRun) {
+  return { bestValAccuracy: run.bestValAccuracy, lastValLoss: run.lastValLoss };
+}
+
+function flush(run: HostedRun): void {
+  if (run.pending.length === 0) return;
+  post({ v: 1, type: 'metrics', runId: run.id, lines: run.pending });
+  run.pending = [];
+}
+
+function flushAll(): void {
+  for (const run of runs.values()) flush(run);
+}
+
+function progressOf(t: Trainer): RunProgress {
+  return { step: t.step, totalSteps: t.totalSteps, stepsPerEpoch: t.stepsPerEpoch, epoch: t.step / t.stepsPerEpoch };
+}

@@ -1,0 +1,98 @@
+import type { TrainConfig } from '../engine/config.js';
+import type { MetricsLine } from '../engine/trainer.js';
+import type { BackendSummary, RunStatus } from '../runs/run-dir.js';
+
+/**
+ * Messages between the main thread (CLI, dashboard) and the engine worker. A discriminated union with a
+ * version; each side validates what it receives with `parseToWorker` / `parseFromWorker`, so a message
+ * of another version or shape is a clear error instead of undefined behaviour.
+ */
+export const PROTOCOL_VERSION = 1;
+
+export type ToWorker =
+  | {
+      readonly v: 1;
+      readonly type: 'start';
+      readonly runId: string;
+      readonly runPath: string;
+      readonly config: TrainConfig;
+      /** The backend this worker should load on its first start ('auto' tries node-gpu, node, wasm, cpu). */
+      readonly backend: string;
+      /** Continue from the newest good checkpoint in runPath. */
+      readonly resume: boolean;
+    }
+  | { readonly v: 1; readonly type: 'pause'; readonly runId: string }
+  | { readonly v: 1; readonly type: 'resume'; readonly runId: string }
+  | { readonly v: 1; readonly type: 'checkpoint'; readonly runId: string }
+  /** Finish the current step, write a checkpoint (when `checkpoint`), mark the run interrupted. */
+  | { readonly v: 1; readonly type: 'stop'; readonly runId: string; readonly checkpoint: boolean };
+
+export interface RunProgress {
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly stepsPerEpoch: number;
+  readonly epoch: number;
+}
+
+export type FromWorker =
+  | {
+      readonly v: 1;
+      readonly type: 'started';
+      readonly runId: string;
+      readonly backend: BackendSummary;
+      readonly units: readonly string[];
+      readonly progress: RunProgress;
+      /** Set when resuming: the checkpoint step continued from and any damaged newer checkpoints skipped. */
+      readonly resumedFrom: number | null;
+      readonly skipped: readonly string[];
+      readonly parameterCount: number;
+    }
+  | { readonly v: 1; readonly type: 'metrics'; readonly runId: string; readonly lines: readonly MetricsLine[] }
+  | { readonly v: 1; readonly type: 'status'; readonly runId: string; readonly status: 'running' | 'paused'; readonly progress: RunProgress }
+  | { readonly v: 1; readonly type: 'checkpointed'; readonly runId: string; readonly step: number; readonly path: string }
+  | { readonly v: 1; readonly type: 'log'; readonly runId: string | null; readonly level: 'info' | 'warn'; readonly message: string }
+  | {
+      readonly v: 1;
+      readonly type: 'error';
+      readonly runId: string | null;
+      readonly message: string;
+      /** A user error (bad data set name, foreign checkpoint) rather than a bug. */
+      readonly user: boolean;
+    }
+  | {
+      readonly v: 1;
+      readonly type: 'done';
+      readonly runId: string;
+      readonly status: Exclude<RunStatus, 'running'>;
+      readonly progress: RunProgress;
+      readonly divergence?: { step: number; where: string; what: string };
+      readonly reason?: string;
+    };
+
+const TO_WORKER_TYPES = new Set(['start', 'pause', 'resume', 'checkpoint', 'stop']);
+const FROM_WORKER_TYPES = new Set(['started', 'metrics', 'status', 'checkpointed', 'log', 'error', 'done']);
+
+export function parseToWorker(msg: unknown): ToWorker {
+  return check(msg, TO_WORKER_TYPES, 'main thread') as ToWorker;
+}
+
+export function parseFromWorker(msg: unknown): FromWorker {
+  return check(msg, FROM_WORKER_TYPES, 'engine worker') as FromWorker;
+}
+
+function check(msg: unknown, types: Set<string>, from: string): unknown {
+  if (typeof msg !== 'object' || msg === null) throw new Error(`protocol: message from the ${from} is not an object`);
+  const m = msg as Record<string, unknown>;
+  if (m.v !== PROTOCOL_VERSION) throw new Error(`protocol: message from the ${from} has version ${String(m.v)}, expected ${PROTOCOL_VERSION}`);
+  if (typeof m.type !== 'string' || !types.has(m.type)) throw new Error(`protocol: unknown message type ${String(m.type)} from the ${from}`);
+  if (m.type !== 'log' && m.type !== 'error' && typeof m.runId !== 'string') {
+    throw new Error(`protocol: ${m.type} message from the ${from} has no runId`);
+  }
+  if (m.type === 'start') {
+    if (typeof m.runPath !== 'string' || typeof m.config !== 'object' || m.config === null || typeof m.backend !== 'string') {
+      throw new Error('protocol: start message needs runPath, config and backend');
+    }
+  }
+  if (m.type === 'metrics' && !Array.isArray(m.lines)) throw new Error('protocol: metrics message needs lines');
+  return msg;
+}
