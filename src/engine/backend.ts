@@ -1,0 +1,708 @@
+/**
+ * Chooses and starts the TensorFlow.js backend, and says truthfully which device computes.
+ *
+ * `auto` tries, in order: the TensorFlow native GPU build (`@tensorflow/tfjs-node-gpu`), the native
+ * CPU build (`@tensorflow/tfjs-node`), WebAssembly, then pure JavaScript. The two native builds are
+ * optional packages (their install script downloads libtensorflow, so a default install leaves them
+ * out); they are loaded with a dynamic `import()` and every failure is turned into a one-line reason
+ * and the command that fixes it. Nothing here prints: messages go into the returned choice (or into
+ * `onStatus` for the one slow step the caller may want to announce).
+ *
+ * Facts this module relies on (tfjs 4.22):
+ * - tfjs-node(-gpu) 4.22 bundles libtensorflow 2.9.1: CUDA 11.x + cuDNN 8. With CUDA 12 alone the
+ *   GPU build still loads, but silently computes on the CPU. `tf.getBackend()` is `tensorflow` for
+ *   both native builds; the backend object's `isUsingGpuDevice` tells which device is used.
+ * - A native build loads in one thread per process only (a second thread gets "Module did not
+ *   self-register"), and it cannot be unloaded.
+ * - Node 23 removed `util.isNullOrUndefined`, which tfjs-node 4.22 calls on every op.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { UserError } from '../errors.js';
+
+export type BackendName = 'node-gpu' | 'node' | 'wasm' | 'cpu';
+export type BackendRequest = 'auto' | BackendName;
+export const BACKEND_CHOICES: readonly BackendRequest[] = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'];
+/** The order `auto` tries backends in: fastest first. */
+export const AUTO_ORDER: readonly BackendName[] = ['node-gpu', 'node', 'wasm', 'cpu'];
+
+export interface BackendAttempt {
+  readonly name: BackendName;
+  readonly ok: boolean;
+  readonly reason?: string;
+  readonly fix?: string;
+}
+
+export interface BackendChoice {
+  /** What was chosen. */
+  readonly name: BackendName;
+  /** `tf.getBackend()`. */
+  readonly tfBackend: string;
+  /** Which device really computes, e.g. 'GPU (NVIDIA H200)' or 'CPU (wasm, SIMD, 1 thread)'. */
+  readonly device: string;
+  readonly usingGpu: boolean;
+  /** Every backend tried, in order, with why each one that was skipped failed. */
+  readonly attempts: readonly BackendAttempt[];
+  /** E.g. the GPU build's silent CPU fallback, PTX JIT on sm_89/sm_90, Node >= 23. */
+  readonly warnings: readonly string[];
+  /** tfjs-core, the backend package, node, libtensorflow where known. */
+  readonly versions: Readonly<Record<string, string>>;
+}
+
+export interface InitOptions {
+  /**
+   * Called (rarely) before a step that may take long, e.g. loading the GPU build on a GPU whose
+   * kernels CUDA must JIT-compile first. Lets a UI say "this may take minutes" instead of looking
+   * hung. Never called for the fast paths.
+   */
+  readonly onStatus?: (message: string) => void;
+}
+
+/** What one try of one backend found. Never throws. */
+export interface BackendTrial {
+  readonly attempt: BackendAttempt;
+  /**
+   * Present when the backend's code is loaded and it is now tfjs's active backend. Note that it can
+   * be present with `attempt.ok === false`: the GPU build loaded but computes on the CPU.
+   */
+  readonly loaded?: {
+    readonly tfBackend: string;
+    readonly device: string;
+    readonly usingGpu: boolean;
+    readonly warnings: readonly string[];
+    readonly versions: Readonly<Record<string, string>>;
+  };
+}
+
+/** The npm package behind each backend. */
+export const BACKEND_PACKAGES: Readonly<Record<BackendName, string>> = {
+  'node-gpu': '@tensorflow/tfjs-node-gpu',
+  node: '@tensorflow/tfjs-node',
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  cpu: '@tensorflow/tfjs-backend-cpu',
+};
+
+/** The command that installs each backend's package. */
+export const INSTALL_FIX: Readonly<Record<BackendName, string>> = {
+  'node-gpu':
+    'run `npm run gpu:enable` in the resnet-tutor folder (it runs `npm install --no-save @tensorflow/tfjs-node-gpu@4.22.0`)',
+  node: 'run `npm install --no-save @tensorflow/tfjs-node@4.22.0` in the resnet-tutor folder',
+  wasm: 'run `npm install @tensorflow/tfjs-backend-wasm@4.22.0` in the resnet-tutor folder',
+  cpu: 'run `npm install @tensorflow/tfjs-backend-cpu@4.22.0` in the resnet-tutor folder',
+};
+
+/** The CUDA and cuDNN libraries libtensorflow 2.9.1 (inside tfjs-node-gpu 4.22) opens. */
+export const GPU_BUILD_LIBRARIES: readonly string[] = [
+  'libcudart.so.11.0',
+  'libcudnn.so.8',
+  'libcublas.so.11',
+  'libcublasLt.so.11',
+  'libcufft.so.10',
+  'libcurand.so.10',
+  'libcusolver.so.11',
+  'libcusparse.so.11',
+];
+
+export const CUDA11_FIX =
+  'install the CUDA 11.8 and cuDNN 8.6 runtime libraries and put them on LD_LIBRARY_PATH, e.g. ' +
+  '`conda create -n cuda11 -c conda-forge cudatoolkit=11.8 cudnn=8` then ' +
+  '`export LD_LIBRARY_PATH=$CONDA_PREFIX/lib:$LD_LIBRARY_PATH` (CUDA 12 alone is not enough for ' +
+  'libtensorflow 2.9.1); or use the CPU build: `npm install --no-save @tensorflow/tfjs-node@4.22.0` ' +
+  'and `--backend node`';
+
+export const GPU_CPU_FALLBACK_REASON =
+  'loaded, but computes on the CPU: no usable GPU/CUDA 11 found (CUDA 12 alone is not enough for libtensorflow 2.9.1)';
+
+const NODE_FIX = 'use Node 20 or 22 for the TensorFlow native backends (e.g. `nvm install 22 && nvm use 22`), or `--backend wasm`';
+
+/** A cache size big enough that the kernels CUDA JIT-compiles from PTX stay cached between runs. */
+export const CUDA_CACHE_SIZE = '4294967296';
+
+// ---------------------------------------------------------------------------------------------
+// Pure helpers (tested directly)
+
+export function nodeMajor(version: string): number {
+  return Number.parseInt(version.replace(/^v/, '').split('.')[0] ?? '0', 10) || 0;
+}
+
+/** A warning about the Node version for the native builds, or undefined when it is fine. */
+export function nodeVersionProblem(version: string): string | undefined {
+  const major = nodeMajor(version);
+  if (major >= 23) {
+    return (
+      `Node ${version} is too new for tfjs-node 4.22: Node 23 removed util.isNullOrUndefined, which ` +
+      'tfjs-node calls on every op ("TypeError: (0 , util_1.isNullOrUndefined) is not a function"), ' +
+      'so the TensorFlow native backends (node-gpu, node) are skipped. Use Node 20 or 22 for them; ' +
+      'wasm and cpu work on any Node.'
+    );
+  }
+  if (major > 0 && major < 20) {
+    return `Node ${version} is older than Node 20, which resnet-tutor needs. Install Node 20 or 22.`;
+  }
+  return undefined;
+}
+
+/** Does a GPU of this compute capability ('9.0') need CUDA to JIT-compile TF 2.9's kernels from PTX? */
+export function needsPtxJit(computeCapability: string | undefined): boolean {
+  if (!computeCapability) return false;
+  const cc = Number.parseFloat(computeCapability);
+  // libtensorflow 2.9.1 ships machine code (SASS) for the GPUs of its day and PTX for the rest; Ada
+  // (8.9), Hopper (9.0) and newer run only the PTX, which the driver JIT-compiles at first use.
+  return Number.isFinite(cc) && cc >= 8.9;
+}
+
+export function smName(computeCapability: string): string {
+  return `sm_${computeCapability.replace('.', '')}`;
+}
+
+export function ptxJitWarning(gpuName: string, computeCapability: string): string {
+  return (
+    `${gpuName} has compute capability ${computeCapability} (${smName(computeCapability)}), for which ` +
+    'libtensorflow 2.9.1 has no ready-built kernels: CUDA JIT-compiles them from PTX the first time, ' +
+    'which can take many minutes (it is not hung). Be patient the first time; the compiled kernels ' +
+    `are kept in ~/.nv/ComputeCache if CUDA_CACHE_MAXSIZE is large (resnet-tutor sets ${CUDA_CACHE_SIZE} ` +
+    'when it is unset), so later starts are fast. Or use the CPU build (`--backend node`).'
+  );
+}
+
+export const gpuCpuFallbackWarning =
+  'The GPU build (@tensorflow/tfjs-node-gpu) loaded but found no usable GPU, so TensorFlow computes on ' +
+  'the CPU (as fast as the CPU build, no faster). libtensorflow 2.9.1 needs CUDA 11.x and cuDNN 8 ' +
+  '(libcudart.so.11.0, libcudnn.so.8, ...); CUDA 12 alone is not enough. A native build cannot be ' +
+  'unloaded, so this process keeps using it. Run `resnet-tutor doctor` to see which libraries are missing.';
+
+/**
+ * Turns the error of `import('@tensorflow/tfjs-node[-gpu]')` into a reason and a fix.
+ * `installed` says whether the package itself resolves (so "cannot find" is about something else).
+ */
+export function classifyLoadError(
+  name: 'node-gpu' | 'node',
+  err: unknown,
+  installed: boolean,
+  nodeVersion: string = process.versions.node,
+): { reason: string; fix: string } {
+  const pkg = BACKEND_PACKAGES[name];
+  const message = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: unknown } | null)?.code;
+  const firstLine = message.split('\n')[0]!.trim();
+
+  const missingLib = /([\w.+-]+\.so(?:\.[\w.]+)?): cannot open shared object file/.exec(message)?.[1];
+  if (missingLib) {
+    if (/^libtensorflow/.test(missingLib)) {
+      return {
+        reason: `installed, but its ${missingLib} is missing (the package's install script did not finish downloading libtensorflow)`,
+        fix: `reinstall it on a machine with internet access: ${INSTALL_FIX[name]}`,
+      };
+    }
+    if (/^lib(cu|nv)/.test(missingLib)) {
+      return {
+        reason: `the shared library ${missingLib} is missing (libtensorflow 2.9.1 needs CUDA 11.x and cuDNN 8)`,
+        fix: CUDA11_FIX,
+      };
+    }
+    return {
+      reason: `the system library ${missingLib} is missing`,
+      fix: `install the package that provides ${missingLib} with your system's package manager, or use \`--backend wasm\``,
+    };
+  }
+  if (/Module did not self-register/i.test(message)) {
+    return {
+      reason:
+        "TensorFlow native was already loaded by another thread of this process (even one that has ended), and it loads in only one thread per process ('Module did not self-register')",
+      fix: 'train in one worker per process (start separate processes for parallel runs), or use `--backend wasm` for parallel workers',
+    };
+  }
+  if (/isNullOrUndefined/.test(message) || nodeMajor(nodeVersion) >= 23) {
+    return {
+      reason: `tfjs-node 4.22 does not work on Node ${nodeVersion} (Node 23 removed util.isNullOrUndefined, which it calls)`,
+      fix: NODE_FIX,
+    };
+  }
+  if (/GLIBC_[\d.]+'? not found|GLIBCXX_[\d.]+'? not found/.test(message)) {
+    return {
+      reason: `libtensorflow needs a newer C library than this system has (${firstLine})`,
+      fix: 'run on a newer Linux (e.g. Ubuntu 20.04 or later, or such a container), or use `--backend wasm`',
+    };
+  }
+  if (/tfjs_binding\.node/.test(message)) {
+    return {
+      reason: "installed, but its native addon (tfjs_binding.node) is missing: the package's install script did not finish",
+      fix: `reinstall it on a machine with internet access: ${INSTALL_FIX[name]}`,
+    };
+  }
+  if (!installed || code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+    const missing = /Cannot find (?:package|module) '([^']+)'/.exec(message)?.[1];
+    if (!installed || missing === undefined || missing === pkg || missing.startsWith(`${pkg}/`)) {
+      return { reason: 'not installed', fix: INSTALL_FIX[name] };
+    }
+    return {
+      reason: `installed, but its dependency ${missing} is missing`,
+      fix: `reinstall it: ${INSTALL_FIX[name]}`,
+    };
+  }
+  if (/NODE_MODULE_VERSION|was compiled against a different Node/.test(message)) {
+    return {
+      reason: `its native addon was built for another Node version (${firstLine})`,
+      fix: `run \`npm rebuild ${pkg}\` in the resnet-tutor folder, or ${INSTALL_FIX[name]}`,
+    };
+  }
+  return {
+    reason: `failed to load: ${firstLine}`,
+    fix: `${INSTALL_FIX[name]}; if it still fails, use \`--backend wasm\``,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// GPU probing (nvidia-smi, /proc). Parsers are pure; the runner is injectable.
+
+export interface GpuInfo {
+  readonly name: string;
+  readonly memoryTotalMiB?: number;
+  readonly memoryUsedMiB?: number;
+  readonly utilizationPercent?: number;
+  /** e.g. '9.0' */
+  readonly computeCapability?: string;
+  readonly driverVersion?: string;
+}
+
+export interface GpuQuery {
+  /** Where the GPUs were seen. */
+  readonly source: 'nvidia-smi' | '/proc/driver/nvidia' | 'none';
+  readonly gpus: readonly GpuInfo[];
+  readonly driverVersion?: string;
+  /** The raw text the GPUs were parsed from. */
+  readonly raw?: string;
+}
+
+/** Runs a program; resolves to its stdout, or null if it is absent, fails or times out. */
+export type CommandRunner = (file: string, args: readonly string[], timeoutMs: number) => Promise<string | null>;
+
+export const runCommand: CommandRunner = (file, args, timeoutMs) =>
+  new Promise((resolve) => {
+    try {
+      execFile(file, [...args], { timeout: timeoutMs, encoding: 'utf8', maxBuffer: 4 << 20 }, (err, stdout) => {
+        resolve(err ? null : stdout);
+      });
+    } catch {
+      resolve(null);
+    }
+  });
+
+export interface FileReader {
+  readFile(path: string): string | null;
+  listDir(path: string): string[] | null;
+}
+
+export const realFiles: FileReader = {
+  readFile(path) {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return null;
+    }
+  },
+  listDir(path) {
+    try {
+      return readdirSync(path);
+    } catch {
+      return null;
+    }
+  },
+};
+
+export const NVIDIA_SMI_FIELDS = ['name', 'memory.total', 'utilization.gpu', 'memory.used', 'compute_cap', 'driver_version'];
+const NVIDIA_SMI_FIELDS_OLD = ['name', 'memory.total', 'utilization.gpu', 'memory.used', 'driver_version'];
+
+function numberOf(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /-?\d+(?:\.\d+)?/.exec(value);
+  return m ? Number(m[0]) : undefined;
+}
+
+function present(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  return v === '' || /^\[.*\]$/.test(v) || v === 'N/A' ? undefined : v;
+}
+
+/** Parses `nvidia-smi --query-gpu=<fields> --format=csv,noheader` output. */
+export function parseNvidiaSmiCsv(text: string, fields: readonly string[] = NVIDIA_SMI_FIELDS): GpuInfo[] {
+  const gpus: GpuInfo[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const cells = line.split(',').map((c) => c.trim());
+    const get = (field: string): string | undefined => {
+      const i = fields.indexOf(field);
+      return i < 0 ? undefined : present(cells[i]);
+    };
+    const name = get('name');
+    if (!name) continue;
+    gpus.push({
+      name,
+      memoryTotalMiB: numberOf(get('memory.total')),
+      memoryUsedMiB: numberOf(get('memory.used')),
+      utilizationPercent: numberOf(get('utilization.gpu')),
+      computeCapability: get('compute_cap'),
+      driverVersion: get('driver_version'),
+    });
+  }
+  return gpus;
+}
+
+/** Parses one /proc/driver/nvidia/gpus/<bus>/information file (its `Model:` line). */
+export function parseProcGpuInformation(text: string): GpuInfo | null {
+  const name = /^Model:\s*(.+)$/m.exec(text)?.[1]?.trim();
+  return name ? { name } : null;
+}
+
+/** Parses /proc/driver/nvidia/version ("NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.15 ..."). */
+export function parseProcDriverVersion(text: string): string | undefined {
+  return /Kernel Module\s+(?:for \S+\s+)?(\d+(?:\.\d+)+)/.exec(text)?.[1];
+}
+
+/** Which GPU the first CUDA device is, honouring a numeric CUDA_VISIBLE_DEVICES. */
+export function firstVisibleGpu(gpus: readonly GpuInfo[], cudaVisibleDevices?: string): GpuInfo | undefined {
+  if (cudaVisibleDevices !== undefined && cudaVisibleDevices.trim() !== '') {
+    const first = cudaVisibleDevices.split(',')[0]!.trim();
+    if (/^\d+$/.test(first)) return gpus[Number(first)] ?? gpus[0];
+  }
+  return gpus[0];
+}
+
+/** Asks nvidia-smi (2 s timeout), then /proc/driver/nvidia, which GPUs this machine has. */
+export async function queryGpus(run: CommandRunner = runCommand, files: FileReader = realFiles): Promise<GpuQuery> {
+  const procVersion = files.readFile('/proc/driver/nvidia/version');
+  const procDriver = procVersion ? parseProcDriverVersion(procVersion) : undefined;
+  for (const fields of [NVIDIA_SMI_FIELDS, NVIDIA_SMI_FIELDS_OLD]) {
+    const out = await run('nvidia-smi', [`--query-gpu=${fields.join(',')}`, '--format=csv,noheader'], 2000);
+    if (out === null) continue;
+    const gpus = parseNvidiaSmiCsv(out, fields);
+    if (gpus.length > 0) {
+      return { source: 'nvidia-smi', gpus, driverVersion: gpus[0]!.driverVersion ?? procDriver, raw: out.trim() };
+    }
+  }
+  const dirs = files.listDir('/proc/driver/nvidia/gpus') ?? [];
+  const gpus: GpuInfo[] = [];
+  const raw: string[] = [];
+  for (const dir of [...dirs].sort()) {
+    const text = files.readFile(`/proc/driver/nvidia/gpus/${dir}/information`);
+    const gpu = text ? parseProcGpuInformation(text) : null;
+    if (gpu) {
+      gpus.push(procDriver ? { ...gpu, driverVersion: procDriver } : gpu);
+      raw.push(text!.trim());
+    }
+  }
+  if (gpus.length > 0 || procVersion) {
+    return {
+      source: '/proc/driver/nvidia',
+      gpus,
+      driverVersion: procDriver,
+      raw: [procVersion?.trim(), ...raw].filter(Boolean).join('\n'),
+    };
+  }
+  return { source: 'none', gpus: [] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading backends
+
+const require = createRequire(import.meta.url);
+
+/** Can this package be found from here? */
+export function isResolvable(pkg: string): boolean {
+  try {
+    require.resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The version in the package's package.json, or null when it is not installed. */
+export function packageVersion(pkg: string): string | null {
+  try {
+    const json = require(`${pkg}/package.json`) as { version?: unknown };
+    return typeof json.version === 'string' ? json.version : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The native build loaded into this process, if any (it can never be unloaded). */
+let nativeLoaded: 'node-gpu' | 'node' | null = null;
+
+function setEnvDefault(key: string, value: string): void {
+  if (process.env[key] === undefined || process.env[key] === '') process.env[key] = value;
+}
+
+function silenceTfjs(): void {
+  // Silences tfjs's console warnings, among them the cpu backend's "Hi, looks like you are running
+  // TensorFlow.js in Node.js" banner and "backend was already registered".
+  tf.env().set('PROD', true);
+}
+
+function errorText(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+}
+
+async function tryNative(name: 'node-gpu' | 'node', options: InitOptions): Promise<BackendTrial> {
+  const pkg = BACKEND_PACKAGES[name];
+  const fail = (reason: string, fix: string): BackendTrial => ({ attempt: { name, ok: false, reason, fix } });
+
+  if (nativeLoaded !== null && nativeLoaded !== name) {
+    return fail(
+      `${BACKEND_PACKAGES[nativeLoaded]} is already loaded in this process, and only one TensorFlow native build can be`,
+      `start a new process for --backend ${name}`,
+    );
+  }
+  const installed = isResolvable(pkg);
+  if (nodeMajor(process.versions.node) >= 23) {
+    // tfjs-node 4.22 loads on Node 23+ but crashes at the first op; do not load it at all.
+    return fail(
+      `tfjs-node 4.22 does not work on Node ${process.versions.node} (Node 23 removed util.isNullOrUndefined, which it calls on every op)`,
+      NODE_FIX,
+    );
+  }
+
+  let gpus: GpuQuery | undefined;
+  if (name === 'node-gpu') {
+    // TensorFlow takes all GPU memory unless told otherwise; runs side by side need growth.
+    setEnvDefault('TF_FORCE_GPU_ALLOW_GROWTH', 'true');
+    // Keep kernels JIT-compiled from PTX (Ada/Hopper) in the cache so only the first start is slow.
+    setEnvDefault('CUDA_CACHE_MAXSIZE', CUDA_CACHE_SIZE);
+    if (installed) {
+      gpus = await queryGpus();
+      const gpu = firstVisibleGpu(gpus.gpus, process.env.CUDA_VISIBLE_DEVICES);
+      if (gpu?.computeCapability && needsPtxJit(gpu.computeCapability)) {
+        options.onStatus?.(
+          `Loading the TensorFlow GPU build. On ${gpu.name} (${smName(gpu.computeCapability)}) CUDA compiles ` +
+            'its kernels from PTX the first time, which can take many minutes; later starts use the cache.',
+        );
+      }
+    }
+  }
+  // Keep TensorFlow's native logging (stderr, bypassing Node) out of the terminal.
+  setEnvDefault('TF_CPP_MIN_LOG_LEVEL', '2');
+  silenceTfjs();
+
+  let mod: { version?: Record<string, string> };
+  try {
+    mod = (await import(pkg)) as { version?: Record<string, string> };
+  } catch (err) {
+    const { reason, fix } = classifyLoadError(name, err, installed);
+    return fail(reason, fix);
+  }
+  nativeLoaded = name;
+  try {
+    // Loading it selects the 'tensorflow' backend; select it again in case another was chosen since.
+    if (!(await tf.setBackend('tensorflow'))) {
+      return fail(`${pkg} loaded, but its 'tensorflow' backend did not initialise`, INSTALL_FIX[name]);
+    }
+    // A tiny op proves the binding works (on Node 23+ this is where tfjs-node 4.22 would throw).
+    tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)).dataSync());
+  } catch (err) {
+    const { reason, fix } = classifyLoadError(name, err, true);
+    return fail(reason, fix);
+  }
+
+  const backend = tf.backend() as { isUsingGpuDevice?: unknown; binding?: { TF_Version?: unknown } };
+  const usingGpu = backend.isUsingGpuDevice === true;
+  const versions: Record<string, string> = {
+    'tfjs-core': tf.version_core,
+    node: process.versions.node,
+  };
+  const pkgVersion = mod.version?.['tfjs-node'] ?? packageVersion(pkg);
+  if (pkgVersion) versions[pkg.replace('@tensorflow/', '')] = pkgVersion;
+  if (typeof backend.binding?.TF_Version === 'string') versions.libtensorflow = backend.binding.TF_Version;
+  const warnings: string[] = [];
+
+  if (name === 'node') {
+    return {
+      attempt: { name, ok: true },
+      loaded: { tfBackend: tf.getBackend(), device: 'CPU (TensorFlow native)', usingGpu, warnings, versions },
+    };
+  }
+  if (usingGpu) {
+    gpus ??= await queryGpus();
+    const gpu = firstVisibleGpu(gpus.gpus, process.env.CUDA_VISIBLE_DEVICES);
+    if (gpu?.computeCapability && needsPtxJit(gpu.computeCapability)) {
+      warnings.push(ptxJitWarning(gpu.name, gpu.computeCapability));
+    }
+    if (gpus.driverVersion) versions['nvidia-driver'] = gpus.driverVersion;
+    return {
+      attempt: { name, ok: true },
+      loaded: { tfBackend: tf.getBackend(), device: `GPU (${gpu?.name ?? 'CUDA device 0'})`, usingGpu, warnings, versions },
+    };
+  }
+  // The GPU build loaded but computes on the CPU. That is not a GPU success, so the attempt is
+  // recorded as failed. But the native library cannot be unloaded, and loading the CPU build
+  // beside it would clash (same libtensorflow soname, same 'tensorflow' backend), so the caller
+  // keeps using it, labelled truthfully as CPU and with a warning.
+  warnings.push(gpuCpuFallbackWarning);
+  return {
+    attempt: { name, ok: false, reason: GPU_CPU_FALLBACK_REASON, fix: CUDA11_FIX },
+    loaded: {
+      tfBackend: tf.getBackend(),
+      device: 'CPU (TensorFlow native, GPU build found no usable GPU)',
+      usingGpu: false,
+      warnings,
+      versions,
+    },
+  };
+}
+
+async function tryWasm(): Promise<BackendTrial> {
+  const name = 'wasm';
+  silenceTfjs();
+  let wasm: { getThreadsCount?: () => number; version_wasm?: string };
+  try {
+    wasm = (await import('@tensorflow/tfjs-backend-wasm')) as typeof wasm;
+  } catch (err) {
+    const installed = isResolvable(BACKEND_PACKAGES.wasm);
+    return {
+      attempt: {
+        name,
+        ok: false,
+        reason: installed ? `failed to load: ${errorText(err)}` : 'not installed',
+        fix: INSTALL_FIX.wasm,
+      },
+    };
+  }
+  let ok = false;
+  try {
+    ok = await tf.setBackend('wasm');
+  } catch {
+    ok = false;
+  }
+  if (!ok) {
+    // tfjs swallows the init error (its warning is silenced); run the factory once more to learn it.
+    let why = 'the WebAssembly module did not initialise';
+    try {
+      await tf.findBackendFactory('wasm')?.();
+    } catch (err) {
+      why = `the WebAssembly module did not initialise: ${errorText(err)}`;
+    }
+    return { attempt: { name, ok: false, reason: why, fix: `${INSTALL_FIX.wasm}, or use \`--backend cpu\`` } };
+  }
+  const warnings: string[] = [];
+  try {
+    // Replaces wasm's missing/slow convolution gradient kernels (see DESIGN.md). It is idempotent.
+    const { registerFastWasmConvGradients } = await import('./wasm-kernels.js');
+    registerFastWasmConvGradients();
+  } catch (err) {
+    warnings.push(`The fast wasm convolution gradients could not be registered (${errorText(err)}); CNN training on wasm will be slow.`);
+  }
+  let simd = false;
+  try {
+    simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+  } catch {
+    simd = false;
+  }
+  let threads = 1;
+  try {
+    threads = wasm.getThreadsCount?.() ?? 1;
+  } catch {
+    threads = 1;
+  }
+  const versions: Record<string, string> = { 'tfjs-core': tf.version_core, node: process.versions.node };
+  const v = wasm.version_wasm ?? packageVersion(BACKEND_PACKAGES.wasm);
+  if (v) versions['tfjs-backend-wasm'] = v;
+  return {
+    attempt: { name, ok: true },
+    loaded: {
+      tfBackend: tf.getBackend(),
+      device: `CPU (wasm, ${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'})`,
+      usingGpu: false,
+      warnings,
+      versions,
+    },
+  };
+}
+
+async function tryCpu(): Promise<BackendTrial> {
+  const name = 'cpu';
+  silenceTfjs();
+  let cpu: { version_cpu?: string };
+  try {
+    cpu = (await import('@tensorflow/tfjs-backend-cpu')) as typeof cpu;
+    if (!(await tf.setBackend('cpu'))) throw new Error("the 'cpu' backend did not initialise");
+  } catch (err) {
+    const installed = isResolvable(BACKEND_PACKAGES.cpu);
+    return {
+      attempt: { name, ok: false, reason: installed ? `failed to load: ${errorText(err)}` : 'not installed', fix: INSTALL_FIX.cpu },
+    };
+  }
+  const versions: Record<string, string> = { 'tfjs-core': tf.version_core, node: process.versions.node };
+  const v = cpu.version_cpu ?? packageVersion(BACKEND_PACKAGES.cpu);
+  if (v) versions['tfjs-backend-cpu'] = v;
+  return {
+    attempt: { name, ok: true },
+    loaded: { tfBackend: tf.getBackend(), device: 'CPU (pure JavaScript)', usingGpu: false, warnings: [], versions },
+  };
+}
+
+/**
+ * Tries one backend and, when it loads, makes it tfjs's active backend. Never throws: the result
+ * says what happened. `resnet-tutor doctor` uses this to fill its table.
+ */
+export async function tryBackend(name: BackendName, options: InitOptions = {}): Promise<BackendTrial> {
+  switch (name) {
+    case 'node-gpu':
+    case 'node':
+      return tryNative(name, options);
+    case 'wasm':
+      return tryWasm();
+    case 'cpu':
+      return tryCpu();
+  }
+}
+
+function explicitFailure(attempt: BackendAttempt): UserError {
+  return new UserError(
+    `--backend ${attempt.name} cannot be used here: ${attempt.reason ?? 'it failed to load'}. ` +
+      `To fix it, ${attempt.fix ?? INSTALL_FIX[attempt.name]}. Or use \`--backend auto\` to take the best ` +
+      'backend that loads (`resnet-tutor doctor` shows them all).',
+  );
+}
+
+/**
+ * Starts the requested backend (or, for `auto`, the best one that loads) and reports which device
+ * really computes. An explicitly requested backend that fails throws `UserError` with the reason
+ * and the fix.
+ */
+export async function initBackend(request: BackendRequest, options: InitOptions = {}): Promise<BackendChoice> {
+  if (!BACKEND_CHOICES.includes(request)) {
+    throw new UserError(`Unknown backend '${String(request)}'. Expected one of: ${BACKEND_CHOICES.join(', ')}.`);
+  }
+  silenceTfjs();
+  const order: readonly BackendName[] = request === 'auto' ? AUTO_ORDER : [request];
+  const attempts: BackendAttempt[] = [];
+  const nodeWarning = nodeVersionProblem(process.versions.node);
+  for (const name of order) {
+    const trial = await tryBackend(name, options);
+    attempts.push(trial.attempt);
+    if (request !== 'auto' && !trial.attempt.ok) throw explicitFailure(trial.attempt);
+    // In auto mode a GPU build that computes on the CPU is kept (see tryNative): it cannot be
+    // unloaded, and the CPU build would compute the same way.
+    if (trial.loaded) {
+      const warnings = [...trial.loaded.warnings];
+      if (nodeWarning) warnings.push(nodeWarning);
+      return {
+        name,
+        tfBackend: trial.loaded.tfBackend,
+        device: trial.loaded.device,
+        usingGpu: trial.loaded.usingGpu,
+        attempts,
+        warnings,
+        versions: trial.loaded.versions,
+      };
+    }
+  }
+  throw new UserError(
+    'No TensorFlow.js backend could be loaded: ' +
+      attempts.map((a) => `${a.name}: ${a.reason ?? 'failed'}`).join('; ') +
+      '. Reinstall resnet-tutor (`npm install`) and run `resnet-tutor doctor`.',
+  );
+}

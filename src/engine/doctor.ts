@@ -1,0 +1,370 @@
+/**
+ * `resnet-tutor doctor`: gathers the facts about this machine's compute backends, GPU and CUDA
+ * libraries, and what to do about problems. Prints nothing (the command and, later, the UI format
+ * the report). Every external probe (nvidia-smi, ldconfig, files, package lookup, backend loading)
+ * is injectable, and all parsing is done by pure functions, so tests feed fake text.
+ *
+ * Doctor runs in its own process, so it may load a TensorFlow native build to see whether it
+ * loads; it tries only one of them (the first found), since two cannot load in one process.
+ */
+import {
+  AUTO_ORDER,
+  BACKEND_PACKAGES,
+  CUDA11_FIX,
+  CUDA_CACHE_SIZE,
+  GPU_BUILD_LIBRARIES,
+  INSTALL_FIX,
+  needsPtxJit,
+  nodeMajor,
+  nodeVersionProblem,
+  packageVersion,
+  ptxJitWarning,
+  queryGpus,
+  realFiles,
+  runCommand,
+  smName,
+  tryBackend,
+  type BackendName,
+  type BackendTrial,
+  type CommandRunner,
+  type FileReader,
+  type GpuInfo,
+  type GpuQuery,
+  type InitOptions,
+} from './backend.js';
+
+export interface BackendRow {
+  readonly name: BackendName;
+  readonly package: string;
+  /** The package resolves from here. */
+  readonly found: boolean;
+  readonly version: string | null;
+  readonly loads: 'yes' | 'no' | 'not tried';
+  /** Which device computes when it loads, e.g. 'CPU (wasm, SIMD, 1 thread)'. */
+  readonly computesOn: string | null;
+  readonly whyNot: string | null;
+  readonly fix: string | null;
+}
+
+export interface LibraryCheck {
+  readonly name: string;
+  readonly found: boolean;
+  /** Where it resolves (LD_LIBRARY_PATH directories come first, as for the dynamic loader). */
+  readonly path: string | null;
+  readonly via: 'LD_LIBRARY_PATH' | 'ldconfig' | null;
+}
+
+export interface CudaReport {
+  /** What the GPU build's libtensorflow 2.9.1 needs. */
+  readonly needs: string;
+  readonly libraries: readonly LibraryCheck[];
+  /** The NVIDIA driver's user-space library. */
+  readonly driverLibrary: LibraryCheck;
+  /** CUDA runtime major versions present (from libcudart.so.N), e.g. [12]. */
+  readonly cudaMajors: readonly number[];
+  /** cuDNN major versions present (from libcudnn.so.N). */
+  readonly cudnnMajors: readonly number[];
+  /** Whether `ldconfig -p` could be read (if not, only LD_LIBRARY_PATH was searched). */
+  readonly ldconfigRead: boolean;
+}
+
+export interface DoctorReport {
+  readonly node: { readonly version: string; readonly ok: boolean; readonly warning: string | null };
+  /** Versions of the tfjs packages (null: not installed). */
+  readonly packages: Readonly<Record<string, string | null>>;
+  readonly backends: readonly BackendRow[];
+  readonly gpu: {
+    readonly source: GpuQuery['source'];
+    readonly gpus: readonly GpuInfo[];
+    readonly driverVersion: string | null;
+    /** e.g. '9.0' for the first GPU, when nvidia-smi can tell. */
+    readonly computeCapability: string | null;
+    readonly raw: string | null;
+  };
+  readonly cuda: CudaReport;
+  /** The environment variables that matter, as they were when doctor started. */
+  readonly env: Readonly<Record<string, string | null>>;
+  readonly warnings: readonly string[];
+  readonly notes: readonly string[];
+  readonly best: { readonly name: BackendName | null; readonly device: string | null; readonly line: string };
+}
+
+export interface DoctorProbes {
+  readonly nodeVersion: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The installed version of a package, or null. */
+  readonly packageVersion: (pkg: string) => string | null;
+  readonly runCommand: CommandRunner;
+  readonly files: FileReader;
+  readonly tryBackend: (name: BackendName, options: InitOptions) => Promise<BackendTrial>;
+}
+
+export type DiagnoseOptions = InitOptions;
+
+export const ENV_KEYS = [
+  'TF_FORCE_GPU_ALLOW_GROWTH',
+  'TF_CPP_MIN_LOG_LEVEL',
+  'CUDA_VISIBLE_DEVICES',
+  'CUDA_CACHE_MAXSIZE',
+  'CUDA_CACHE_DISABLE',
+  'LD_LIBRARY_PATH',
+] as const;
+
+const TFJS_PACKAGES = [
+  '@tensorflow/tfjs-core',
+  '@tensorflow/tfjs-backend-cpu',
+  '@tensorflow/tfjs-backend-wasm',
+  '@tensorflow/tfjs-node',
+  '@tensorflow/tfjs-node-gpu',
+] as const;
+
+// ---------------------------------------------------------------------------------------------
+// Pure parsers
+
+/** Parses `ldconfig -p` output into soname -> paths. */
+export function parseLdconfig(text: string): Map<string, string[]> {
+  const libs = new Map<string, string[]>();
+  for (const line of text.split('\n')) {
+    const m = /^\s*(\S+)\s+\(([^)]*)\)\s+=>\s+(\S.*?)\s*$/.exec(line);
+    if (!m) continue;
+    const [, name, , path] = m;
+    const list = libs.get(name!) ?? [];
+    list.push(path!);
+    libs.set(name!, list);
+  }
+  return libs;
+}
+
+/** The directories of an LD_LIBRARY_PATH value, in order, empty entries dropped. */
+export function ldLibraryPathDirs(value: string | undefined): string[] {
+  return (value ?? '').split(':').filter((d) => d.trim() !== '');
+}
+
+/**
+ * Resolves each library as the dynamic loader would (LD_LIBRARY_PATH first, then the ld cache).
+ * `dirListings` maps each LD_LIBRARY_PATH directory to its file names.
+ */
+export function checkLibraries(
+  names: readonly string[],
+  ldconfig: ReadonlyMap<string, readonly string[]>,
+  dirListings: ReadonlyMap<string, readonly string[]>,
+): LibraryCheck[] {
+  return names.map((name) => {
+    for (const [dir, files] of dirListings) {
+      if (files.includes(name)) return { name, found: true, path: `${dir.replace(/\/+$/, '')}/${name}`, via: 'LD_LIBRARY_PATH' };
+    }
+    const paths = ldconfig.get(name);
+    if (paths && paths.length > 0) return { name, found: true, path: paths[0]!, via: 'ldconfig' };
+    return { name, found: false, path: null, via: null };
+  });
+}
+
+/** The major versions N seen as `<stem>.so.N[...]` (e.g. libcudart.so.12 -> 12). */
+export function majorsOf(
+  stem: string,
+  ldconfig: ReadonlyMap<string, readonly string[]>,
+  dirListings: ReadonlyMap<string, readonly string[]>,
+): number[] {
+  const names = [...ldconfig.keys(), ...[...dirListings.values()].flat()];
+  const re = new RegExp(`^${stem.replace(/[.+]/g, '\\$&')}\\.so\\.(\\d+)`);
+  const majors = new Set<number>();
+  for (const n of names) {
+    const m = re.exec(n);
+    if (m) majors.add(Number(m[1]));
+  }
+  return [...majors].sort((a, b) => a - b);
+}
+
+/** Builds the CUDA part of the report from `ldconfig -p` text and LD_LIBRARY_PATH listings. */
+export function cudaReport(ldconfigText: string | null, dirListings: ReadonlyMap<string, readonly string[]>): CudaReport {
+  const ld = parseLdconfig(ldconfigText ?? '');
+  return {
+    needs: 'libtensorflow 2.9.1 (inside tfjs-node-gpu 4.22) needs CUDA 11.x and cuDNN 8',
+    libraries: checkLibraries(GPU_BUILD_LIBRARIES, ld, dirListings),
+    driverLibrary: checkLibraries(['libcuda.so.1'], ld, dirListings)[0]!,
+    cudaMajors: majorsOf('libcudart', ld, dirListings),
+    cudnnMajors: majorsOf('libcudnn', ld, dirListings),
+    ldconfigRead: ldconfigText !== null,
+  };
+}
+
+/** Warnings about the CUDA libraries for the GPU build (empty when all resolve). */
+export function cudaWarnings(cuda: CudaReport, gpuSeen: boolean): string[] {
+  const warnings: string[] = [];
+  const missing = cuda.libraries.filter((l) => !l.found).map((l) => l.name);
+  if (missing.length === 0) return warnings;
+  const others = cuda.cudaMajors.filter((m) => m !== 11);
+  if (!cuda.cudaMajors.includes(11) && others.length > 0) {
+    warnings.push(
+      `CUDA ${others.join(', ')} only: the GPU build will silently compute on the CPU. libtensorflow 2.9.1 ` +
+        `needs CUDA 11.x and cuDNN 8 (missing: ${missing.join(', ')}). To fix it, ${CUDA11_FIX}.`,
+    );
+  } else if (gpuSeen) {
+    warnings.push(
+      `The GPU build would compute on the CPU: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing ` +
+        `(libtensorflow 2.9.1 needs CUDA 11.x and cuDNN 8). To fix it, ${CUDA11_FIX}.`,
+    );
+  }
+  const cudnnOthers = cuda.cudnnMajors.filter((m) => m !== 8);
+  if (missing.includes('libcudnn.so.8') && cudnnOthers.length > 0) {
+    warnings.push(`cuDNN ${cudnnOthers.join(', ')} is present, but libtensorflow 2.9.1 needs cuDNN 8 (libcudnn.so.8).`);
+  }
+  return warnings;
+}
+
+/** The one-line verdict: which backend `--backend auto` takes here and what would be faster. */
+export function bestBackend(
+  rows: readonly BackendRow[],
+  gpus: readonly GpuInfo[],
+): { name: BackendName | null; device: string | null; line: string } {
+  const loaded = rows.filter((r) => r.loads === 'yes');
+  const gpuRow = loaded.find((r) => r.computesOn?.startsWith('GPU'));
+  const pick = gpuRow ?? loaded.find((r) => r.name === 'node-gpu' || r.name === 'node') ?? loaded.find((r) => r.name === 'wasm') ?? loaded[0];
+  if (!pick) {
+    return { name: null, device: null, line: 'no backend loads here: reinstall resnet-tutor (`npm install`).' };
+  }
+  let line = `${pick.name}, computing on ${pick.computesOn ?? 'an unknown device'}`;
+  if (!gpuRow && gpus.length > 0) {
+    const gpuBuild = rows.find((r) => r.name === 'node-gpu');
+    line += gpuBuild?.found
+      ? `. The ${gpus[0]!.name} is not used: see the warnings above.`
+      : `. To use the ${gpus[0]!.name}: ${INSTALL_FIX['node-gpu']}, with CUDA 11.8 and cuDNN 8 libraries.`;
+  } else if (!gpuRow && pick.name !== 'node' && pick.name !== 'node-gpu') {
+    line += `. The TensorFlow native CPU build is faster: ${INSTALL_FIX.node}.`;
+  }
+  return { name: pick.name, device: pick.computesOn, line };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const defaultProbes: DoctorProbes = {
+  nodeVersion: process.versions.node,
+  env: process.env,
+  packageVersion,
+  runCommand,
+  files: realFiles,
+  tryBackend,
+};
+
+async function readLdconfig(run: CommandRunner): Promise<string | null> {
+  // ldconfig often lives in /sbin, which is not on a normal user's PATH.
+  for (const file of ['ldconfig', '/sbin/ldconfig', '/usr/sbin/ldconfig']) {
+    const out = await run(file, ['-p'], 3000);
+    if (out !== null) return out;
+  }
+  return null;
+}
+
+/** Gathers the doctor report. Loads backends (so call it in its own process), prints nothing. */
+export async function diagnose(probes: Partial<DoctorProbes> = {}, options: DiagnoseOptions = {}): Promise<DoctorReport> {
+  const p: DoctorProbes = { ...defaultProbes, ...probes };
+  // Snapshot the environment first: loading the GPU build sets defaults in process.env.
+  const env: Record<string, string | null> = {};
+  for (const key of ENV_KEYS) env[key] = p.env[key] ?? null;
+
+  const nodeWarning = nodeVersionProblem(p.nodeVersion) ?? null;
+  const packages: Record<string, string | null> = {};
+  for (const pkg of TFJS_PACKAGES) packages[pkg.replace('@tensorflow/', '')] = p.packageVersion(pkg);
+
+  const [gpuQuery, ldconfigText] = await Promise.all([queryGpus(p.runCommand, p.files), readLdconfig(p.runCommand)]);
+  const listings = new Map<string, string[]>();
+  for (const dir of ldLibraryPathDirs(p.env.LD_LIBRARY_PATH)) {
+    if (!listings.has(dir)) listings.set(dir, p.files.listDir(dir) ?? []);
+  }
+  const cuda = cudaReport(ldconfigText, listings);
+  const firstGpu = gpuQuery.gpus[0];
+  const computeCapability = firstGpu?.computeCapability ?? null;
+
+  // Backends: only the first native build found is loaded (two cannot share a process).
+  const rows: BackendRow[] = [];
+  let nativeTried: BackendName | null = null;
+  for (const name of AUTO_ORDER) {
+    const pkg = BACKEND_PACKAGES[name];
+    const version = p.packageVersion(pkg);
+    const found = version !== null;
+    const native = name === 'node-gpu' || name === 'node';
+    if (!found) {
+      rows.push({ name, package: pkg, found, version, loads: 'no', computesOn: null, whyNot: 'not installed', fix: INSTALL_FIX[name] });
+      continue;
+    }
+    if (native && nativeTried !== null) {
+      rows.push({
+        name,
+        package: pkg,
+        found,
+        version,
+        loads: 'not tried',
+        computesOn: null,
+        whyNot: `only one TensorFlow native build can load per process, and ${nativeTried} was tried`,
+        fix: `check it with \`resnet-tutor train --backend ${name} ...\``,
+      });
+      continue;
+    }
+    if (native) nativeTried = name;
+    const trial = await p.tryBackend(name, options);
+    const loaded = trial.loaded !== undefined;
+    rows.push({
+      name,
+      package: pkg,
+      found,
+      version,
+      loads: loaded ? 'yes' : 'no',
+      computesOn: trial.loaded?.device ?? null,
+      whyNot: trial.attempt.ok ? null : (trial.attempt.reason ?? 'failed to load'),
+      fix: trial.attempt.ok ? null : (trial.attempt.fix ?? null),
+    });
+  }
+
+  const warnings: string[] = [];
+  const notes: string[] = [];
+  if (nodeWarning) warnings.push(nodeWarning);
+  const gpuBuild = rows.find((r) => r.name === 'node-gpu')!;
+  if (gpuBuild.loads === 'yes' && !gpuBuild.computesOn?.startsWith('GPU')) {
+    warnings.push(
+      'The GPU build loads but computes on the CPU (no usable GPU/CUDA 11 found): it silently runs no faster than the CPU build.',
+    );
+  }
+  if (gpuBuild.found || gpuQuery.gpus.length > 0) warnings.push(...cudaWarnings(cuda, gpuQuery.gpus.length > 0));
+  if (gpuQuery.gpus.length > 0 && cuda.ldconfigRead && !cuda.driverLibrary.found) {
+    warnings.push('An NVIDIA GPU is seen, but the driver library libcuda.so.1 is not found: TensorFlow cannot reach the GPU.');
+  }
+  if (firstGpu && computeCapability && needsPtxJit(computeCapability)) {
+    warnings.push(ptxJitWarning(firstGpu.name, computeCapability));
+    if (env.CUDA_CACHE_DISABLE === '1') {
+      warnings.push(`CUDA_CACHE_DISABLE=1 is set: the kernels compiled for ${smName(computeCapability)} are thrown away, so every start is slow.`);
+    }
+  }
+  if (gpuQuery.gpus.length > 0 || gpuBuild.found) {
+    if (env.TF_FORCE_GPU_ALLOW_GROWTH === null) {
+      notes.push(
+        'TF_FORCE_GPU_ALLOW_GROWTH is not set: resnet-tutor sets it to true for itself, since TensorFlow ' +
+          'otherwise takes all GPU memory; export TF_FORCE_GPU_ALLOW_GROWTH=true for other TensorFlow programs.',
+      );
+    } else if (env.TF_FORCE_GPU_ALLOW_GROWTH !== 'true') {
+      notes.push(`TF_FORCE_GPU_ALLOW_GROWTH=${env.TF_FORCE_GPU_ALLOW_GROWTH}: TensorFlow will take all GPU memory, so runs cannot share the GPU.`);
+    }
+    if (computeCapability && needsPtxJit(computeCapability) && env.CUDA_CACHE_MAXSIZE === null) {
+      notes.push(`CUDA_CACHE_MAXSIZE is not set: resnet-tutor sets it to ${CUDA_CACHE_SIZE} for itself so compiled kernels stay cached.`);
+    }
+  }
+  if (!cuda.ldconfigRead) notes.push('`ldconfig -p` could not be run: only LD_LIBRARY_PATH was searched for libraries.');
+  if (nodeMajor(p.nodeVersion) >= 23) notes.push('The TensorFlow native builds were not loaded because of the Node version.');
+
+  return {
+    node: { version: p.nodeVersion, ok: nodeWarning === null, warning: nodeWarning },
+    packages,
+    backends: rows,
+    gpu: {
+      source: gpuQuery.source,
+      gpus: gpuQuery.gpus,
+      driverVersion: gpuQuery.driverVersion ?? null,
+      computeCapability,
+      raw: gpuQuery.raw ?? null,
+    },
+    cuda,
+    env,
+    warnings,
+    notes,
+    best: bestBackend(rows, gpuQuery.gpus),
+  };
+}
