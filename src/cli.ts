@@ -11,6 +11,8 @@ async function main(argv: string[]): Promise<number> {
   const cli = yargs(argv)
     .scriptName('resnet-tutor')
     .usage('$0 <command> [options]\n\nLearn residual networks by running them: a terminal tutor and live training monitor.')
+    // A flag given twice takes its last value (scripts append overrides), never an array.
+    .parserConfiguration({ 'duplicate-arguments-array': false })
     .strict()
     .recommendCommands()
     .wrap(Math.min(100, process.stdout.columns || 100))
@@ -40,6 +42,14 @@ async function main(argv: string[]): Promise<number> {
 function argvCommand(argv: string[]): string {
   const first = argv.find((a) => !a.startsWith('-'));
   return first ?? '';
+}
+
+// A closed pipe (`resnet-tutor train | head`) is not an error worth a stack trace; training goes on
+// and its run directory is written as usual.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
 }
 
 main(hideBin(process.argv)).then(
