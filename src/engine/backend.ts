@@ -591,6 +591,9 @@ async function tryWasm(): Promise<BackendTrial> {
     // Replaces wasm's missing/slow convolution gradient kernels (see DESIGN.md). It is idempotent.
     const { registerFastWasmConvGradients } = await import('./wasm-kernels.js');
     registerFastWasmConvGradients();
+    // Same idea for the matmul gradients (transposed operands take a slow path on wasm).
+    const { registerFastWasmMatMul } = await import('./wasm-matmul.js');
+    registerFastWasmMatMul();
   } catch (err) {
     warnings.push(`The fast wasm convolution gradients could not be registered (${errorText(err)}); CNN training on wasm will be slow.`);
   }

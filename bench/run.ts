@@ -1,0 +1,175 @@
+/**
+ * `npm run bench`: the numbers the engine issue asks for, for every backend that loads here.
+ * Prints a table and ratios, and writes bench/results/latest.json. Timings are medians over several
+ * steps after warm-up; this is where speed is checked, never in unit tests (machines are noisy).
+ *
+ *   npm run bench                      all sections
+ *   npm run bench -- --quick           fewer steps (a smoke run)
+ *   npm run bench -- --backend wasm    one backend
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '../src/engine/tf.js';
+import { initBackend, tryBackend, type BackendName } from '../src/engine/backend.js';
+import { resolveConfig, type TrainConfig } from '../src/engine/config.js';
+import { loadDataset } from '../src/engine/data/index.js';
+import type { Dataset } from '../src/engine/data/types.js';
+import { Trainer } from '../src/engine/trainer.js';
+import { benchWasmConv } from './wasm-conv.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args.includes('--backend') ? (args[args.indexOf('--backend') + 1] as BackendName) : null;
+
+interface TrainBench {
+  readonly samplesPerSecond: number;
+  readonly msPerStep: number;
+  readonly tensorsPerStep: number;
+}
+
+/** Median step time of `steps` steps after `warmup`, with logging off (logEvery beyond the run). */
+function timeSteps(config: TrainConfig, data: Dataset, warmup: number, steps: number): TrainBench {
+  const t = new Trainer(config, data);
+  try {
+    for (let i = 0; i < warmup; i++) t.trainStep();
+    const before = tf.memory().numTensors;
+    const times: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const start = performance.now();
+      t.trainStep();
+      times.push(performance.now() - start);
+    }
+    const tensorsPerStep = (tf.memory().numTensors - before) / steps;
+    const ms = median(times);
+    return { samplesPerSecond: (1000 * config.batchSize) / ms, msPerStep: ms, tensorsPerStep };
+  } finally {
+    t.dispose();
+  }
+}
+
+/**
+ * Instrument overhead at the default log interval: total time of the same steps with per-unit
+ * gradient norms and activation variances every 10 steps, over the time with them never collected.
+ * Alternating blocks of steps keeps machine noise from favouring either side.
+ */
+function instrumentOverhead(base: TrainConfig, data: Dataset, rounds: number, stepsPerRound: number): number {
+  const withInstruments = new Trainer({ ...base, logEvery: 10 }, data);
+  const without = new Trainer({ ...base, logEvery: 1_000_000_000 }, data);
+  let tWith = 0;
+  let tWithout = 0;
+  try {
+    for (let i = 0; i < 10; i++) {
+      withInstruments.trainStep();
+      without.trainStep();
+    }
+    for (let r = 0; r < rounds; r++) {
+      let s = performance.now();
+      for (let i = 0; i < stepsPerRound; i++) without.trainStep();
+      tWithout += performance.now() - s;
+      s = performance.now();
+      for (let i = 0; i < stepsPerRound; i++) withInstruments.trainStep();
+      tWith += performance.now() - s;
+    }
+  } finally {
+    withInstruments.dispose();
+    without.dispose();
+  }
+  return tWith / tWithout;
+}
+
+/** Multiply-adds of one forward pass of the CIFAR ResNet (3 stages of n basic blocks, 16/32/64). */
+function resnetForwardMacs(depth: number, size = 32, inChannels = 3, width = 16): number {
+  const n = (depth - 2) / 6;
+  let macs = size * size * 9 * inChannels * width;
+  let channels = width;
+  let s = size;
+  for (let stage = 0; stage < 3; stage++) {
+    const out = width * 2 ** stage;
+    for (let i = 0; i < n; i++) {
+      const stride = stage > 0 && i === 0 ? 2 : 1;
+      const so = s / stride;
+      macs += so * so * 9 * channels * out + so * so * 9 * out * out;
+      if (stride !== 1 || channels !== out) macs += so * so * channels * out;
+      channels = out;
+      s = so;
+    }
+  }
+  return macs + channels * 10;
+}
+
+function cifarShaped(n: number): Dataset {
+  // Random CIFAR-shaped inputs: the step time does not depend on what the pixels show, and the bench
+  // must not need the 163 MB download.
+  const x = new Float32Array(n * 32 * 32 * 3);
+  for (let i = 0; i < x.length; i++) x[i] = Math.sin(i * 12.9898) * 1.5;
+  const y = Uint8Array.from({ length: n }, (_, i) => i % 10);
+  return { name: 'cifar-shaped', inputShape: [32, 32, 3], task: 'classification', numClasses: 10, train: { x, y, n }, val: { x, y, n } };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function main(): Promise<void> {
+  tf.env().set('PROD', true);
+  const fashion = await loadDataset('fashion-mnist', { trainLimit: 8192, valLimit: 256 });
+  const cifar = cifarShaped(512);
+  const results: Record<string, unknown> = { date: new Date().toISOString(), quick, node: process.versions.node, backends: {} };
+  const candidates: BackendName[] = only ? [only] : ['node-gpu', 'node', 'wasm', 'cpu'];
+  for (const name of candidates) {
+    if (name === 'node-gpu' || name === 'node') {
+      const trial = await tryBackend(name);
+      if (!trial.loaded) {
+        console.log(`${name}: skipped (${trial.attempt.reason ?? 'does not load'})`);
+        continue;
+      }
+    } else {
+      await initBackend(name);
+    }
+    console.log(`\n== ${name} (${tf.getBackend()}) ==`);
+    const row: Record<string, unknown> = {};
+    const mlp = resolveConfig({ net: 'mlp', arch: 'residual-bn', depth: 20, width: 128, batchSize: 128, steps: 1_000_000 });
+    const m = timeSteps(mlp, fashion, 3, quick ? 5 : 20);
+    row.mlp = m;
+    console.log(`residual-bn MLP d20 w128 b128: ${m.samplesPerSecond.toFixed(0)} samples/s (${m.msPerStep.toFixed(1)} ms/step), tensors/step ${m.tensorsPerStep}`);
+    if (name !== 'cpu') {
+      const resnet = resolveConfig({ net: 'cnn', arch: 'residual-bn', depth: 20, width: 16, batchSize: 32, steps: 1_000_000 });
+      const r = timeSteps(resnet, cifar, 2, quick ? 3 : 10);
+      const flops = 3 * 2 * resnetForwardMacs(20) * 32;
+      const gflops = flops / (r.msPerStep / 1000) / 1e9;
+      row.resnet20 = { ...r, gflopPerStep: flops / 1e9, gflops };
+      console.log(
+        `ResNet-20 (CIFAR layout) b32 32x32x3: ${r.samplesPerSecond.toFixed(1)} samples/s (${r.msPerStep.toFixed(0)} ms/step), ${gflops.toFixed(1)} GFLOP/s achieved (${(flops / 1e9).toFixed(2)} GFLOP/step), tensors/step ${r.tensorsPerStep}`,
+      );
+      const overheadCnn = instrumentOverhead(resnet, cifar, quick ? 2 : 4, 10);
+      row.instrumentOverheadResnet20 = overheadCnn;
+      console.log(`instruments at the default log interval (ResNet-20): ${((overheadCnn - 1) * 100).toFixed(1)}% (ratio ${overheadCnn.toFixed(3)})`);
+    } else {
+      console.log('ResNet-20: skipped on the pure-JS cpu backend (minutes per step)');
+    }
+    const overheadMlp = instrumentOverhead(mlp, fashion, quick ? 3 : 6, 20);
+    row.instrumentOverheadMlp = overheadMlp;
+    console.log(`instruments at the default log interval (MLP): ${((overheadMlp - 1) * 100).toFixed(1)}% (ratio ${overheadMlp.toFixed(3)})`);
+    if (name === 'wasm') {
+      const conv = await benchWasmConv({ includeSlow: !quick, reps: quick ? 3 : 7 });
+      row.wasmConv = conv;
+      for (const c of conv) console.log(`wasm conv gradient ${c.caseName}: filter ${c.msFilterGrad.toFixed(1)} ms, input ${c.msInputGrad.toFixed(1)} ms`);
+    }
+    (results.backends as Record<string, unknown>)[name] = row;
+  }
+  const dir = join(process.cwd(), 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const wasm = (results.backends as Record<string, { resnet20?: { samplesPerSecond: number }; instrumentOverheadResnet20?: number; instrumentOverheadMlp?: number }>).wasm;
+  if (wasm?.resnet20) {
+    console.log(`\ntargets (wasm, 2 cores): ResNet-20 >= 60 samples/s: ${wasm.resnet20.samplesPerSecond.toFixed(1)} (${(wasm.resnet20.samplesPerSecond / 60).toFixed(2)}x of target)`);
+    console.log(`instruments < 5%: ResNet-20 ${(((wasm.instrumentOverheadResnet20 ?? 1) - 1) * 100).toFixed(1)}%, MLP ${(((wasm.instrumentOverheadMlp ?? 1) - 1) * 100).toFixed(1)}%`);
+  }
+  console.log(`written to ${join(dir, 'latest.json')}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
