@@ -2,6 +2,9 @@ import type { CommandSpec } from './types.js';
 import { resume } from './resume.js';
 import { train } from './train.js';
 import { doctor } from './doctor.js';
+import { runs } from './runs.js';
+import { report } from './report.js';
+import { watch } from './watch.js';
 
 /** Every command of the CLI, in the order `--help` lists them. */
-export const commands: readonly CommandSpec<any>[] = [train, resume, doctor];
+export const commands: readonly CommandSpec<any>[] = [train, resume, runs, report, watch, doctor];

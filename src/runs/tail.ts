@@ -1,0 +1,200 @@
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import type { MetricsLine } from '../engine/trainer.js';
+import { METRICS_FILE, RUN_FILE, type RunInfo } from './run-dir.js';
+
+/**
+ * Follows a run folder that another process writes (headless under nohup or Slurm, or a second
+ * terminal): new metrics.jsonl lines and run.json changes, as an async iterator. It polls rather
+ * than using fs.watch, which misses changes on network file systems (NFS, Lustre) where cluster
+ * run folders live. Used by `resnet-tutor watch` and, later, the live dashboard.
+ */
+export type TailEvent =
+  /** A new, whole metrics line. */
+  | { readonly type: 'metrics'; readonly line: MetricsLine }
+  /** run.json changed (`previous` is null the first time it is read). */
+  | { readonly type: 'run'; readonly info: RunInfo; readonly previous: RunInfo | null }
+  /**
+   * metrics.jsonl got shorter: a resume dropped the lines after its checkpoint (the lines that
+   * follow repeat those steps), or the file was replaced.
+   */
+  | { readonly type: 'truncated'; readonly size: number }
+  /** A whole line that is not a metrics object (skipped). */
+  | { readonly type: 'unreadable'; readonly text: string; readonly reason: string };
+
+export interface TailOptions {
+  /** Time between polls. @default 1000 */
+  readonly intervalMs?: number;
+  /**
+   * How many of the lines already in metrics.jsonl to deliver first (the newest ones), like
+   * `tail -n`. @default Infinity (all of them)
+   */
+  readonly backlog?: number;
+}
+
+/**
+ * Poll results in the order they should be shown: whole metrics lines first, then a run.json
+ * change. run.json is read before metrics.jsonl each time and the trainer appends a line before it
+ * records the status that follows it, so the lines a final status covers are always delivered
+ * before that status. A last line without its newline (still being written) waits for it.
+ */
+export class RunTail implements AsyncIterable<TailEvent> {
+  readonly runPath: string;
+  /** Whole lines in the file that `backlog` left out at the start. */
+  skippedBacklog = 0;
+  private readonly intervalMs: number;
+  private backlog: number;
+  private offset = 0;
+  private partial = '';
+  private decoder = new StringDecoder('utf8');
+  private runText: string | null = null;
+  private runInfo: RunInfo | null = null;
+  private queue: TailEvent[] = [];
+  private waiting: ((r: IteratorResult<TailEvent>) => void) | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private started = false;
+
+  constructor(runPath: string, opts: TailOptions = {}) {
+    this.runPath = runPath;
+    this.intervalMs = opts.intervalMs ?? 1000;
+    this.backlog = opts.backlog ?? Infinity;
+  }
+
+  /** The newest run.json read (null before the first poll, or while it has never been readable). */
+  get info(): RunInfo | null {
+    return this.runInfo;
+  }
+
+  /** The text of a last line still waiting for its newline ('' when there is none). */
+  get pendingText(): string {
+    return this.partial;
+  }
+
+  /** Stops polling; a pending `next()` resolves as done. Safe to call twice. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.queue = [];
+    const w = this.waiting;
+    this.waiting = null;
+    w?.({ done: true, value: undefined });
+  }
+
+  /** Reads once now and returns what is new; the iterator calls this on its timer. */
+  poll(): TailEvent[] {
+    const events: TailEvent[] = [];
+    const run = this.readRun();
+    this.readMetrics(events);
+    this.backlog = Infinity; // only what is there at the first poll is backlog
+    if (run) events.push(run);
+    return events;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<TailEvent> {
+    if (!this.started) {
+      this.started = true;
+      this.tick();
+    }
+    return {
+      next: () => {
+        const ready = this.queue.shift();
+        if (ready) return Promise.resolve({ done: false, value: ready });
+        if (this.stopped) return Promise.resolve({ done: true, value: undefined });
+        return new Promise((resolveNext) => {
+          this.waiting = resolveNext;
+        });
+      },
+      return: () => {
+        this.stop();
+        return Promise.resolve({ done: true, value: undefined });
+      },
+    };
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    for (const e of this.poll()) this.push(e);
+    if (!this.stopped) this.timer = setTimeout(() => this.tick(), this.intervalMs);
+  }
+
+  private push(e: TailEvent): void {
+    const w = this.waiting;
+    if (w) {
+      this.waiting = null;
+      w({ done: false, value: e });
+    } else {
+      this.queue.push(e);
+    }
+  }
+
+  private readRun(): TailEvent | null {
+    let text: string;
+    try {
+      text = readFileSync(join(this.runPath, RUN_FILE), 'utf8');
+    } catch {
+      return null; // not there (yet): keep the last known state
+    }
+    if (text === this.runText) return null;
+    let info: RunInfo;
+    try {
+      info = JSON.parse(text) as RunInfo;
+    } catch {
+      return null; // run.json is written atomically; a bad read is another writer's problem, retry
+    }
+    this.runText = text;
+    const previous = this.runInfo;
+    this.runInfo = info;
+    return { type: 'run', info, previous };
+  }
+
+  private readMetrics(events: TailEvent[]): void {
+    let fd: number;
+    try {
+      fd = openSync(join(this.runPath, METRICS_FILE), 'r');
+    } catch {
+      return; // no metrics yet
+    }
+    let chunk: string;
+    try {
+      const size = fstatSync(fd).size;
+      if (size < this.offset) {
+        this.offset = size;
+        this.partial = '';
+        this.decoder = new StringDecoder('utf8');
+        events.push({ type: 'truncated', size });
+        return;
+      }
+      if (size === this.offset) return;
+      const buf = Buffer.alloc(size - this.offset);
+      const n = readSync(fd, buf, 0, buf.length, this.offset);
+      this.offset += n;
+      chunk = this.decoder.write(buf.subarray(0, n));
+    } finally {
+      closeSync(fd);
+    }
+    const pieces = (this.partial + chunk).split('\n');
+    this.partial = pieces.pop() ?? '';
+    const whole = pieces.filter((p) => p.trim() !== '');
+    let from = 0;
+    if (Number.isFinite(this.backlog)) {
+      from = Math.max(0, whole.length - this.backlog);
+      this.skippedBacklog = from;
+    }
+    for (const text of whole.slice(from)) {
+      try {
+        const line = JSON.parse(text) as MetricsLine;
+        if (typeof line !== 'object' || line === null || typeof line.step !== 'number') {
+          events.push({ type: 'unreadable', text, reason: 'not a metrics object' });
+        } else {
+          events.push({ type: 'metrics', line });
+        }
+      } catch (err) {
+        events.push({ type: 'unreadable', text, reason: (err as Error).message });
+      }
+    }
+  }
+}

@@ -1,0 +1,160 @@
+import { appendFileSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatMetricsLine } from '../../src/runs/headless-format.js';
+import { appendMetrics, updateRunInfo } from '../../src/runs/run-dir.js';
+import { RunTail, type TailEvent } from '../../src/runs/tail.js';
+import { runCli, startCli, tempDir, waitFor, waitForExit } from '../helpers/cli.js';
+import { fixtureLine, writeFixtureRun } from '../helpers/run-fixture.js';
+
+const running = { status: 'running' as const, step: 0, bestValAccuracy: null };
+const kinds = (events: TailEvent[]) => events.map((e) => (e.type === 'metrics' ? `metrics ${e.line.step}` : e.type === 'run' ? `run ${e.info.status}` : e.type));
+
+describe('RunTail', () => {
+  it('delivers the lines already there, then only new whole lines and run.json changes', () => {
+    const path = writeFixtureRun(tempDir('rt-tail-'), 'r1', { lines: 2, info: running });
+    const tail = new RunTail(path);
+    expect(kinds(tail.poll())).toEqual(['metrics 5', 'metrics 10', 'run running']);
+    expect(tail.poll()).toEqual([]);
+
+    appendMetrics(path, [fixtureLine(3)]);
+    updateRunInfo(path, { step: 15 });
+    expect(kinds(tail.poll())).toEqual(['metrics 15', 'run running']);
+    expect(tail.info?.step).toBe(15);
+  });
+
+  it('waits for the newline of a torn last line', () => {
+    const path = writeFixtureRun(tempDir('rt-tail-'), 'r1', { lines: 1, info: running });
+    const tail = new RunTail(path);
+    tail.poll();
+    const text = JSON.stringify(fixtureLine(2));
+    appendFileSync(join(path, 'metrics.jsonl'), text.slice(0, 40));
+    expect(tail.poll()).toEqual([]);
+    expect(tail.pendingText).toBe(text.slice(0, 40));
+    appendFileSync(join(path, 'metrics.jsonl'), text.slice(40, 80));
+    expect(tail.poll()).toEqual([]);
+    appendFileSync(join(path, 'metrics.jsonl'), `${text.slice(80)}\n`);
+    expect(kinds(tail.poll())).toEqual(['metrics 10']);
+    expect(tail.pendingText).toBe('');
+  });
+
+  it('notices a file cut back by a resume, then follows the repeated steps', () => {
+    const path = writeFixtureRun(tempDir('rt-tail-'), 'r1', { lines: 4, info: running });
+    const tail = new RunTail(path);
+    tail.poll();
+    const file = join(path, 'metrics.jsonl');
+    const two = `${JSON.stringify(fixtureLine(1))}\n${JSON.stringify(fixtureLine(2))}\n`;
+    truncateSync(file, Buffer.byteLength(two));
+    expect(kinds(tail.poll())).toEqual(['truncated']);
+    appendMetrics(path, [fixtureLine(3)]);
+    expect(kinds(tail.poll())).toEqual(['metrics 15']);
+    expect(statSync(file).size).toBeGreaterThan(Buffer.byteLength(two));
+  });
+
+  it('backlog keeps only the newest existing lines', () => {
+    const path = writeFixtureRun(tempDir('rt-tail-'), 'r1', { lines: 5, info: running });
+    const tail = new RunTail(path, { backlog: 2 });
+    expect(kinds(tail.poll())).toEqual(['metrics 20', 'metrics 25', 'run running']);
+    expect(tail.skippedBacklog).toBe(3);
+    appendMetrics(path, [fixtureLine(6), fixtureLine(7), fixtureLine(8)]);
+    expect(kinds(tail.poll())).toEqual(['metrics 30', 'metrics 35', 'metrics 40']);
+  });
+
+  it('reports a whole line that is not a metrics object and goes on', () => {
+    const path = writeFixtureRun(tempDir('rt-tail-'), 'r1', { lines: 0, info: running });
+    const tail = new RunTail(path);
+    tail.poll();
+    appendFileSync(join(path, 'metrics.jsonl'), `{"step": 1, oops\n${JSON.stringify(fixtureLine(1))}\n`);
+    expect(kinds(tail.poll())).toEqual(['unreadable', 'metrics 5']);
+  });
+
+  it('is an async iterator that ends when stopped', async () => {
+    const path = writeFixtureRun(tempDir('rt-tail-'), 'r1', { lines: 1, info: running });
+    const tail = new RunTail(path, { intervalMs: 20 });
+    const seen: string[] = [];
+    setTimeout(() => appendMetrics(path, [fixtureLine(2)]), 60);
+    for await (const e of tail) {
+      seen.push(...kinds([e]));
+      if (seen.includes('metrics 10')) tail.stop();
+    }
+    expect(seen).toEqual(['metrics 5', 'run running', 'metrics 10']);
+  });
+});
+
+describe('resnet-tutor watch', () => {
+  const batch = 64;
+
+  /** Starts `watch` on a fixture run marked running, once its header is out. */
+  async function watching(lines = 2) {
+    const root = tempDir('rt-watch-');
+    const path = writeFixtureRun(root, '20260101-100000-mlp-residual-bn-d3', { lines, info: running });
+    const child = startCli(['watch', '2026', '--run-dir', root, '--interval', '0.1']);
+    await waitFor(() => child.output().stdout.includes('Ctrl-C stops watching'), 30_000, 'the watch header');
+    return { root, path, child };
+  }
+
+  it('prints new lines as headless train does, holds a torn line, and exits 0 when the run completes', async () => {
+    const { path, child } = await watching();
+    const out = () => child.output().stdout;
+    await waitFor(() => out().includes(formatMetricsLine(fixtureLine(2), 40, batch)), 30_000, 'the existing lines');
+    expect(out()).toContain(formatMetricsLine(fixtureLine(1), 40, batch));
+
+    appendMetrics(path, [fixtureLine(3)]);
+    await waitFor(() => out().includes(formatMetricsLine(fixtureLine(3), 40, batch)), 30_000, 'a new line');
+
+    const torn = JSON.stringify(fixtureLine(4));
+    appendFileSync(join(path, 'metrics.jsonl'), torn.slice(0, 50));
+    await new Promise((r) => setTimeout(r, 600)); // several polls
+    expect(out()).not.toContain('step 20/40');
+
+    appendFileSync(join(path, 'metrics.jsonl'), `${torn.slice(50)}\n`);
+    await waitFor(() => out().includes(formatMetricsLine(fixtureLine(4), 40, batch)), 30_000, 'the completed line');
+
+    updateRunInfo(path, { status: 'completed', step: 40 });
+    const { code } = await waitForExit(child);
+    expect(code).toBe(0);
+    expect(out()).toContain('status running -> completed');
+    expect(out()).toMatch(/completed at step 40\/40\. Summary: `resnet-tutor report 20260101-100000-mlp-residual-bn-d3`\n$/);
+    expect(child.output().stderr).toBe('');
+    expect(out()).not.toMatch(/\u001b\[|\r/);
+  });
+
+  it.each([
+    ['diverged', 2],
+    ['interrupted', 130],
+    ['failed', 1],
+  ] as const)('exits %s with code %i', async (status, expected) => {
+    const { path, child } = await watching();
+    updateRunInfo(path, { status, reason: `test ${status}` });
+    const { code } = await waitForExit(child);
+    expect(code).toBe(expected);
+    expect(child.output().stdout).toContain(`status running -> ${status}`);
+  });
+
+  it('Ctrl-C stops watching with exit 0 and leaves the run alone', async () => {
+    const { path, child } = await watching();
+    child.kill('SIGINT');
+    const { code } = await waitForExit(child);
+    expect(code).toBe(0);
+    expect(child.output().stdout).toContain('stopped watching 20260101-100000-mlp-residual-bn-d3; the run is not affected.');
+    expect((JSON.parse(readFileSync(join(path, 'run.json'), 'utf8')) as { status: string }).status).toBe('running');
+  });
+
+  it('a run that already ended prints its last lines and exits with its code', () => {
+    const root = tempDir('rt-watch-');
+    writeFixtureRun(root, 'done-run', { lines: 12 });
+    const r = runCli(['watch', 'done-run', '--run-dir', root]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('(2 earlier lines not shown; all of them: `resnet-tutor report done-run --csv`)');
+    expect(r.stdout).not.toContain(formatMetricsLine(fixtureLine(2), 40, batch));
+    expect(r.stdout).toContain(formatMetricsLine(fixtureLine(12), 40, batch));
+    expect(r.stdout).toContain('done-run was already completed at step 40/40');
+  });
+
+  it('an unknown run exits 1 naming the run dir', () => {
+    const root = tempDir('rt-watch-');
+    const r = runCli(['watch', 'nope', '--run-dir', root]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`resnet-tutor: No run "nope" in ${root}. That folder has no runs. List them with \`resnet-tutor runs --run-dir ${root}\`, or pass a run folder's path.\n`);
+  });
+});
