@@ -2,9 +2,11 @@ import type { CommandSpec } from './types.js';
 import { resume } from './resume.js';
 import { train } from './train.js';
 import { doctor } from './doctor.js';
+import { probe } from './probe.js';
+import { lessons } from './lessons.js';
 import { runs } from './runs.js';
 import { report } from './report.js';
 import { watch } from './watch.js';
 
 /** Every command of the CLI, in the order `--help` lists them. */
-export const commands: readonly CommandSpec<any>[] = [train, resume, runs, report, watch, doctor];
+export const commands: readonly CommandSpec<any>[] = [lessons, train, resume, runs, report, watch, probe, doctor];

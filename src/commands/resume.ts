@@ -11,15 +11,18 @@ export const resume: CommandSpec = {
       .option('backend', { type: 'string', choices: BACKEND_OPTION_CHOICES, describe: 'Backend (default: the one the run used)' })
       .option('headless', { type: 'boolean', describe: 'Print plain progress lines' })
       .option('json', { type: 'boolean', describe: 'Print JSON lines' })
+      .option('color', { type: 'boolean', default: true, describe: 'Colours in the dashboard (--no-color: none)' })
       .example('$0 resume 20261128-1830', 'continue the run whose id starts with that')
       .example('$0 resume checkpoints/20261128-183012-mlp-residual-bn-d8', 'by path'),
   run: async (args) => {
-    const { resumeTraining } = await import('../runs/launch.js');
+    const { resumeTraining } = await import('./impl/launch.js');
     return resumeTraining({
       run: String(args.run),
       runRoot: String(args.runDir ?? 'checkpoints'),
       backend: args.backend === undefined ? undefined : String(args.backend),
       json: Boolean(args.json),
+      headless: Boolean(args.headless),
+      noColor: args.color === false,
     });
   },
 };

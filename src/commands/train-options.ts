@@ -44,7 +44,8 @@ export function withTrainOptions(y: Argv): Argv {
     .option('checkpoint-every', { type: 'string', describe: 'Checkpoint every N steps, 0 = only at epoch ends and on stop (default 500)', group: 'Run:' })
     .option('keep', { type: 'string', describe: 'Keep the newest K checkpoints (default 3)', group: 'Run:' })
     .option('headless', { type: 'boolean', describe: 'Print plain progress lines (the default when stdout is not a terminal)', group: 'Run:' })
-    .option('json', { type: 'boolean', describe: 'Print JSON lines (one per metrics line and event) instead', group: 'Run:' });
+    .option('json', { type: 'boolean', describe: 'Print JSON lines (one per metrics line and event) instead', group: 'Run:' })
+    .option('color', { type: 'boolean', default: true, describe: 'Colours in the dashboard (--no-color turns them off; NO_COLOR is honoured too)', group: 'Run:' });
 }
 
 /** Picks the config fields out of parsed yargs arguments (camel-cased by yargs). */

@@ -11,12 +11,14 @@ export const train: CommandSpec = {
       .example('$0 train --dataset cifar10 --net cnn --depth 56 --backend node-gpu', 'paper-sized, on the GPU')
       .example('nohup $0 train --steps 5000 > train.log &', 'headless; `resnet-tutor resume <run>` continues it'),
   run: async (args) => {
-    const { launchTraining } = await import('../runs/launch.js');
+    const { launchTraining } = await import('./impl/launch.js');
     return launchTraining({
       raw: rawConfigFromArgs(args),
       backend: String(args.backend ?? 'auto'),
       runRoot: String(args.runDir ?? 'checkpoints'),
       json: Boolean(args.json),
+      headless: Boolean(args.headless),
+      noColor: args.color === false,
     });
   },
 };

@@ -1,0 +1,210 @@
+import { resolve } from 'node:path';
+import { packageVersion } from '../../version.js';
+import { UserError, EXIT } from '../../errors.js';
+import { describeModel, resolveConfig, type TrainConfig } from '../../engine/config.js';
+import { DATASET_INFO, DATASET_NAMES, isDatasetName } from '../../engine/data/index.js';
+import { EngineHost } from '../../worker/engine-host.js';
+import type { FromWorker } from '../../worker/protocol.js';
+import { detectTerminal } from '../../ui/terminal.js';
+import { formatBackend, formatMetricsLine } from '../../runs/headless-format.js';
+import { createRunDir, findRun, readRunInfo } from '../../runs/run-dir.js';
+
+/**
+ * Starting and resuming runs from the command line (headless). Flags are checked before anything is
+ * written; the run then trains in the engine worker while this thread prints and handles signals.
+ */
+export interface LaunchOptions {
+  readonly raw: Record<string, unknown>;
+  readonly backend: string;
+  readonly runRoot: string;
+  readonly json: boolean;
+  /** Where lines go (tests pass a collector). */
+  readonly out?: (line: string) => void;
+}
+
+export function checkedConfig(raw: Record<string, unknown>): TrainConfig {
+  const config = resolveConfig(raw);
+  if (!isDatasetName(config.dataset)) {
+    throw new UserError(`--dataset must be one of ${DATASET_NAMES.join(', ')}; got "${config.dataset}".`);
+  }
+  const info = DATASET_INFO[config.dataset];
+  if (config.net === 'cnn' && info.inputShape.length !== 3) {
+    throw new UserError(
+      `--net cnn needs image data, but ${config.dataset} has examples of shape [${info.inputShape.join(', ')}]. Use --net mlp, or --dataset fashion-mnist, mnist or cifar10.`,
+    );
+  }
+  return config;
+}
+
+export async function launchTraining(opts: LaunchOptions & { headless?: boolean; noColor?: boolean }): Promise<number> {
+  const config = checkedConfig(opts.raw);
+  const { id, path } = createRunDir(opts.runRoot, config, { resnetTutor: packageVersion() });
+  return superviseRuns([{ id, path, config, label: '' }], { ...opts, resume: false });
+}
+
+export async function resumeTraining(opts: {
+  run: string;
+  runRoot: string;
+  backend: string | undefined;
+  json: boolean;
+  headless?: boolean;
+  noColor?: boolean;
+  out?: (line: string) => void;
+}): Promise<number> {
+  const path = findRun(opts.runRoot, opts.run);
+  const info = readRunInfo(path);
+  if (info.status === 'completed') {
+    throw new UserError(`Run ${info.id} already completed at step ${info.step}. Look at it with \`resnet-tutor report ${info.id}\`, or start a longer run with \`resnet-tutor train\`.`);
+  }
+  const backend = opts.backend && opts.backend !== 'auto' ? opts.backend : (info.backend?.name ?? 'auto');
+  return superviseRuns([{ id: info.id, path, config: info.config, label: '' }], { ...opts, backend, resume: true });
+}
+
+/** One run to supervise: its folder, config, and the label that tells it apart in a comparison. */
+export interface SupervisedRun {
+  readonly id: string;
+  readonly path: string;
+  readonly config: TrainConfig;
+  readonly label: string;
+}
+
+export interface SuperviseOptions {
+  readonly backend: string;
+  readonly resume: boolean;
+  readonly json: boolean;
+  readonly headless?: boolean;
+  readonly noColor?: boolean;
+  readonly out?: (line: string) => void;
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR1'] as const;
+
+/**
+ * Trains runs in one engine worker until they end: with the live dashboard on an interactive
+ * terminal, otherwise printing plain (or JSON) lines. Returns the contract's exit code.
+ */
+export async function superviseRuns(runs: readonly SupervisedRun[], opts: SuperviseOptions): Promise<number> {
+  const host = new EngineHost();
+  try {
+    for (const r of runs) host.start(r.id, r.path, r.config, opts.backend, opts.resume);
+    const caps = detectTerminal(process.stdout, process.stdin, process.env, opts.noColor);
+    if (caps.interactive && !opts.headless && !opts.json && !opts.out) {
+      const { showDashboard } = await import('../../ui/run-dashboard.js');
+      return await showDashboard(
+        host,
+        runs.map((r) => ({ id: r.id, path: r.path, label: r.label, title: `${describeModel(r.config)} on ${r.config.dataset}`, batchSize: r.config.batchSize })),
+        { color: caps.color, unicode: caps.unicode },
+      );
+    }
+    return await printRuns(host, runs, opts);
+  } finally {
+    await host.close();
+  }
+}
+
+/** The headless front end: plain lines (or JSON lines) and signal handling. */
+async function printRuns(host: EngineHost, runs: readonly SupervisedRun[], opts: SuperviseOptions): Promise<number> {
+  const out = opts.out ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const err = (line: string) => (opts.json ? out(JSON.stringify({ event: 'log', message: line })) : process.stderr.write(`${line}\n`));
+  const byId = new Map(runs.map((r) => [r.id, r]));
+  const totals = new Map<string, number>();
+  const done = new Map<string, Extract<FromWorker, { type: 'done' }>>();
+  const prefix = (id: string) => (runs.length > 1 ? `[${byId.get(id)?.label ?? id}] ` : '');
+  let stopping = false;
+  const stopAll = (checkpoint: boolean) => {
+    for (const r of runs) if (!done.has(r.id)) host.send({ v: 1, type: 'stop', runId: r.id, checkpoint });
+  };
+
+  const onSignal = (signal: (typeof SIGNALS)[number]) => {
+    if (stopping) {
+      if (signal === 'SIGINT') {
+        // Second Ctrl-C: leave now. The newest complete checkpoint stays usable.
+        err(`second interrupt: exiting now; resume with ${runs.map((r) => `\`resnet-tutor resume ${r.id}\``).join(', ')}`);
+        process.exit(EXIT.interrupted);
+      }
+      return;
+    }
+    stopping = true;
+    err(`${signal}: finishing the current step and writing a checkpoint (Ctrl-C again to exit at once)`);
+    stopAll(true);
+  };
+  for (const s of SIGNALS) process.on(s, onSignal);
+
+  try {
+    await new Promise<void>((resolveAll) => {
+      host.on((event) => {
+        const runId = 'runId' in event ? event.runId : null;
+        if (runId !== null && !byId.has(runId)) return;
+        if (opts.json && event.type !== 'metrics') out(JSON.stringify({ event: event.type, ...stripVersion(event) }));
+        switch (event.type) {
+          case 'started': {
+            totals.set(event.runId, event.progress.totalSteps);
+            if (!opts.json) {
+              const r = byId.get(event.runId)!;
+              const c = r.config;
+              const p = prefix(r.id);
+              out(`${p}run ${r.id} in ${resolve(r.path)}`);
+              out(
+                `${p}model ${describeModel(c)} (${event.parameterCount.toLocaleString('en-US')} parameters, ${event.units.length - 2} blocks) on ${c.dataset}, batch ${c.batchSize}, ${c.optimizer} lr ${c.lr}, ${event.progress.totalSteps} steps`,
+              );
+              for (const l of formatBackend(event.backend)) out(`${p}${l}`);
+              if (event.resumedFrom !== null) out(`${p}resumed from the checkpoint at step ${event.resumedFrom}`);
+              for (const s of event.skipped) out(`${p}  skipped damaged checkpoint ${s}`);
+            }
+            break;
+          }
+          case 'metrics': {
+            const r = byId.get(event.runId)!;
+            for (const line of event.lines) {
+              out(opts.json ? JSON.stringify(runs.length > 1 ? { runId: r.id, ...line } : line) : `${prefix(r.id)}${formatMetricsLine(line, totals.get(r.id) ?? 0, r.config.batchSize)}`);
+            }
+            break;
+          }
+          case 'log':
+            if (!opts.json) err(`${runId ? prefix(runId) : ''}${event.message}`);
+            break;
+          case 'error':
+            if (!opts.json) err(`${runId ? prefix(runId) : ''}${event.user ? '' : 'error: '}${event.message}`);
+            if (event.user && runId && !done.has(runId)) {
+              // A checkpoint that cannot be written pauses the run; headless, nobody can fix it now.
+              host.send({ v: 1, type: 'stop', runId, checkpoint: false });
+            }
+            break;
+          case 'done':
+            done.set(event.runId, event);
+            if (!opts.json) out(`${prefix(event.runId)}${doneMessage(event.runId, event)}`);
+            if (done.size === runs.length) resolveAll();
+            break;
+          default:
+            break;
+        }
+      });
+    });
+    const statuses = [...done.values()].map((d) => d.status);
+    if (statuses.includes('failed')) return EXIT.userError;
+    if (statuses.includes('diverged')) return EXIT.diverged;
+    if (statuses.includes('interrupted')) return stopping ? EXIT.interrupted : EXIT.userError;
+    return EXIT.ok;
+  } finally {
+    for (const s of SIGNALS) process.off(s, onSignal);
+  }
+}
+
+function doneMessage(id: string, done: Extract<FromWorker, { type: 'done' }>): string {
+  const at = `step ${done.progress.step}/${done.progress.totalSteps}`;
+  switch (done.status) {
+    case 'completed':
+      return `completed ${id} at ${at}. Summary: \`resnet-tutor report ${id}\``;
+    case 'diverged':
+      return `diverged: ${done.reason}. This is the lecture's exploding variance at work (lesson 6 and 7: \`resnet-tutor learn 6\`); try a lower --lr or --arch residual-bn.`;
+    case 'interrupted':
+      return `interrupted at ${at}; checkpoint written. Continue with \`resnet-tutor resume ${id}\``;
+    default:
+      return `failed: ${done.reason ?? 'unknown reason'}`;
+  }
+}
+
+function stripVersion(event: FromWorker): Record<string, unknown> {
+  const { v: _v, type: _t, ...rest } = event as unknown as Record<string, unknown>;
+  return rest;
+}

@@ -1,0 +1,40 @@
+import type { CommandSpec } from './types.js';
+
+interface LessonsArgs {
+  readonly check?: string;
+  readonly lessons?: string;
+  readonly reset?: boolean;
+  readonly yes?: boolean;
+  readonly json?: boolean;
+}
+
+/** `resnet-tutor lessons`: the lesson list with progress; `--check` lints the lesson files. */
+export const lessons: CommandSpec<LessonsArgs> = {
+  command: 'lessons',
+  describe: 'List the lessons with your progress; --check validates every lesson file',
+  builder: (y) =>
+    y
+      .option('check', {
+        type: 'string',
+        describe: 'Check lesson files (the lessons folder, or the file or folder given) and print each problem as file:line',
+      })
+      .option('lessons', { type: 'string', describe: 'Folder of lesson files (default: the lessons shipped with resnet-tutor)' })
+      .option('reset', { type: 'boolean', describe: 'Forget all lesson progress (asks first)' })
+      .option('yes', { type: 'boolean', describe: 'With --reset: do not ask (needed when the input is not a terminal)' })
+      .option('json', { type: 'boolean', describe: 'Print JSON instead of text' })
+      .example('$0 lessons', 'the eight lessons, with ✓ done, ▸ in progress, · not started')
+      .example('$0 lessons --check', 'lint the shipped lessons (exit 1 on any error)')
+      .example('$0 lessons --check my-course/04-densenet.md', 'lint one lesson file you are writing')
+      .example('$0 lessons --lessons my-course', 'list a course of your own (format: lessons/FORMAT.md)')
+      .example('$0 lessons --reset --yes', 'start over without being asked'),
+  run: async (args) => {
+    const { runLessonsCommand } = await import('../lessons/report.js');
+    return runLessonsCommand({
+      check: args.check === undefined ? undefined : String(args.check),
+      lessonsDir: args.lessons === undefined ? undefined : String(args.lessons),
+      reset: Boolean(args.reset),
+      yes: Boolean(args.yes),
+      json: Boolean(args.json),
+    });
+  },
+};

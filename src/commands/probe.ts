@@ -1,0 +1,61 @@
+import type { CommandSpec } from './types.js';
+import { BACKEND_OPTION_CHOICES } from './train-options.js';
+
+/** The option names `probe` passes on (camelCase, as yargs gives them). */
+const PROBE_OPTION_KEYS = [
+  'net', 'arch', 'depth', 'width', 'block', 'blockOrder', 'seed', 'batchSize', 'points', 'samples', 'repeats',
+  'inputBias', 'limit', 'dataset', 'backend',
+] as const;
+
+export const probe: CommandSpec = {
+  command: 'probe <what> [run]',
+  describe: "The lecture's instruments: variance, shatter, paths, lesion",
+  builder: (y) =>
+    y
+      .positional('what', { type: 'string', describe: 'variance | shatter | paths | lesion' })
+      .positional('run', { type: 'string', describe: 'Run id, unique id prefix or folder (lesion; optional for paths)' })
+      .option('net', { type: 'string', describe: 'mlp | cnn (variance, paths; default mlp)', group: 'Model:' })
+      .option('arch', {
+        type: 'string',
+        describe: 'variance: comma list (default plain,residual,residual-bn); paths: residual | residual-bn',
+        group: 'Model:',
+      })
+      .option('depth', { type: 'string', describe: 'MLP: blocks (variance 32, shatter 24, paths 16). CNN: 6n+2 weight layers', group: 'Model:' })
+      .option('width', { type: 'string', describe: 'MLP: hidden units (variance 256, shatter 200, paths 128). CNN: channels', group: 'Model:' })
+      .option('block', { type: 'string', describe: 'CNN block: basic | bottleneck', group: 'Model:' })
+      .option('block-order', {
+        type: 'string',
+        describe: "post | branch | preact (default branch: the lecture's h_k = h_(k-1) + f_k[h_(k-1)])",
+        group: 'Model:',
+      })
+      .option('seed', { type: 'string', describe: 'Seed of the weights (default 1)', group: 'Model:' })
+      .option('dataset', { type: 'string', describe: 'Real inputs for variance and paths (default fashion-mnist)', group: 'Probe:' })
+      .option('batch-size', { type: 'string', describe: 'Inputs measured (variance 256, paths 128 for MLPs)', group: 'Probe:' })
+      .option('repeats', { type: 'string', describe: 'variance: initialisations averaged (default 4 for MLPs)', group: 'Probe:' })
+      .option('points', { type: 'string', describe: 'shatter: grid points on [-2, 2] (default 256)', group: 'Probe:' })
+      .option('input-bias', { type: 'string', describe: "shatter: std of the input layer's bias (default 0: all biases zero)", group: 'Probe:' })
+      .option('samples', { type: 'string', describe: 'paths: random block subsets per path length (default 4)', group: 'Probe:' })
+      .option('limit', { type: 'string', describe: 'lesion: validation examples evaluated (default 2000)', group: 'Probe:' })
+      .option('backend', { type: 'string', choices: BACKEND_OPTION_CHOICES, default: 'auto', describe: 'Compute backend', group: 'Run:' })
+      .option('run-dir', { type: 'string', default: 'checkpoints', describe: 'Folder that holds run folders', group: 'Run:' })
+      .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON', group: 'Run:' })
+      .example('$0 probe variance', 'variance per block at init: plain vs residual vs residual-bn, 32 blocks')
+      .example('$0 probe variance --net cnn --depth 110 --arch residual,residual-bn', 'the same for ResNet-110 at init')
+      .example('$0 probe shatter', 'gradients over a 1-D input: 1 block vs 24 blocks, with and without shortcuts')
+      .example('$0 probe paths --depth 10', 'a 10-block residual net as an ensemble of 1,024 paths')
+      .example('$0 probe paths 20261128-1830', 'gradient per path length in a trained run')
+      .example('$0 probe lesion 20261128-1830', 'remove each block of a trained run in turn')
+      .example('$0 probe variance --json > variance.json', 'the numbers, for a notebook'),
+  run: async (args) => {
+    const { probeCommand } = await import('../probes/host.js');
+    const raw: Record<string, unknown> = {};
+    for (const k of PROBE_OPTION_KEYS) if (args[k] !== undefined) raw[k] = args[k];
+    return probeCommand({
+      what: String(args.what),
+      run: args.run === undefined ? undefined : String(args.run),
+      runRoot: String(args.runDir ?? 'checkpoints'),
+      json: Boolean(args.json),
+      raw,
+    });
+  },
+};

@@ -1,0 +1,16 @@
+import { Text } from 'ink';
+import { PANELS, type Panel } from './state.js';
+
+export type Props = {
+  readonly panel: Panel;
+  readonly width: number;
+  readonly paused: boolean;
+};
+
+/** Panel tabs and the keys, on one line. */
+export function Footer({ panel, width, paused }: Props) {
+  const tabs = PANELS.map((name, i) => (i === panel ? `[${i + 1} ${name}]` : ` ${i + 1} ${name} `)).join('');
+  const keys = `p ${paused ? 'resume' : 'pause'} · c ckpt · l log · s/S smooth · ? help · q quit`;
+  const line = tabs.length + 2 + keys.length <= width ? `${tabs}  ${keys}` : `${tabs} ${`p c l s/S ? q`}`;
+  return <Text inverse>{line.slice(0, width).padEnd(width)}</Text>;
+}

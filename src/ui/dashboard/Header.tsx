@@ -1,0 +1,46 @@
+import { Box, Text } from 'ink';
+import { clipText } from './format.js';
+import type { RunView } from './state.js';
+
+export type Props = {
+  readonly runs: readonly RunView[];
+  readonly width: number;
+  readonly color: boolean;
+};
+
+const STATUS_COLOR: Record<RunView['status'], string> = {
+  starting: 'gray',
+  running: 'green',
+  paused: 'yellow',
+  interrupted: 'yellow',
+  completed: 'cyan',
+  diverged: 'red',
+  failed: 'red',
+};
+
+/** Two lines: the run (or comparison) and its status; then model, data set, backend and device. */
+export function Header({ runs, width, color }: Props) {
+  const first = runs[0];
+  const backend = first?.backend;
+  const device = backend ? `${backend.name} backend, ${backend.device}` : 'starting the engine…';
+  const status = runs.length === 1 && first ? first.status : summarise(runs);
+  const name = runs.length === 1 && first ? `run ${first.id}` : `compare ${runs.length} runs: ${runs.map((r) => r.label).join(' vs ')}`;
+  const statusColor = color && runs.length === 1 && first ? STATUS_COLOR[first.status] : undefined;
+  return (
+    <Box flexDirection="column" width={width}>
+      <Box width={width} justifyContent="space-between">
+        <Text bold>{clipText(name, Math.max(10, width - status.length - 2))}</Text>
+        <Text color={statusColor} bold>
+          {status}
+        </Text>
+      </Box>
+      <Text dimColor>{clipText(`${first?.title ?? ''} · ${device}`, width)}</Text>
+    </Box>
+  );
+}
+
+function summarise(runs: readonly RunView[]): string {
+  const counts = new Map<string, number>();
+  for (const r of runs) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+  return [...counts.entries()].map(([s, n]) => `${n} ${s}`).join(', ');
+}

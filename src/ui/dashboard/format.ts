@@ -1,0 +1,40 @@
+import type { RunView } from './state.js';
+
+/** Small text helpers shared by the dashboard's components. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '--';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const r = s % 60;
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(r).padStart(2, '0')}` : `${m}:${String(r).padStart(2, '0')}`;
+}
+
+export function num(x: number | undefined, digits = 4): string {
+  if (x === undefined) return '-';
+  if (!Number.isFinite(x)) return String(x);
+  return Math.abs(x) >= 1000 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : x.toFixed(digits);
+}
+
+export function pct(x: number | undefined): string {
+  return x === undefined || !Number.isFinite(x) ? '-' : `${(100 * x).toFixed(1)}%`;
+}
+
+/** Newest validation numbers of a run (validation is logged per epoch, not every line). */
+export function lastVal(r: RunView): { valLoss?: number; valAccuracy?: number } {
+  for (let i = r.lines.length - 1; i >= 0; i--) {
+    const l = r.lines[i];
+    if (l.valLoss !== undefined) return { valLoss: l.valLoss, valAccuracy: l.valAccuracy };
+  }
+  return {};
+}
+
+export function eta(r: RunView): number {
+  const last = r.lines[r.lines.length - 1];
+  if (!r.progress || !last || last.samplesPerSecond <= 0) return NaN;
+  return ((r.progress.totalSteps - r.progress.step) * r.batchSize) / last.samplesPerSecond;
+}
+
+export function clipText(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+}
