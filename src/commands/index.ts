@@ -1,6 +1,7 @@
 import type { CommandSpec } from './types.js';
 import { resume } from './resume.js';
 import { train } from './train.js';
+import { compare } from './compare.js';
 import { doctor } from './doctor.js';
 import { probe } from './probe.js';
 import { lessons } from './lessons.js';
@@ -9,4 +10,4 @@ import { report } from './report.js';
 import { watch } from './watch.js';
 
 /** Every command of the CLI, in the order `--help` lists them. */
-export const commands: readonly CommandSpec<any>[] = [lessons, train, resume, runs, report, watch, probe, doctor];
+export const commands: readonly CommandSpec<any>[] = [lessons, train, compare, resume, runs, report, watch, probe, doctor];

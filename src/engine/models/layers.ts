@@ -14,8 +14,9 @@ export interface ForwardContext {
   readonly statUpdates: { variable: tf.Variable; value: tf.Tensor }[];
 }
 
-export function dense(store: ParamStore, name: string, unit: number, inUnits: number, outUnits: number): Layer {
-  const w = store.he(`${name}/w`, unit, [inUnits, outUnits], inUnits);
+/** `gain`: 2 (He) when the input has passed through a ReLU, 1 when it has not (see ParamStore.he). */
+export function dense(store: ParamStore, name: string, unit: number, inUnits: number, outUnits: number, gain = 2): Layer {
+  const w = store.he(`${name}/w`, unit, [inUnits, outUnits], inUnits, gain);
   const b = store.constant(`${name}/b`, unit, [outUnits], 0);
   return (x) => tf.add(tf.matMul(x, w), b);
 }
@@ -30,8 +31,9 @@ export function conv(
   outChannels: number,
   stride: 1 | 2,
   bias: boolean,
+  gain = 2,
 ): Layer {
-  const w = store.he(`${name}/w`, unit, [size, size, inChannels, outChannels], size * size * inChannels);
+  const w = store.he(`${name}/w`, unit, [size, size, inChannels, outChannels], size * size * inChannels, gain);
   const b = bias ? store.constant(`${name}/b`, unit, [outChannels], 0) : null;
   return (x) => {
     const y = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, 'same');

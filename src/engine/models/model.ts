@@ -52,6 +52,12 @@ export function buildModel(config: ModelConfig, inputShape: readonly number[], o
   const bn = config.arch === 'residual-bn';
   const residual = config.arch !== 'plain';
   const order = config.blockOrder;
+  // He's gain 2 assumes a layer's input came out of a ReLU. In 'branch' order the residual stream h
+  // (read by each block's first layer and by the head) has no ReLU after the addition, and in 'branch'
+  // and 'preact' order a projection shortcut reads h directly: those layers get gain 1, or a plain
+  // twin's variance would double with every block instead of staying constant.
+  const streamGain = order === 'branch' ? 1 : 2;
+  const projGain = order === 'post' ? 2 : 1;
   const identity: Layer = (x) => x;
   const norm = (name: string, unit: number, channels: number): Layer => (bn ? batchNorm(store, name, unit, channels) : identity);
   const relu: Layer = (x) => tf.relu(x);
@@ -77,12 +83,12 @@ export function buildModel(config: ModelConfig, inputShape: readonly number[], o
     const w = config.width;
     stem = order === 'preact' ? dense(store, 'stem', 0, inUnits, w) : seq(dense(store, 'stem', 0, inUnits, w), norm('stem/bn', 0, w), relu);
     for (let k = 1; k <= config.depth; k++) {
-      const lins = [dense(store, `block${k}/lin1`, k, w, w), dense(store, `block${k}/lin2`, k, w, w)];
+      const lins = [dense(store, `block${k}/lin1`, k, w, w, streamGain), dense(store, `block${k}/lin2`, k, w, w)];
       const norms = [norm(`block${k}/bn1`, k, w), norm(`block${k}/bn2`, k, w)];
       blocks.push({ branch: branchOf(lins, norms), shortcut: null, identityPossible: true });
     }
     const headUnit = config.depth + 1;
-    const fc = dense(store, 'head', headUnit, w, outputs);
+    const fc = dense(store, 'head', headUnit, w, outputs, streamGain);
     head = order === 'preact' ? seq(norm('head/bn', headUnit, w), relu, fc) : fc;
     const flatten = (x: tf.Tensor) => tf.reshape(x, [x.shape[0], inUnits]);
     const stemWithFlatten = stem;
@@ -112,11 +118,11 @@ export function buildModel(config: ModelConfig, inputShape: readonly number[], o
         const p = `block${k}`;
         const lins = bottleneck
           ? [
-              conv(store, `${p}/conv1`, k, 1, channels, mid, 1, bias),
+              conv(store, `${p}/conv1`, k, 1, channels, mid, 1, bias, streamGain),
               conv(store, `${p}/conv2`, k, 3, mid, mid, stride, bias),
               conv(store, `${p}/conv3`, k, 1, mid, out, 1, bias),
             ]
-          : [conv(store, `${p}/conv1`, k, 3, channels, out, stride, bias), conv(store, `${p}/conv2`, k, 3, out, out, 1, bias)];
+          : [conv(store, `${p}/conv1`, k, 3, channels, out, stride, bias, streamGain), conv(store, `${p}/conv2`, k, 3, out, out, 1, bias)];
         const normChannels = bottleneck ? [channels, mid, mid] : [channels, out];
         // Post-activation norms follow each weight layer; pre-activation ones precede it.
         const norms = lins.map((_, j) =>
@@ -127,15 +133,15 @@ export function buildModel(config: ModelConfig, inputShape: readonly number[], o
         // a strided slice would need no weights, but tfjs has no gradient for stridedSlice.
         const shortcut = residual && reshape
           ? order === 'preact'
-            ? conv(store, `${p}/proj`, k, 1, channels, out, stride, bias)
-            : seq(conv(store, `${p}/proj`, k, 1, channels, out, stride, bias), norm(`${p}/proj/bn`, k, out))
+            ? conv(store, `${p}/proj`, k, 1, channels, out, stride, bias, projGain)
+            : seq(conv(store, `${p}/proj`, k, 1, channels, out, stride, bias, projGain), norm(`${p}/proj/bn`, k, out))
           : null;
         blocks.push({ branch: branchOf(lins, norms), shortcut, identityPossible: !reshape });
         channels = out;
       }
     }
     const headUnit = k + 1;
-    const fc = dense(store, 'head', headUnit, channels, outputs);
+    const fc = dense(store, 'head', headUnit, channels, outputs, streamGain);
     const pool: Layer = (x) => tf.mean(x, [1, 2]);
     head = order === 'preact' ? seq(norm('head/bn', headUnit, channels), relu, pool, fc) : seq(pool, fc);
   }

@@ -32,9 +32,12 @@ export class ParamStore {
     for (const s of this.state) s.variable.dispose();
   }
 
-  /** He (Kaiming) normal: std sqrt(2 / fanIn), keeps the second moment through ReLU layers. */
-  he(name: string, unit: number, shape: number[], fanIn: number): tf.Variable {
-    const std = Math.sqrt(2 / fanIn);
+  /**
+   * He (Kaiming) normal: std sqrt(gain / fanIn). Gain 2 keeps the second moment through a layer whose
+   * input came out of a ReLU (half of it is zeroed); gain 1 (LeCun) is for an input that did not.
+   */
+  he(name: string, unit: number, shape: number[], fanIn: number, gain = 2): tf.Variable {
+    const std = Math.sqrt(gain / fanIn);
     const values = new Rng(deriveSeed(this.seed, name)).normalArray(sizeOf(shape), std);
     return this.add(name, unit, tf.tensor(values, shape, 'float32'), true);
   }

@@ -35,17 +35,13 @@ export const MIN_SIZE = { columns: 60, rows: 16 };
  * Ink clears and redraws the whole screen once its output reaches the terminal's height (flicker).
  */
 export function Dashboard({ runs, subscribe, onCommand, color, unicode, size, now = Date.now }: Props) {
-  // Commands a key produced, carried out after the render (the reducer itself stays free of effects).
-  const pending = useRef<Command[]>([]);
-  const [state, dispatch] = useReducer(
-    (s: DashboardState, e: DashboardEvent) => {
-      const r = reduce(s, e);
-      pending.current.push(...r.commands);
-      return r.state;
-    },
-    undefined,
-    () => initialState(runs, now()),
+  const [state, dispatch] = useReducer((s: DashboardState, e: DashboardEvent) => reduce(s, e).state, undefined, () =>
+    initialState(runs, now()),
   );
+  // Keys are reduced once more against the newest state here to get the commands they ask for, so
+  // the reducer stays free of effects and a key that changes nothing on screen (p, c) still acts.
+  const latest = useRef(state);
+  latest.current = state;
   const terminal = useTerminalSize();
   const { columns, rows } = size ?? terminal;
 
@@ -54,13 +50,12 @@ export function Dashboard({ runs, subscribe, onCommand, color, unicode, size, no
     const timer = setInterval(() => dispatch({ type: 'tick', now: now() }), 1000);
     return () => clearInterval(timer);
   }, [now]);
-  useEffect(() => {
-    const commands = pending.current.splice(0);
-    for (const c of commands) onCommand(c);
-  });
-
   useInput((input, key) => {
-    dispatch({ type: 'key', input, ctrl: key.ctrl, tab: key.tab, escape: key.escape });
+    const event: DashboardEvent = { type: 'key', input, ctrl: key.ctrl, tab: key.tab, escape: key.escape };
+    const { state: next, commands } = reduce(latest.current, event);
+    latest.current = next;
+    dispatch(event);
+    for (const c of commands) onCommand(c);
   });
 
   if (columns < MIN_SIZE.columns || rows < MIN_SIZE.rows) {
@@ -73,7 +68,7 @@ export function Dashboard({ runs, subscribe, onCommand, color, unicode, size, no
 
   const width = columns - 1;
   const compare = state.runs.length > 1;
-  const notices = state.runs.flatMap((r) => notice(r)).slice(0, 2);
+  const notices = state.runs.flatMap((r) => notice(r)).flatMap((n) => wrapText(n, columns - 1)).slice(0, 3);
   const message = state.messages[state.messages.length - 1];
   // Fixed lines: header (2), progress (one per run, or the table in compare mode), footer, a message
   // line, notices, the prompt; the panel takes the rest, less one line kept free (see above).
@@ -116,11 +111,27 @@ function notice(r: RunView): string[] {
   if (r.divergence) {
     const d = r.divergence;
     const where = d.what === 'loss' ? 'the loss' : `the ${d.what} of ${d.where}`;
-    return [`${who}diverged at step ${d.step}: ${where} became NaN/Inf. Why: lessons 6-7 (\`resnet-tutor learn 6\`); try a lower --lr or residual-bn.`];
+    return [`${who}diverged at step ${d.step}: ${where} became NaN/Inf. Why: \`resnet-tutor learn 6\``];
   }
   if (r.status === 'failed') return [`${who}failed: ${firstLine(r.error ?? 'unknown error')}`];
   if (r.error) return [`${who}${firstLine(r.error)}`];
   return [];
+}
+
+/** Word-wraps to `width` columns (long words are cut). */
+export function wrapText(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(' ')) {
+    const candidate = current ? `${current} ${word}` : word;
+    if (candidate.length <= width) current = candidate;
+    else {
+      if (current) lines.push(current);
+      current = word.slice(0, width);
+    }
+  }
+  if (current) lines.push(current);
+  return lines;
 }
 
 function firstLine(text: string): string {

@@ -11,7 +11,7 @@ export type Props = {
 
 /** The compared runs' current numbers, one row each, in their chart colours. */
 export function RunTable({ runs, width, color }: Props) {
-  const labelWidth = Math.max(5, Math.min(18, ...runs.map((r) => r.label.length)));
+  const labelWidth = Math.min(18, Math.max(5, ...runs.map((r) => r.label.length)));
   const head = `${'run'.padEnd(labelWidth)}  ${'step'.padStart(11)}  ${'loss'.padStart(7)}  ${'acc'.padStart(6)}  ${'val acc'.padStart(7)}  ${'/s'.padStart(5)}  ${'ETA'.padStart(7)}  status`;
   return (
     <>

@@ -1,0 +1,185 @@
+import * as tf from '../tf.js';
+import { describeModel, type TrainConfig } from '../config.js';
+import { loadDataset, type Dataset } from '../data/index.js';
+import { buildModel, type Model } from '../models/model.js';
+import type { TrainerState } from '../trainer.js';
+
+/**
+ * Lesion study (Veit et al. 2016): remove one block of a trained net at a time and measure validation
+ * accuracy. A residual block's branch is switched off and its shortcut kept; a plain block is replaced
+ * by the identity where its input and output shapes agree (model.ts `disabledBlocks`). Residual nets
+ * behave like ensembles of paths and barely notice; plain nets are one path and break.
+ */
+export interface LesionRow {
+  readonly block: number;
+  readonly name: string;
+  /** False when the block changes the shape (a plain net's downsampling block): it cannot be skipped. */
+  readonly removable: boolean;
+  readonly accuracy: number | null;
+  readonly loss: number | null;
+  /** Baseline accuracy minus this accuracy (classification), or null. */
+  readonly accuracyDrop: number | null;
+}
+
+export interface LesionResult {
+  readonly probe: 'lesion';
+  readonly runId: string;
+  readonly step: number;
+  readonly model: string;
+  readonly arch: TrainConfig['arch'];
+  readonly dataset: string;
+  readonly examples: number;
+  readonly baseline: { readonly accuracy: number | null; readonly loss: number };
+  readonly rows: readonly LesionRow[];
+  /** Mean and largest accuracy drop over the removable blocks (classification). */
+  readonly meanAccuracyDrop: number | null;
+  readonly worstAccuracyDrop: number | null;
+  readonly worstBlock: number | null;
+}
+
+/** A run's network and the weights of one of its checkpoints (read in the worker). */
+export interface TrainedNet {
+  readonly runId: string;
+  readonly config: TrainConfig;
+  readonly step: number;
+  readonly tensors: TrainerState['tensors'];
+}
+
+export interface LesionInput {
+  readonly net: TrainedNet;
+  /** Validation examples to evaluate; null for the whole split. */
+  readonly limit: number | null;
+}
+
+const EVAL_BATCH = 256;
+
+export async function runLesion(input: LesionInput, onProgress?: (message: string) => void): Promise<LesionResult> {
+  const { config } = input.net;
+  const valLimit = input.limit ?? config.valLimit ?? undefined;
+  const data = await loadDataset(config.dataset, { seed: config.seed, trainLimit: 1, ...(valLimit ? { valLimit } : {}) });
+  const model = buildTrained(input.net, data);
+  const batches = evalBatches(data);
+  try {
+    onProgress?.(`lesion: ${describeModel(config)}, whole network`);
+    const baseline = evaluate(model, batches, data, new Set());
+    const reference = firstOutput(model, batches, new Set());
+    const rows: LesionRow[] = [];
+    try {
+      for (let k = 1; k <= model.blockCount; k++) {
+        onProgress?.(`lesion: without block ${k} of ${model.blockCount}`);
+        const off = new Set([k]);
+        const removable = changesOutput(model, batches, off, reference);
+        const r = removable ? evaluate(model, batches, data, off) : null;
+        rows.push({
+          block: k,
+          name: model.unitNames[k]!,
+          removable,
+          accuracy: r?.accuracy ?? null,
+          loss: r?.loss ?? null,
+          accuracyDrop: r && r.accuracy !== null && baseline.accuracy !== null ? baseline.accuracy - r.accuracy : null,
+        });
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      reference.dispose();
+    }
+    const drops = rows.map((r) => r.accuracyDrop).filter((d): d is number => d !== null);
+    const worst = drops.length ? Math.max(...drops) : null;
+    return {
+      probe: 'lesion',
+      runId: input.net.runId,
+      step: input.net.step,
+      model: describeModel(config),
+      arch: config.arch,
+      dataset: config.dataset,
+      examples: data.val.n,
+      baseline,
+      rows,
+      meanAccuracyDrop: drops.length ? drops.reduce((a, b) => a + b, 0) / drops.length : null,
+      worstAccuracyDrop: worst,
+      worstBlock: worst === null ? null : (rows.find((r) => r.accuracyDrop === worst)?.block ?? null),
+    };
+  } finally {
+    tf.dispose(batches.map((b) => [b.xs, b.ys]).flat());
+    model.dispose();
+  }
+}
+
+/** Builds the run's model and sets its weights and BatchNorm statistics from the checkpoint. */
+export function buildTrained(net: TrainedNet, data: Pick<Dataset, 'inputShape' | 'task' | 'numClasses'>): Model {
+  const outputs = data.task === 'classification' ? data.numClasses : 1;
+  const model = buildModel(net.config, data.inputShape, outputs, net.config.seed);
+  try {
+    const targets: [string, tf.Variable][] = [
+      ...model.params.map((p): [string, tf.Variable] => [`param/${p.name}`, p.variable]),
+      ...model.state.map((s): [string, tf.Variable] => [`state/${s.name}`, s.variable]),
+    ];
+    for (const [name, variable] of targets) {
+      const saved = net.tensors[name];
+      if (!saved) throw new Error(`checkpoint of run ${net.runId} has no tensor "${name}"`);
+      if (saved.shape.join('x') !== variable.shape.join('x')) {
+        throw new Error(`checkpoint tensor "${name}" has shape [${saved.shape.join(', ')}] but the model needs [${variable.shape.join(', ')}]`);
+      }
+      tf.tidy(() => variable.assign(tf.tensor(saved.values, saved.shape, 'float32')));
+    }
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  return model;
+}
+
+interface Batch {
+  readonly xs: tf.Tensor;
+  readonly ys: tf.Tensor;
+  readonly count: number;
+}
+
+function evalBatches(data: Dataset): Batch[] {
+  const size = data.inputShape.reduce((a, b) => a * b, 1);
+  const out: Batch[] = [];
+  for (let start = 0; start < data.val.n; start += EVAL_BATCH) {
+    const count = Math.min(EVAL_BATCH, data.val.n - start);
+    const xs = tf.tensor(data.val.x.slice(start * size, (start + count) * size), [count, ...data.inputShape], 'float32');
+    const ys =
+      data.task === 'classification'
+        ? tf.tensor1d(Int32Array.from(data.val.y.subarray(start, start + count)), 'int32')
+        : tf.tensor1d(Float32Array.from(data.val.y.subarray(start, start + count)), 'float32');
+    out.push({ xs, ys, count });
+  }
+  return out;
+}
+
+function evaluate(model: Model, batches: readonly Batch[], data: Dataset, off: ReadonlySet<number>): { accuracy: number | null; loss: number } {
+  let lossSum = 0;
+  let correct = 0;
+  let n = 0;
+  for (const b of batches) {
+    const [l, c] = tf.tidy(() => {
+      const out = model.forward(b.xs, { training: false, disabledBlocks: off }).output;
+      if (data.task !== 'classification') {
+        return [tf.sum(tf.square(tf.sub(tf.reshape(out, [-1]), b.ys))).dataSync()[0]!, 0];
+      }
+      const logProbs = tf.logSoftmax(out as tf.Tensor2D);
+      const picked = tf.sum(tf.mul(logProbs, tf.oneHot(b.ys as tf.Tensor1D, data.numClasses)), 1);
+      const hits = tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), b.ys), 'float32'));
+      return [-tf.sum(picked).dataSync()[0]!, hits.dataSync()[0]!];
+    });
+    lossSum += l;
+    correct += c;
+    n += b.count;
+  }
+  return { accuracy: data.task === 'classification' ? correct / n : null, loss: lossSum / n };
+}
+
+function firstOutput(model: Model, batches: readonly Batch[], off: ReadonlySet<number>): tf.Tensor {
+  return tf.tidy(() => model.forward(batches[0]!.xs, { training: false, disabledBlocks: off }).output);
+}
+
+/** Whether switching `off` changes the net at all (a plain block that changes shape cannot be skipped). */
+function changesOutput(model: Model, batches: readonly Batch[], off: ReadonlySet<number>, reference: tf.Tensor): boolean {
+  return tf.tidy(() => {
+    const out = model.forward(batches[0]!.xs, { training: false, disabledBlocks: off }).output;
+    return tf.max(tf.abs(tf.sub(out, reference))).dataSync()[0]! !== 0;
+  });
+}

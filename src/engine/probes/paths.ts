@@ -1,0 +1,256 @@
+import * as tf from '../tf.js';
+import { describeModel, type ModelConfig } from '../config.js';
+import { loadDataset } from '../data/index.js';
+import { buildModel, type Model } from '../models/model.js';
+import { deriveSeed, Rng } from '../rng.js';
+import { buildTrained, type TrainedNet } from './lesion.js';
+import { binomialExact } from './options.js';
+import { finiteOrNull } from './stats.js';
+
+/**
+ * A residual net of K blocks unravelled (the lecture's "ensemble of networks"): every block is either
+ * taken or skipped, so there are 2^K paths and C(K, k) of them pass through exactly k branches.
+ *
+ * How much gradient each path length carries (after Veit et al. 2016): keep only k blocks' branches
+ * (the others pass their shortcut, model.ts `disabledBlocks`), measure the gradient of the loss at the
+ * input, average over random choices of the k blocks, and multiply by the number of such paths. Unlike
+ * Veit et al., who kept the forward pass whole and restricted only the backward pass, the forward pass
+ * here also runs without the skipped branches (as in the lesion probe).
+ */
+export interface PathLength {
+  /** Branches on the path, k. */
+  readonly length: number;
+  /** C(K, k), as a number (exact below 2^53) and exactly as a decimal string. */
+  readonly count: number;
+  readonly countExact: string;
+  /** count / 2^K. */
+  readonly share: number;
+  /** Mean L2 norm of one example's loss gradient at the input with only k branches active. */
+  readonly gradient: number | null;
+  /** Whether `gradient` was measured (false: interpolated between measured lengths of a deep net). */
+  readonly measured: boolean;
+  /** gradient × count: the total gradient that paths of this length carry. */
+  readonly contribution: number | null;
+  /** contribution / Σ contributions. */
+  readonly contributionShare: number | null;
+}
+
+export interface PathsResult {
+  readonly probe: 'paths';
+  /** 'init': an initialised net (BatchNorm with batch statistics); 'run': a trained run's checkpoint. */
+  readonly source: 'init' | 'run';
+  readonly runId: string | null;
+  readonly step: number | null;
+  readonly model: string;
+  readonly config: ModelConfig;
+  readonly dataset: string;
+  readonly blocks: number;
+  readonly totalPaths: number;
+  readonly totalPathsExact: string;
+  /** Paths that pass through block 1's branch: 2^(K-1). */
+  readonly pathsThroughBlock1: number;
+  /** Mean branches per path, counting every path once: K/2. */
+  readonly meanPathLength: number;
+  /** Mean path length weighted by the gradient each length carries. */
+  readonly gradientMeanLength: number | null;
+  /** Shortest and longest lengths that carry the middle 90% of the gradient. */
+  readonly effectiveRange: readonly [number, number] | null;
+  readonly samples: number;
+  readonly lengths: readonly PathLength[];
+}
+
+export interface PathsInput {
+  /** The net to unravel: an initialised one from `model` and `seed`, or a trained run's. */
+  readonly model: ModelConfig;
+  readonly seed: number;
+  readonly trained: TrainedNet | null;
+  readonly dataset: string;
+  readonly batchSize: number;
+  readonly samples: number;
+}
+
+/** Above this many blocks only about this many path lengths are measured; the rest are interpolated. */
+const MAX_MEASURED = 33;
+
+export async function runPaths(input: PathsInput, onProgress?: (message: string) => void): Promise<PathsResult> {
+  const config = input.trained?.config ?? input.model;
+  const seed = input.trained?.config.seed ?? input.seed;
+  const data = await loadDataset(input.dataset, { seed, trainLimit: input.batchSize, valLimit: 1 });
+  const classification = data.task === 'classification';
+  const outputs = classification ? data.numClasses : 1;
+  const model: Model = input.trained ? buildTrained(input.trained, data) : buildModel(config, data.inputShape, outputs, seed);
+  const n = Math.min(input.batchSize, data.train.n);
+  const size = data.inputShape.reduce((a, b) => a * b, 1);
+  const xs = tf.tensor(data.train.x.subarray(0, n * size), [n, ...data.inputShape], 'float32');
+  const ys = classification
+    ? tf.tensor1d(Int32Array.from(data.train.y.subarray(0, n)), 'int32')
+    : tf.tensor1d(Float32Array.from(data.train.y.subarray(0, n)), 'float32');
+  // A trained net is evaluated as it is used; at initialisation BatchNorm's running statistics are
+  // placeholders, so it normalises with the batch's own.
+  const training = input.trained === null;
+  const K = model.blockCount;
+  try {
+    const measured = measuredLengths(K);
+    const gradients = new Map<number, number | null>();
+    for (const k of measured) {
+      onProgress?.(`paths: ${describeModel(config)}, paths through ${k} of ${K} blocks`);
+      const subsets = chooseSubsets(K, k, input.samples, deriveSeed(seed, 'paths', k));
+      let sum = 0;
+      let ok = true;
+      for (const active of subsets) {
+        const off = new Set<number>();
+        for (let b = 1; b <= K; b++) if (!active.has(b)) off.add(b);
+        const g = inputGradientNorm(model, xs, ys, off, training, classification, data.numClasses);
+        if (!Number.isFinite(g)) ok = false;
+        sum += g;
+      }
+      gradients.set(k, ok ? sum / subsets.length : null);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const total = 2 ** K;
+    const lengths: PathLength[] = [];
+    for (let k = 0; k <= K; k++) {
+      const exact = binomialExact(K, k);
+      const count = Number(exact);
+      const g = gradients.has(k) ? gradients.get(k)! : interpolate(gradients, k);
+      lengths.push({
+        length: k,
+        count,
+        countExact: exact.toString(),
+        share: count / total,
+        gradient: g,
+        measured: gradients.has(k),
+        contribution: g === null ? null : finiteOrNull(g * count),
+        contributionShare: null,
+      });
+    }
+    const contributions = lengths.map((l) => l.contribution);
+    const complete = contributions.every((c): c is number => c !== null);
+    const sumC = complete ? contributions.reduce((a, b) => a + b, 0) : 0;
+    const withShares = lengths.map((l) => ({ ...l, contributionShare: complete && sumC > 0 ? l.contribution! / sumC : null }));
+    return {
+      probe: 'paths',
+      source: input.trained ? 'run' : 'init',
+      runId: input.trained?.runId ?? null,
+      step: input.trained?.step ?? null,
+      model: describeModel(config),
+      config: { net: config.net, arch: config.arch, depth: config.depth, width: config.width, block: config.block, blockOrder: config.blockOrder },
+      dataset: data.name,
+      blocks: K,
+      totalPaths: total,
+      totalPathsExact: (1n << BigInt(K)).toString(),
+      pathsThroughBlock1: 2 ** (K - 1),
+      meanPathLength: K / 2,
+      gradientMeanLength: complete && sumC > 0 ? withShares.reduce((s, l) => s + l.length * l.contributionShare!, 0) : null,
+      effectiveRange: complete && sumC > 0 ? middleRange(withShares.map((l) => l.contributionShare!), 0.9) : null,
+      samples: input.samples,
+      lengths: withShares,
+    };
+  } finally {
+    tf.dispose([xs, ys]);
+    model.dispose();
+  }
+}
+
+function measuredLengths(K: number): number[] {
+  if (K + 1 <= MAX_MEASURED) return Array.from({ length: K + 1 }, (_, k) => k);
+  const set = new Set<number>();
+  for (let i = 0; i < MAX_MEASURED; i++) set.add(Math.round((i * K) / (MAX_MEASURED - 1)));
+  return [...set].sort((a, b) => a - b);
+}
+
+/** Up to `samples` distinct k-subsets of blocks 1..K (all of them when there are no more). */
+export function chooseSubsets(K: number, k: number, samples: number, seed: number): Set<number>[] {
+  const total = binomialExact(K, k);
+  if (total <= BigInt(samples)) return allSubsets(K, k);
+  const rng = new Rng(seed);
+  const seen = new Set<string>();
+  const out: Set<number>[] = [];
+  while (out.length < samples) {
+    const pool = Array.from({ length: K }, (_, i) => i + 1);
+    for (let i = 0; i < k; i++) {
+      const j = i + rng.int(K - i);
+      [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+    }
+    const chosen = pool.slice(0, k).sort((a, b) => a - b);
+    const key = chosen.join(',');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(new Set(chosen));
+  }
+  return out;
+}
+
+function allSubsets(K: number, k: number): Set<number>[] {
+  const out: Set<number>[] = [];
+  const pick = (start: number, chosen: number[]) => {
+    if (chosen.length === k) {
+      out.push(new Set(chosen));
+      return;
+    }
+    for (let b = start; b <= K - (k - chosen.length) + 1; b++) pick(b + 1, [...chosen, b]);
+  };
+  pick(1, []);
+  return out;
+}
+
+/** Mean per-example L2 norm of d(loss_i)/d(x_i), with the blocks in `off` skipped. */
+function inputGradientNorm(
+  model: Model,
+  xs: tf.Tensor,
+  ys: tf.Tensor,
+  off: ReadonlySet<number>,
+  training: boolean,
+  classification: boolean,
+  numClasses: number,
+): number {
+  return tf.tidy(() => {
+    const lossOf = (x: tf.Tensor): tf.Scalar => {
+      const r = model.forward(x, { training, disabledBlocks: off });
+      for (const u of r.statUpdates) u.value.dispose();
+      if (!classification) return tf.sum(tf.square(tf.sub(tf.reshape(r.output, [-1]), ys))) as tf.Scalar;
+      const logProbs = tf.logSoftmax(r.output as tf.Tensor2D);
+      return tf.neg(tf.sum(tf.mul(logProbs, tf.oneHot(ys as tf.Tensor1D, numClasses)))) as tf.Scalar;
+    };
+    const g = tf.grad(lossOf)(xs);
+    const perExample = tf.sqrt(tf.sum(tf.square(tf.reshape(g, [g.shape[0]!, -1])), 1));
+    return tf.mean(perExample).dataSync()[0]!;
+  });
+}
+
+/** Log-linear interpolation between the nearest measured lengths. */
+function interpolate(measured: ReadonlyMap<number, number | null>, k: number): number | null {
+  const keys = [...measured.keys()].sort((a, b) => a - b);
+  const lo = [...keys].reverse().find((m) => m < k);
+  const hi = keys.find((m) => m > k);
+  if (lo === undefined || hi === undefined) return null;
+  const a = measured.get(lo);
+  const b = measured.get(hi);
+  if (a == null || b == null || a <= 0 || b <= 0) return null;
+  const t = (k - lo) / (hi - lo);
+  return Math.exp(Math.log(a) * (1 - t) + Math.log(b) * t);
+}
+
+/** The smallest and largest index between which the middle `mass` of a distribution lies. */
+function middleRange(shares: readonly number[], mass: number): [number, number] {
+  const tail = (1 - mass) / 2;
+  let acc = 0;
+  let lo = 0;
+  for (let i = 0; i < shares.length; i++) {
+    acc += shares[i]!;
+    if (acc > tail) {
+      lo = i;
+      break;
+    }
+  }
+  acc = 0;
+  let hi = shares.length - 1;
+  for (let i = shares.length - 1; i >= 0; i--) {
+    acc += shares[i]!;
+    if (acc > tail) {
+      hi = i;
+      break;
+    }
+  }
+  return [lo, hi];
+}

@@ -1,0 +1,244 @@
+import * as tf from '../tf.js';
+import { resolveConfig, type Arch, type BlockOrder } from '../config.js';
+import { batchNorm, dense, type ForwardContext, type Layer } from '../models/layers.js';
+import { buildModel, type ForwardOptions, type ForwardResult } from '../models/model.js';
+import { ParamStore } from '../models/params.js';
+import { deriveSeed, Rng } from '../rng.js';
+import type { ShatterOptions } from './options.js';
+import { autocorrelation, correlationLength, finiteOrNull, neighbourCorrelation } from './stats.js';
+
+/**
+ * Shattered gradients (Balduzzi et al. 2017, the lecture's dy/dx figure): the derivative of a scalar
+ * output with respect to a 1-D input, over a grid of inputs, for a 1-block net and deep nets. He init,
+ * zero biases. BatchNorm normalises with the statistics of the grid (the grid is the batch, as in
+ * training); the derivative at each point holds those statistics fixed, so it is the slope of the
+ * function the net computes on this batch.
+ *
+ * What it shows:
+ * - A deep plain net with BatchNorm: neighbouring gradients are unrelated (white noise).
+ * - The same blocks with shortcuts (residual-bn): gradients stay correlated.
+ * - Without BatchNorm and with every bias zero, a ReLU net is positively homogeneous,
+ *   y(a·x) = a·y(x) for a > 0, so with a 1-D input its gradient can only change at x = 0: nothing
+ *   shatters, however deep. `inputBias` gives the input layer a random bias to break that.
+ */
+export interface ShatterNet {
+  readonly key: 'shallow' | 'plain' | 'plain-bn' | 'residual' | 'residual-bn';
+  readonly label: string;
+  readonly blocks: number;
+  readonly batchNorm: boolean;
+  readonly shortcuts: boolean;
+  /** dy/dx at each grid point. Null entries overflowed float32. */
+  readonly gradient: readonly (number | null)[];
+  /** Pearson correlation of (g_i, g_{i+1}): near 1 smooth, near 0 shattered. */
+  readonly neighbourCorrelation: number | null;
+  /** Input distance at which the autocorrelation falls below 1/e; null if not within `maxDistance`. */
+  readonly correlationLength: number | null;
+  /** Autocorrelation at lags 0, 1, ... (distance = lag · spacing). */
+  readonly autocorrelation: readonly number[];
+}
+
+export interface ShatterResult {
+  readonly probe: 'shatter';
+  readonly depth: number;
+  readonly width: number;
+  readonly blockOrder: BlockOrder;
+  readonly seed: number;
+  readonly points: number;
+  readonly range: readonly [number, number];
+  readonly spacing: number;
+  readonly inputBias: number;
+  readonly maxDistance: number;
+  readonly nets: readonly ShatterNet[];
+}
+
+export const SHATTER_RANGE: readonly [number, number] = [-2, 2];
+
+interface GridNet {
+  readonly state: readonly { name: string; variable: tf.Variable }[];
+  readonly params: readonly { name: string; variable: tf.Variable }[];
+  forward(x: tf.Tensor, options: ForwardOptions): ForwardResult;
+  dispose(): void;
+}
+
+interface NetSpec {
+  readonly key: ShatterNet['key'];
+  readonly blocks: number;
+  readonly arch: Arch | 'plain-bn';
+}
+
+export async function runShatter(options: ShatterOptions, onProgress?: (message: string) => void): Promise<ShatterResult> {
+  const n = options.points;
+  const [lo, hi] = SHATTER_RANGE;
+  const spacing = (hi - lo) / (n - 1);
+  const maxLag = Math.floor((n - 1) / 2);
+  const specs: NetSpec[] = [
+    { key: 'shallow', blocks: 1, arch: 'plain-bn' },
+    { key: 'plain', blocks: options.depth, arch: 'plain' },
+    { key: 'plain-bn', blocks: options.depth, arch: 'plain-bn' },
+    { key: 'residual', blocks: options.depth, arch: 'residual' },
+    { key: 'residual-bn', blocks: options.depth, arch: 'residual-bn' },
+  ];
+  const xs = tf.tidy(() => tf.reshape(tf.linspace(lo, hi, n), [n, 1]));
+  const nets: ShatterNet[] = [];
+  try {
+    for (const spec of specs) {
+      const label = labelOf(spec);
+      onProgress?.(`shatter: ${label}`);
+      const net = buildGridNet(spec, options);
+      try {
+        if (options.inputBias > 0) setInputBias(net, options.inputBias, deriveSeed(options.seed, 'input-bias', spec.key));
+        if (net.state.length > 0) useBatchStatistics(net, xs);
+        const g = inputGradient(net, xs);
+        const finite = g.every(Number.isFinite);
+        const acf = finite ? autocorrelation(g, maxLag) : [];
+        nets.push({
+          key: spec.key,
+          label,
+          blocks: spec.blocks,
+          batchNorm: spec.arch === 'plain-bn' || spec.arch === 'residual-bn',
+          shortcuts: spec.arch === 'residual' || spec.arch === 'residual-bn',
+          gradient: g.map(finiteOrNull),
+          neighbourCorrelation: finite ? neighbourCorrelation(g) : null,
+          correlationLength: finite ? correlationLength(acf, spacing) : null,
+          autocorrelation: acf,
+        });
+      } finally {
+        net.dispose();
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    xs.dispose();
+  }
+  return {
+    probe: 'shatter',
+    depth: options.depth,
+    width: options.width,
+    blockOrder: options.blockOrder,
+    seed: options.seed,
+    points: n,
+    range: SHATTER_RANGE,
+    spacing,
+    inputBias: options.inputBias,
+    maxDistance: maxLag * spacing,
+    nets,
+  };
+}
+
+function labelOf(spec: NetSpec): string {
+  const blocks = `${spec.blocks} block${spec.blocks === 1 ? '' : 's'}`;
+  switch (spec.key) {
+    case 'shallow':
+      return `shallow (${blocks}, BN)`;
+    case 'plain':
+      return `plain (${blocks})`;
+    case 'plain-bn':
+      return `plain + BN (${blocks})`;
+    case 'residual':
+      return `residual (${blocks})`;
+    case 'residual-bn':
+      return `residual + BN (${blocks})`;
+  }
+}
+
+function buildGridNet(spec: NetSpec, options: ShatterOptions): GridNet {
+  if (spec.arch === 'plain-bn') return buildPlainBn(spec.blocks, options.width, options.blockOrder, options.seed);
+  const config = resolveConfig({ net: 'mlp', arch: spec.arch, depth: spec.blocks, width: options.width, blockOrder: options.blockOrder, seed: options.seed });
+  return buildModel(config, [1], 1, options.seed);
+}
+
+/**
+ * The residual-bn MLP of model.ts with its shortcuts removed: the same stem, blocks (in the same order)
+ * and head, every weight layer followed by BatchNorm. `model.ts` has no plain-with-BN architecture; the
+ * lecture's shattered-gradients comparison needs one.
+ */
+function buildPlainBn(blocks: number, width: number, order: BlockOrder, seed: number): GridNet {
+  const store = new ParamStore(seed);
+  const relu: Layer = (x) => tf.relu(x);
+  const seq = (...layers: Layer[]): Layer => (x, ctx) => layers.reduce((h, l) => l(h, ctx), x);
+  // Gains as in model.ts: 2 after a ReLU, 1 where the input did not pass through one.
+  const inGain = order === 'branch' ? 1 : 2;
+  const stem = order === 'preact' ? dense(store, 'stem', 0, 1, width) : seq(dense(store, 'stem', 0, 1, width), batchNorm(store, 'stem/bn', 0, width), relu);
+  const body: Layer[] = [];
+  for (let k = 1; k <= blocks; k++) {
+    const lin1 = dense(store, `block${k}/lin1`, k, width, width, inGain);
+    const lin2 = dense(store, `block${k}/lin2`, k, width, width);
+    const bn1 = batchNorm(store, `block${k}/bn1`, k, width);
+    const bn2 = batchNorm(store, `block${k}/bn2`, k, width);
+    body.push(order === 'preact' ? seq(bn1, relu, lin1, bn2, relu, lin2) : seq(lin1, bn1, relu, lin2, bn2, ...(order === 'post' ? [relu] : [])));
+  }
+  const fc = dense(store, 'head', blocks + 1, width, 1, inGain);
+  const head = order === 'preact' ? seq(batchNorm(store, 'head/bn', blocks + 1, width), relu, fc) : fc;
+  const all = seq(stem, ...body, head);
+  return {
+    state: store.state,
+    params: store.params,
+    forward: (x, options) => {
+      const ctx: ForwardContext = { training: options.training, statUpdates: [] };
+      const output = all(x, ctx);
+      return { output, units: [], statUpdates: ctx.statUpdates };
+    },
+    dispose: () => store.dispose(),
+  };
+}
+
+function setInputBias(net: GridNet, std: number, seed: number): void {
+  const bias = net.params.find((p) => p.name === 'stem/b');
+  if (!bias) return;
+  const values = new Rng(seed).normalArray(bias.variable.size, std);
+  tf.tidy(() => bias.variable.assign(tf.tensor(values, bias.variable.shape, 'float32')));
+}
+
+/**
+ * Sets every BatchNorm's running statistics to the statistics of `xs` as a batch, so that the
+ * evaluation-mode net computes exactly the training-mode function of this batch while each point's
+ * derivative treats the statistics as constants. The training pass reports each running-statistic
+ * update as m·old + (1 − m)·c·batch (c = n/(n−1) for the variance); two passes from old = 0 and
+ * old = 1 give m, and the batch value follows. A final check compares the two modes.
+ */
+function useBatchStatistics(net: GridNet, xs: tf.Tensor): void {
+  const n = xs.shape[0]!;
+  const updates = (fill: number): Map<tf.Variable, tf.Tensor> => {
+    for (const s of net.state) s.variable.assign(tf.fill(s.variable.shape, fill));
+    const r = net.forward(xs, { training: true });
+    return new Map(r.statUpdates.map((u) => [u.variable, u.value]));
+  };
+  const kept: tf.Tensor[] = [];
+  try {
+    tf.tidy(() => {
+      const u0 = updates(0);
+      kept.push(...u0.values());
+      const u1 = updates(1);
+      kept.push(...u1.values());
+      for (const s of net.state) {
+        const v0 = u0.get(s.variable);
+        const v1 = u1.get(s.variable);
+        if (!v0 || !v1) throw new Error(`shatter probe: BatchNorm statistic ${s.name} was not updated by a training pass`);
+        const keep = tf.sub(v1, v0);
+        let stat = tf.div(v0, tf.sub(1, keep));
+        if (s.name.endsWith('/var')) stat = tf.mul(stat, (n - 1) / n);
+        s.variable.assign(stat);
+      }
+    });
+    const mismatch = tf.tidy(() => {
+      const train = net.forward(xs, { training: true });
+      kept.push(...train.statUpdates.map((u) => u.value));
+      const evalOut = net.forward(xs, { training: false }).output;
+      const scale = tf.max(tf.abs(train.output));
+      return tf.div(tf.max(tf.abs(tf.sub(evalOut, train.output))), tf.maximum(scale, 1e-12)).dataSync()[0]!;
+    });
+    if (!(mismatch < 1e-2)) {
+      throw new Error(`shatter probe: the evaluation-mode net differs from the training-mode net by ${mismatch} (relative); BatchNorm's running-statistic update has changed`);
+    }
+  } finally {
+    tf.dispose(kept);
+  }
+}
+
+/** dy/dx at every grid point, BatchNorm statistics held fixed (evaluation mode). */
+function inputGradient(net: GridNet, xs: tf.Tensor): number[] {
+  return tf.tidy(() => {
+    const grad = tf.grad((x: tf.Tensor) => tf.sum(net.forward(x, { training: false }).output));
+    return Array.from(grad(xs).dataSync());
+  });
+}

@@ -1,0 +1,147 @@
+import * as tf from '../tf.js';
+import { describeModel, resolveConfig, type Arch, type BlockOrder, type Net } from '../config.js';
+import { loadDataset } from '../data/index.js';
+import { buildModel } from '../models/model.js';
+import { deriveSeed } from '../rng.js';
+import type { VarianceOptions } from './options.js';
+import { finiteOrNull, fitGrowth, type GrowthFit } from './stats.js';
+
+/**
+ * The lecture's first instrument: how the variance of each block's output grows with depth at
+ * initialisation. With He init a plain net keeps it about constant, residual connections double it
+ * with every block, and BatchNorm in the branch makes the growth linear (one unit per block).
+ *
+ * Two numbers per block, over a batch of real inputs:
+ * - `meanSquare`, E[h²] over units and inputs: the lecture's variance, an expectation over the random
+ *   weights (what He init keeps constant). Averaged over `repeats` independent initialisations, since
+ *   one draw of a finite-width net wanders up and down by a random factor per layer.
+ * - `batchVariance`, each unit's variance across the batch, averaged over units (what BatchNorm sets
+ *   to 1). In a deep plain net it falls while E[h²] stays: the net maps different inputs ever closer
+ *   to one direction.
+ */
+export interface VarianceSeries {
+  readonly arch: Arch;
+  readonly label: string;
+  /** Blocks 1..K, input side first; null where the value overflowed float32. */
+  readonly meanSquare: readonly (number | null)[];
+  readonly batchVariance: readonly (number | null)[];
+  /** The stem's output (block 0), for reference. */
+  readonly stem: { readonly meanSquare: number | null; readonly batchVariance: number | null };
+  /** Fits of `meanSquare` over the blocks. */
+  readonly fit: GrowthFit;
+  readonly batchVarianceFit: GrowthFit;
+  /** Last block's value over the first block's (meanSquare). */
+  readonly growth: number | null;
+}
+
+export interface VarianceResult {
+  readonly probe: 'variance';
+  readonly net: Net;
+  readonly depth: number;
+  readonly width: number;
+  readonly blockOrder: BlockOrder;
+  readonly blocks: number;
+  readonly seed: number;
+  readonly dataset: string;
+  readonly batchSize: number;
+  readonly repeats: number;
+  readonly series: readonly VarianceSeries[];
+}
+
+export async function runVariance(options: VarianceOptions, onProgress?: (message: string) => void): Promise<VarianceResult> {
+  const data = await loadDataset(options.dataset, { seed: options.seed, trainLimit: options.batchSize, valLimit: 1 });
+  const n = Math.min(options.batchSize, data.train.n);
+  const outputs = data.task === 'classification' ? data.numClasses : 1;
+  const x = tf.tensor(data.train.x.subarray(0, n * sizeOf(data.inputShape)), [n, ...data.inputShape], 'float32');
+  const series: VarianceSeries[] = [];
+  let blocks = 0;
+  try {
+    for (const arch of options.archs) {
+      const config = resolveConfig({
+        net: options.net,
+        arch,
+        depth: options.depth,
+        width: options.width,
+        blockOrder: options.blockOrder,
+        seed: options.seed,
+      });
+      const sums: { ms: number[]; bv: number[] } = { ms: [], bv: [] };
+      for (let r = 0; r < options.repeats; r++) {
+        onProgress?.(`variance: ${describeModel(config)}, initialisation ${r + 1}/${options.repeats}`);
+        const seed = r === 0 ? options.seed : deriveSeed(options.seed, 'variance-repeat', r);
+        const model = buildModel(config, data.inputShape, outputs, seed);
+        try {
+          const units = unitMoments(model.forward.bind(model), x, model.blockCount);
+          blocks = model.blockCount;
+          units.forEach((u, i) => {
+            sums.ms[i] = (sums.ms[i] ?? 0) + u.meanSquare;
+            sums.bv[i] = (sums.bv[i] ?? 0) + u.batchVariance;
+          });
+        } finally {
+          model.dispose();
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const ms = sums.ms.map((v) => finiteOrNull(v / options.repeats));
+      const bv = sums.bv.map((v) => finiteOrNull(v / options.repeats));
+      const blockMs = ms.slice(1, blocks + 1);
+      const first = blockMs[0];
+      const last = blockMs[blockMs.length - 1];
+      series.push({
+        arch,
+        label: arch,
+        meanSquare: blockMs,
+        batchVariance: bv.slice(1, blocks + 1),
+        stem: { meanSquare: ms[0] ?? null, batchVariance: bv[0] ?? null },
+        fit: fitGrowth(blockMs),
+        batchVarianceFit: fitGrowth(bv.slice(1, blocks + 1)),
+        growth: first && last ? finiteOrNull(last / first) : null,
+      });
+    }
+  } finally {
+    x.dispose();
+  }
+  return {
+    probe: 'variance',
+    net: options.net,
+    depth: options.depth,
+    width: options.width,
+    blockOrder: options.blockOrder,
+    blocks,
+    seed: options.seed,
+    dataset: options.dataset,
+    batchSize: n,
+    repeats: options.repeats,
+    series,
+  };
+}
+
+type Forward = ReturnType<typeof buildModel>['forward'];
+
+/**
+ * E[h²] and the mean per-unit batch variance of the stem and every block output (not the head), in
+ * float64: each unit output is divided by its largest magnitude before squaring, so a residual net's
+ * 2^K growth does not overflow float32 in the square. BatchNorm uses batch statistics (training mode):
+ * at initialisation its running statistics are placeholders.
+ */
+function unitMoments(forward: Forward, x: tf.Tensor, blocks: number): { meanSquare: number; batchVariance: number }[] {
+  return tf.tidy(() => {
+    const r = forward(x, { training: true, collect: true });
+    for (const u of r.statUpdates) u.value.dispose();
+    return r.units.slice(0, blocks + 1).map((u) => {
+      const scale = tf.max(tf.abs(u));
+      const s = scale.dataSync()[0]!;
+      if (!Number.isFinite(s)) return { meanSquare: Infinity, batchVariance: Infinity };
+      if (s === 0) return { meanSquare: 0, batchVariance: 0 };
+      const z = tf.div(u, scale);
+      const axes = u.shape.slice(0, -1).map((_, i) => i);
+      const ms = tf.mean(tf.square(z)).dataSync()[0]!;
+      const bv = tf.mean(tf.moments(z, axes).variance).dataSync()[0]!;
+      return { meanSquare: ms * s * s, batchVariance: bv * s * s };
+    });
+  });
+}
+
+function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}

@@ -1,0 +1,237 @@
+/**
+ * The one owner of a learner's progress: per lesson, the furthest step reached, the answers given
+ * (right or wrong, attempts) and the numbers measured by experiments. Saved with `conf` as
+ * `progress.json` in the user's config folder (`~/.config/resnet-tutor/` on Linux; override with
+ * `cwd` or RESNET_TUTOR_CONFIG_DIR). The file is small and documented in lessons/FORMAT.md.
+ *
+ * conf 15 throws a SyntaxError from its constructor on a file that is not JSON (or, with
+ * `clearInvalidConfig`, silently drops it). Neither is right for a learner's work: a file that cannot
+ * be read is moved aside to `progress.json.corrupt-<time>`, progress starts fresh, and `recovered`
+ * says so, so the program can tell the learner where the old file went.
+ */
+import { existsSync, readFileSync, renameSync } from 'node:fs';
+import Conf from 'conf';
+
+export const PROGRESS_FORMAT = 1;
+export const PROJECT_NAME = 'resnet-tutor';
+export const PROGRESS_FILE_NAME = 'progress';
+/** Environment variable that moves the progress folder (tests, shared lab accounts). */
+export const CONFIG_DIR_ENV = 'RESNET_TUTOR_CONFIG_DIR';
+
+export interface AnswerRecord {
+  /** Whether the latest answer was right. */
+  readonly correct: boolean;
+  /** Answers given so far (invalid input is not counted). */
+  readonly attempts: number;
+  /** Right at the first attempt. */
+  readonly firstTry: boolean;
+  /** The latest answer as typed. */
+  readonly given: string;
+  readonly at: string;
+}
+
+export interface ExperimentRecord {
+  /** The measured numbers, per run label (e.g. { "depth 2": 0.54, "depth 20": 2.30 }). */
+  readonly measured: Readonly<Record<string, number>>;
+  /** Run ids in the run store, for `resnet-tutor report <run>`. */
+  readonly runIds: readonly string[];
+  /** The paper-sized variant was run. */
+  readonly full: boolean;
+  readonly at: string;
+}
+
+export interface LessonProgress {
+  /** Index (0-based) of the furthest step reached. */
+  readonly step: number;
+  readonly completed: boolean;
+  /** By question key (`id:` or `step-N`). */
+  readonly answers: Readonly<Record<string, AnswerRecord>>;
+  /** By experiment key. */
+  readonly experiments: Readonly<Record<string, ExperimentRecord>>;
+  readonly updated: string;
+}
+
+interface StoreShape {
+  format: number;
+  lessons: Record<string, LessonProgress>;
+}
+
+export interface ProgressOptions {
+  /** Folder of the progress file (default: RESNET_TUTOR_CONFIG_DIR, else the user's config folder). */
+  readonly cwd?: string;
+  /** For tests: the clock. */
+  readonly now?: () => Date;
+}
+
+export const EMPTY_PROGRESS: LessonProgress = { step: 0, completed: false, answers: {}, experiments: {}, updated: '' };
+
+export class ProgressStore {
+  /** The progress file. */
+  readonly path: string;
+  /** Set when the file could not be read: what happened and where the old file went. */
+  readonly recovered: string | null;
+  private readonly conf: Conf<StoreShape>;
+  private readonly now: () => Date;
+
+  constructor(options: ProgressOptions = {}) {
+    this.now = options.now ?? (() => new Date());
+    const cwd = options.cwd ?? (process.env[CONFIG_DIR_ENV] || undefined);
+    this.conf = new Conf<StoreShape>({
+      projectName: PROJECT_NAME,
+      projectSuffix: '',
+      configName: PROGRESS_FILE_NAME,
+      cwd,
+      // Never throw on a bad file (we check it ourselves below), and never write one on start.
+      clearInvalidConfig: true,
+      accessPropertiesByDotNotation: false,
+      watch: false,
+    });
+    this.path = this.conf.path;
+    this.recovered = this.checkFile();
+  }
+
+  /** Progress of one lesson (empty when never opened). */
+  lesson(id: string): LessonProgress {
+    return this.read().lessons[id] ?? EMPTY_PROGRESS;
+  }
+
+  /** Progress of every lesson opened so far, by lesson id. */
+  all(): Readonly<Record<string, LessonProgress>> {
+    return this.read().lessons;
+  }
+
+  /** The learner reached step `index` (0-based) of a lesson; only ever moves forward. */
+  reachStep(id: string, index: number): void {
+    this.update(id, (p) => ({ ...p, step: Math.max(p.step, Math.max(0, Math.floor(index))) }));
+  }
+
+  /** The learner answered a question; counts the attempt. */
+  answer(id: string, key: string, given: string, correct: boolean): AnswerRecord {
+    let record: AnswerRecord | undefined;
+    this.update(id, (p) => {
+      const before = p.answers[key];
+      record = {
+        correct,
+        attempts: (before?.attempts ?? 0) + 1,
+        firstTry: before ? before.firstTry : correct,
+        given,
+        at: this.now().toISOString(),
+      };
+      return { ...p, answers: { ...p.answers, [key]: record } };
+    });
+    return record!;
+  }
+
+  /** An experiment finished; keeps its measured numbers (the latest run replaces an earlier one). */
+  recordExperiment(id: string, key: string, measured: Record<string, number>, options: { runIds?: readonly string[]; full?: boolean } = {}): void {
+    const clean = Object.fromEntries(Object.entries(measured).filter(([, v]) => typeof v === 'number' && !Number.isNaN(v)));
+    this.update(id, (p) => ({
+      ...p,
+      experiments: {
+        ...p.experiments,
+        [key]: { measured: clean, runIds: [...(options.runIds ?? [])], full: options.full ?? false, at: this.now().toISOString() },
+      },
+    }));
+  }
+
+  /** The learner finished the lesson's last step. */
+  complete(id: string, lastStep?: number): void {
+    this.update(id, (p) => ({ ...p, completed: true, step: lastStep === undefined ? p.step : Math.max(p.step, lastStep) }));
+  }
+
+  /** Forgets one lesson. */
+  resetLesson(id: string): void {
+    const store = this.read();
+    delete store.lessons[id];
+    this.write(store);
+  }
+
+  /** Forgets every lesson. */
+  reset(): void {
+    this.write({ format: PROGRESS_FORMAT, lessons: {} });
+  }
+
+  private update(id: string, change: (p: LessonProgress) => LessonProgress): void {
+    const store = this.read();
+    const next = change(store.lessons[id] ?? EMPTY_PROGRESS);
+    store.lessons[id] = { ...next, updated: this.now().toISOString() };
+    this.write(store);
+  }
+
+  private read(): StoreShape {
+    const raw = this.conf.store as Partial<StoreShape>;
+    const lessons: Record<string, LessonProgress> = {};
+    if (raw && typeof raw.lessons === 'object' && raw.lessons !== null) {
+      for (const [id, p] of Object.entries(raw.lessons)) {
+        const n = normalise(p);
+        if (n) lessons[id] = n;
+      }
+    }
+    return { format: PROGRESS_FORMAT, lessons };
+  }
+
+  private write(store: StoreShape): void {
+    this.conf.store = store;
+  }
+
+  /** Moves an unreadable file aside; returns the message for the learner, or null when all is well. */
+  private checkFile(): string | null {
+    if (!existsSync(this.path)) return null;
+    let why: string | null = null;
+    try {
+      const data = JSON.parse(readFileSync(this.path, 'utf8')) as unknown;
+      why = shapeProblem(data);
+    } catch (err) {
+      why = err instanceof SyntaxError ? `not valid JSON: ${err.message}` : `unreadable: ${(err as Error).message}`;
+    }
+    if (why === null) return null;
+    const stamp = this.now().toISOString().replace(/[:.]/g, '-');
+    let backup = `${this.path}.corrupt-${stamp}`;
+    for (let i = 1; existsSync(backup); i++) backup = `${this.path}.corrupt-${stamp}-${i}`;
+    try {
+      renameSync(this.path, backup);
+    } catch (err) {
+      return `The progress file ${this.path} could not be read (${why}) nor moved aside (${(err as Error).message}); progress is not saved until it is fixed or removed.`;
+    }
+    return `The progress file ${this.path} could not be read (${why}). It was moved to ${backup}; progress starts fresh.`;
+  }
+}
+
+/** Why a parsed progress file is not one this version can use; null when it is. */
+function shapeProblem(data: unknown): string | null {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'not a JSON object';
+  const d = data as Record<string, unknown>;
+  if (Object.keys(d).length === 0) return null;
+  if (d.format !== PROGRESS_FORMAT) {
+    return typeof d.format === 'number' && d.format > PROGRESS_FORMAT
+      ? `written by a newer resnet-tutor (format ${d.format})`
+      : `unknown format ${JSON.stringify(d.format)}`;
+  }
+  if (typeof d.lessons !== 'object' || d.lessons === null || Array.isArray(d.lessons)) return '`lessons` is not an object';
+  return null;
+}
+
+/** A stored lesson record with wrong or missing fields repaired; null when it is not an object. */
+function normalise(p: unknown): LessonProgress | null {
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) return null;
+  const o = p as Record<string, unknown>;
+  const obj = (v: unknown) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, never>) : {});
+  return {
+    step: typeof o.step === 'number' && Number.isFinite(o.step) && o.step >= 0 ? Math.floor(o.step) : 0,
+    completed: o.completed === true,
+    answers: obj(o.answers),
+    experiments: obj(o.experiments),
+    updated: typeof o.updated === 'string' ? o.updated : '',
+  };
+}
+
+export type LessonState = 'done' | 'in-progress' | 'not-started';
+
+/** What the lesson list shows: done, in progress at step n of m, or not started. */
+export function lessonStatus(stepCount: number, p: LessonProgress | undefined): { state: LessonState; step: number; of: number } {
+  if (!p || (p === EMPTY_PROGRESS)) return { state: 'not-started', step: 0, of: stepCount };
+  if (p.completed) return { state: 'done', step: stepCount, of: stepCount };
+  const touched = p.step > 0 || Object.keys(p.answers).length > 0 || Object.keys(p.experiments).length > 0 || p.updated !== '';
+  if (!touched) return { state: 'not-started', step: 0, of: stepCount };
+  return { state: 'in-progress', step: Math.min(p.step + 1, stepCount), of: stepCount };
+}
