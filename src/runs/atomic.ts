@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { failWriteFor } from '../faults.js';
 
 /**
  * Writes a file so that a reader (or a crash at any instant) sees either the old content or the new,
@@ -19,6 +20,8 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 
 /** Writes a file and fsyncs it (no rename): for files inside a temporary folder renamed as a whole. */
 export function writeAndSync(path: string, data: string | Uint8Array): void {
+  const injected = failWriteFor(path);
+  if (injected) throw injected;
   const fd = openSync(path, 'w');
   try {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;

@@ -8,6 +8,7 @@
 import { parentPort } from 'node:worker_threads';
 import { format } from 'node:util';
 import { UserError } from '../errors.js';
+import { workerFaultAt } from '../faults.js';
 import { initBackend, type BackendChoice } from '../engine/backend.js';
 import { loadDataset } from '../engine/data/index.js';
 import { Trainer, type MetricsLine } from '../engine/trainer.js';
@@ -206,10 +207,15 @@ function stepRun(run: HostedRun): void {
     const d = outcome.diverged;
     const reason = `training diverged at step ${d.step}: the ${d.what === 'loss' ? 'loss' : `${d.what} of ${d.where}`} became NaN or infinite`;
     flush(run);
-    updateRunInfo(run.path, { status: 'diverged', step: t.step, divergence: d, reason });
+    safeUpdate(run.path, { status: 'diverged', step: t.step, divergence: d, reason });
     end(run, { v: 1, type: 'done', runId: run.id, status: 'diverged', progress: progressOf(t), divergence: d, reason });
     return;
   }
+  const fault = workerFaultAt(t.step);
+  if (fault === 'crash') setImmediate(() => {
+    throw new Error(`injected crash after step ${t.step}`);
+  });
+  if (fault === 'exit') process.exit(3);
   let line = outcome.line;
   const finished = t.done;
   if (line && (outcome.epochEnded || finished)) {
@@ -219,7 +225,13 @@ function stepRun(run: HostedRun): void {
     run.lastValLoss = val.valLoss;
   }
   if (line) {
-    appendMetrics(run.path, [line]);
+    try {
+      appendMetrics(run.path, [line]);
+    } catch (err) {
+      // A torn line from a partial write is trimmed on resume; say what happened and stop stepping.
+      pauseForDisk(run, `append metrics at step ${t.step}`, err as NodeJS.ErrnoException);
+      return;
+    }
     run.pending.push(line);
   }
   const every = t.config.checkpointEvery;
@@ -228,7 +240,7 @@ function stepRun(run: HostedRun): void {
   }
   if (finished) {
     flush(run);
-    updateRunInfo(run.path, { status: 'completed', step: t.step, ...valFields(run) });
+    safeUpdate(run.path, { status: 'completed', step: t.step, ...valFields(run) });
     end(run, { v: 1, type: 'done', runId: run.id, status: 'completed', progress: progressOf(t) });
   }
 }
@@ -241,29 +253,33 @@ function checkpoint(run: HostedRun): boolean {
     const state = t.snapshot();
     const path = saveCheckpoint(run.path, state, t.config, t.step / t.stepsPerEpoch, t.config.keep);
     run.lastCheckpoint = t.step;
-    updateRunInfo(run.path, { step: t.step, lastCheckpoint: t.step, ...valFields(run) });
+    safeUpdate(run.path, { step: t.step, lastCheckpoint: t.step, ...valFields(run) });
     post({ v: 1, type: 'checkpointed', runId: run.id, step: t.step, path });
     t.resetClock();
     return true;
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const why =
-      e.code === 'ENOSPC'
-        ? 'the disk is full'
-        : e.code === 'EROFS' || e.code === 'EACCES' || e.code === 'EPERM'
-          ? 'the run directory is not writable'
-          : e.message;
-    run.paused = true;
-    post({
-      v: 1,
-      type: 'error',
-      runId: run.id,
-      user: true,
-      message: `Could not write a checkpoint at step ${t.step} in ${run.path}: ${why} (${e.code ?? 'error'}). Training is paused; the previous checkpoint${run.lastCheckpoint !== null ? ` (step ${run.lastCheckpoint})` : ''} is intact. Free space or fix permissions, then checkpoint again or stop.`,
-    });
-    post({ v: 1, type: 'status', runId: run.id, status: 'paused', progress: progressOf(t) });
+    pauseForDisk(run, `write a checkpoint at step ${t.step}`, err as NodeJS.ErrnoException);
     return false;
   }
+}
+
+/** Disk full or read-only: pause the run and explain; the previous checkpoint is untouched. */
+function pauseForDisk(run: HostedRun, what: string, e: NodeJS.ErrnoException): void {
+  const why =
+    e.code === 'ENOSPC'
+      ? 'the disk is full'
+      : e.code === 'EROFS' || e.code === 'EACCES' || e.code === 'EPERM'
+        ? 'the run directory is not writable'
+        : e.message;
+  run.paused = true;
+  post({
+    v: 1,
+    type: 'error',
+    runId: run.id,
+    user: true,
+    message: `Could not ${what} in ${run.path}: ${why} (${e.code ?? 'error'}). Training is paused; the previous checkpoint${run.lastCheckpoint !== null ? ` (step ${run.lastCheckpoint})` : ''} is intact. Free space or fix permissions, then resume with \`resnet-tutor resume ${run.id}\`.`,
+  });
+  post({ v: 1, type: 'status', runId: run.id, status: 'paused', progress: progressOf(run.trainer) });
 }
 
 function finishStopped(run: HostedRun): void {
@@ -271,7 +287,7 @@ function finishStopped(run: HostedRun): void {
   if (run.stop?.checkpoint && t.step > 0) checkpoint(run);
   flush(run);
   const reason = 'stopped by the user or a signal';
-  updateRunInfo(run.path, { status: 'interrupted', step: t.step, reason, ...valFields(run) });
+  safeUpdate(run.path, { status: 'interrupted', step: t.step, reason, ...valFields(run) });
   end(run, { v: 1, type: 'done', runId: run.id, status: 'interrupted', progress: progressOf(t), reason });
 }
 
@@ -279,7 +295,7 @@ function fail(run: HostedRun, err: unknown): void {
   const message = err instanceof Error ? err.message : String(err);
   flush(run);
   post({ v: 1, type: 'error', runId: run.id, message, user: err instanceof UserError });
-  updateRunInfo(run.path, { status: 'failed', reason: message });
+  safeUpdate(run.path, { status: 'failed', reason: message });
   end(run, { v: 1, type: 'done', runId: run.id, status: 'failed', progress: progressOf(run.trainer), reason: message });
 }
 
@@ -305,4 +321,16 @@ function flushAll(): void {
 
 function progressOf(t: Trainer): RunProgress {
   return { step: t.step, totalSteps: t.totalSteps, stepsPerEpoch: t.stepsPerEpoch, epoch: t.step / t.stepsPerEpoch };
+}
+
+/**
+ * run.json updates while a run is going: a failure (disk full) must not kill the worker; it is
+ * reported, and run.json keeps its previous complete content (writes are atomic).
+ */
+function safeUpdate(path: string, changes: Parameters<typeof updateRunInfo>[1]): void {
+  try {
+    updateRunInfo(path, changes);
+  } catch (err) {
+    post({ v: 1, type: 'log', runId: null, level: 'warn', message: `could not update ${path}/run.json: ${(err as Error).message}` });
+  }
 }

@@ -146,3 +146,47 @@ describe('interruption and resume', () => {
     });
   }
 });
+
+describe('failures that must not lose a run', () => {
+  it('a full disk at a checkpoint stops the run with a clear message; the previous checkpoint resumes', () => {
+    const root = tempDir();
+    const args = ['train', ...TINY, '--steps', '30', '--log-every', '5', '--checkpoint-every', '10', '--run-dir', root];
+    const r = runCli(args, { env: { RESNET_TUTOR_FAULTS: 'enospc:tmp-ckpt-20-' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Could not write a checkpoint at step 20 in .*: the disk is full \(ENOSPC\)\. Training is paused; the previous checkpoint \(step 10\) is intact/);
+    const run = onlyRun(root);
+    expect(readRunInfo(run).status).toBe('interrupted');
+    expect(readdirSync(run).filter((n) => n.startsWith('ckpt-') || n.startsWith('.tmp'))).toEqual(['ckpt-10']);
+    const resumed = runCli(['resume', run]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(/resumed from the checkpoint at step 10/);
+    expect(readMetrics(run).map((l) => l.step)).toEqual([5, 10, 15, 20, 25, 30]);
+  });
+
+  for (const fault of ['crash@12', 'exit@12']) {
+    it(`a worker that dies (${fault}) marks the run failed, the CLI exits 1, and the run resumes`, () => {
+      const root = tempDir();
+      const r = runCli(['train', ...TINY, '--steps', '30', '--log-every', '5', '--checkpoint-every', '10', '--run-dir', root], {
+        env: { RESNET_TUTOR_FAULTS: fault },
+      });
+      expect(r.code).toBe(1);
+      expect(r.stdout + r.stderr).toMatch(fault.startsWith('crash') ? /engine worker crashed: injected crash after step 12/ : /engine worker exited unexpectedly/);
+      expect(r.stdout + r.stderr).toMatch(/resnet-tutor resume/);
+      const run = onlyRun(root);
+      const info = readRunInfo(run);
+      expect(info.status).toBe('failed');
+      expect(info.reason).toMatch(/engine worker/);
+      const resumed = runCli(['resume', run]);
+      expect(resumed.code).toBe(0);
+      expect(readRunInfo(run).status).toBe('completed');
+      expect(readMetrics(run).map((l) => l.step)).toEqual([5, 10, 15, 20, 25, 30]);
+    });
+  }
+
+  it('resume of an unknown run exits 1 naming the run directory', () => {
+    const root = tempDir();
+    const r = runCli(['resume', 'no-such-run', '--run-dir', root]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/No run "no-such-run" in .*That folder has no runs/);
+  });
+});
