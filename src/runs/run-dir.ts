@@ -41,7 +41,18 @@ export const RUN_FILE = 'run.json';
 export const METRICS_FILE = 'metrics.jsonl';
 
 /** Creates `<root>/<id>/` and its run.json; the id reads like "20261128-183012-cnn-residual-bn-d20". */
-export function createRunDir(root: string, config: TrainConfig, versions: Record<string, string>): { id: string; path: string } {
+export function createRunDir(
+  root: string,
+  config: TrainConfig,
+  versions: Record<string, string>,
+  name?: string,
+): { id: string; path: string } {
+  if (name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(name)) {
+    throw new UserError(`--name must be letters, digits, '.', '_' or '-' (at most 100, not starting with '.' or '-'); got "${name}".`);
+  }
+  if (name !== undefined && existsSync(join(root, name))) {
+    throw new UserError(`A run named "${name}" already exists in ${root}. Continue it with \`resnet-tutor resume ${name}\`, or choose another --name.`);
+  }
   try {
     mkdirSync(root, { recursive: true });
   } catch (err) {
@@ -50,7 +61,7 @@ export function createRunDir(root: string, config: TrainConfig, versions: Record
     );
   }
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const base = `${stamp}-${config.net}-${config.arch}-d${config.depth}`;
+  const base = name ?? `${stamp}-${config.net}-${config.arch}-d${config.depth}`;
   let id = base;
   for (let i = 2; existsSync(join(root, id)); i++) id = `${base}-${i}`;
   const path = join(root, id);

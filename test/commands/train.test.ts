@@ -190,3 +190,15 @@ describe('failures that must not lose a run', () => {
     expect(r.stderr).toMatch(/No run "no-such-run" in .*That folder has no runs/);
   });
 });
+
+describe('--name', () => {
+  it('names the run folder, and refuses a name that exists, pointing to resume', () => {
+    const root = tempDir();
+    expect(runCli(['train', ...TINY, '--steps', '4', '--name', 'night-run', '--run-dir', root]).code).toBe(0);
+    expect(existsSync(join(root, 'night-run', 'run.json'))).toBe(true);
+    const again = runCli(['train', ...TINY, '--steps', '4', '--name', 'night-run', '--run-dir', root]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already exists .*resnet-tutor resume night-run/);
+    expect(runCli(['train', '--name', '../x', '--run-dir', root]).stderr).toMatch(/--name must be letters/);
+  });
+});

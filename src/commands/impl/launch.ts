@@ -36,9 +36,9 @@ export function checkedConfig(raw: Record<string, unknown>): TrainConfig {
   return config;
 }
 
-export async function launchTraining(opts: LaunchOptions & { headless?: boolean; noColor?: boolean }): Promise<number> {
+export async function launchTraining(opts: LaunchOptions & { headless?: boolean; noColor?: boolean; name?: string }): Promise<number> {
   const config = checkedConfig(opts.raw);
-  const { id, path } = createRunDir(opts.runRoot, config, { resnetTutor: packageVersion() });
+  const { id, path } = createRunDir(opts.runRoot, config, { resnetTutor: packageVersion() }, opts.name);
   return superviseRuns([{ id, path, config, label: '' }], { ...opts, resume: false });
 }
 
