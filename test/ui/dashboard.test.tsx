@@ -1,7 +1,7 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import type { MetricsLine } from '../../src/engine/trainer.js';
-import { Dashboard } from '../../src/ui/dashboard/Dashboard.js';
+import { Dashboard, RENDER_INTERVAL_MS } from '../../src/ui/dashboard/Dashboard.js';
 import type { Command, DashboardEvent } from '../../src/ui/dashboard/state.js';
 import type { FromWorker } from '../../src/worker/protocol.js';
 
@@ -44,7 +44,8 @@ function setup(columns: number, rows: number, runs = [RUN]) {
   );
   const send = async (event: FromWorker) => {
     dispatch({ type: 'worker', event });
-    await tick();
+    // Worker events reach the screen in batches (RENDER_INTERVAL_MS).
+    await new Promise((r) => setTimeout(r, RENDER_INTERVAL_MS + 50));
   };
   const key = async (input: string) => {
     view.stdin.write(input);

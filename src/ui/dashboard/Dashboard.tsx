@@ -26,6 +26,9 @@ export type Props = {
   readonly now?: () => number;
 };
 
+/** How often queued worker events reach the screen (keys act at once). */
+export const RENDER_INTERVAL_MS = 250;
+
 /** The smallest terminal the dashboard draws in; smaller ones get a message instead. */
 export const MIN_SIZE = { columns: 60, rows: 16 };
 
@@ -45,7 +48,25 @@ export function Dashboard({ runs, subscribe, onCommand, color, unicode, size, no
   const terminal = useTerminalSize();
   const { columns, rows } = size ?? terminal;
 
-  useEffect(() => subscribe(dispatch), [subscribe]);
+  useEffect(() => {
+    // Worker events are applied in batches a few times a second: every render redraws the charts on
+    // the main thread, which shares the CPU with training.
+    let queue: DashboardEvent[] = [];
+    const flush = () => {
+      if (queue.length === 0) return;
+      const events = queue;
+      queue = [];
+      dispatch({ type: 'batch', events });
+    };
+    const timer = setInterval(flush, RENDER_INTERVAL_MS);
+    const unsubscribe = subscribe((e) => {
+      queue.push(e);
+    });
+    return () => {
+      clearInterval(timer);
+      unsubscribe();
+    };
+  }, [subscribe]);
   useEffect(() => {
     const timer = setInterval(() => dispatch({ type: 'tick', now: now() }), 1000);
     return () => clearInterval(timer);
@@ -90,7 +111,13 @@ export function Dashboard({ runs, subscribe, onCommand, color, unicode, size, no
         {state.help ? (
           <HelpOverlay width={width} />
         ) : (
-          <PanelView state={state} width={width} lines={panelLines} color={color} unicode={unicode} />
+          <PanelView
+            runs={state.runs}
+            panel={state.panel}
+            smoothing={state.smoothing}
+            logLoss={state.logLoss}
+            system={state.system}
+            width={width} lines={panelLines} color={color} unicode={unicode} />
         )}
       </Box>
       {notices.map((n, i) => (

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { memo } from 'react';
 import { ChartText } from './ChartText.js';
 import {
   accuracyChart,
@@ -12,7 +13,11 @@ import {
 import type { DashboardState } from './state.js';
 
 export type Props = {
-  readonly state: DashboardState;
+  readonly runs: DashboardState['runs'];
+  readonly panel: DashboardState['panel'];
+  readonly smoothing: number;
+  readonly logLoss: boolean;
+  readonly system: DashboardState['system'];
   readonly width: number;
   /** Lines the panel may use. */
   readonly lines: number;
@@ -23,9 +28,11 @@ export type Props = {
 /** Wide terminals put a panel's two charts side by side; narrow ones stack them. */
 const SIDE_BY_SIDE_WIDTH = 120;
 
-/** The selected panel: loss and accuracy, gradients, variance, or system. */
-export function PanelView({ state, width, lines, color, unicode }: Props) {
-  const runs = state.runs;
+/**
+ * The selected panel: loss and accuracy, gradients, variance, or system. Memoised: the clock ticking
+ * or a key that changes nothing here does not redraw the charts.
+ */
+export const PanelView = memo(function PanelView({ runs, panel, smoothing, logLoss, system, width, lines, color, unicode }: Props) {
   const two = (a: ChartSpec, b: ChartSpec, firstShare = 0.5) => {
     if (width >= SIDE_BY_SIDE_WIDTH) {
       const left = Math.floor(width / 2) - 1;
@@ -48,15 +55,15 @@ export function PanelView({ state, width, lines, color, unicode }: Props) {
       </Box>
     );
   };
-  switch (state.panel) {
+  switch (panel) {
     case 0:
-      return two(lossChart(runs, state.smoothing, state.logLoss), accuracyChart(runs, state.smoothing), 0.58);
+      return two(lossChart(runs, smoothing, logLoss), accuracyChart(runs, smoothing), 0.58);
     case 1:
       return two(gradientTimeChart(runs), gradientProfileChart(runs));
     case 2:
       return <ChartText spec={varianceProfileChart(runs)} width={width} lines={lines} color={color} unicode={unicode} />;
     case 3: {
-      const sys = state.system;
+      const sys = system;
       const info = [
         sys ? `process: CPU ${sys.cpuPercent.toFixed(0)}% · memory ${sys.rssMb.toFixed(0)} MB` : 'process: measuring…',
         sys?.gpu
@@ -74,4 +81,4 @@ export function PanelView({ state, width, lines, color, unicode }: Props) {
       );
     }
   }
-}
+});

@@ -59,7 +59,9 @@ export type DashboardEvent =
   | { readonly type: 'worker'; readonly event: FromWorker }
   | { readonly type: 'key'; readonly input: string; readonly ctrl?: boolean; readonly tab?: boolean; readonly escape?: boolean }
   | { readonly type: 'system'; readonly reading: SystemReading }
-  | { readonly type: 'tick'; readonly now: number };
+  | { readonly type: 'tick'; readonly now: number }
+  /** Several events applied in one update (one render). */
+  | { readonly type: 'batch'; readonly events: readonly DashboardEvent[] };
 
 /** What a key asks the program to do besides changing the screen. */
 export type Command =
@@ -101,6 +103,16 @@ export function reduce(state: DashboardState, event: DashboardEvent): { state: D
       return { state: { ...state, now: event.now }, commands: [] };
     case 'key':
       return onKey(state, event);
+    case 'batch': {
+      let next = state;
+      const commands: Command[] = [];
+      for (const e of event.events) {
+        const r = reduce(next, e);
+        next = r.state;
+        commands.push(...r.commands);
+      }
+      return { state: next, commands };
+    }
   }
 }
 
