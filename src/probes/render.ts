@@ -76,6 +76,16 @@ export function renderVariance(r: VarianceResult, options: RenderOptions = {}): 
     const predicted = LECTURE_VARIANCE[s.arch];
     if (predicted) out.push(...wrap(`${s.label}: lecture: ${predicted}. Measured: ${growthText(s.fit)}.`, width));
   }
+  if (r.stageStarts.length > 1) {
+    out.push(
+      ...wrap(
+        `The CNN's stages start at blocks ${r.stageStarts.join(', ')}; the fits measure growth inside the stages (a projection shortcut with ` +
+          'BatchNorm starts a stage afresh). Zero padding: a 3x3 convolution at a map\'s border sees fewer inputs, so a plain CNN loses ' +
+          'variance with depth, most on the small maps of the last stage.',
+        width,
+      ),
+    );
+  }
   const plain = r.series.find((s) => s.arch === 'plain');
   if (plain && plain.fit.law === 'constant' && plain.batchVarianceFit.law === 'decaying') {
     out.push(
@@ -106,9 +116,12 @@ export function renderShatter(r: ShatterResult, options: RenderOptions = {}): st
   const width = options.width ?? 80;
   const out: string[] = [];
   out.push(
-    `probe shatter: dy/dx of a 1-D net over ${r.points} inputs on [${r.range[0]}, ${r.range[1]}], width ${r.width}, He init, ` +
-      `${r.inputBias > 0 ? `input-layer bias ~ N(0, ${r.inputBias}²), other biases zero` : 'zero biases'}, block order ${r.blockOrder}, seed ${r.seed}`,
-    'BatchNorm uses the grid as its batch; each gradient holds those statistics fixed.',
+    ...wrap(
+      `probe shatter: dy/dx of a 1-D net over ${r.points} inputs on [${r.range[0]}, ${r.range[1]}], width ${r.width}, He init, ` +
+        `${r.inputBias > 0 ? `input-layer bias ~ N(0, ${r.inputBias}²), other biases zero` : 'zero biases'}, block order ${r.blockOrder}, seed ${r.seed}. ` +
+        'BatchNorm uses the grid as its batch; each gradient holds those statistics fixed.',
+      width,
+    ),
     '',
   );
   for (const net of r.nets) {
@@ -275,7 +288,7 @@ export function renderLesion(r: LesionResult, options: RenderOptions = {}): stri
   );
   out.push(
     ...table([
-      ['removed', classification ? 'accuracy' : 'loss', classification ? 'drop' : 'loss change'],
+      ['removed', classification ? 'accuracy' : 'loss', 'change'],
       ...r.rows.map((row) =>
         row.removable
           ? classification
@@ -289,7 +302,7 @@ export function renderLesion(r: LesionResult, options: RenderOptions = {}): stri
   if (r.meanAccuracyDrop !== null && r.worstAccuracyDrop !== null) {
     out.push(
       ...wrap(
-        `Removing one block costs ${signedPct(r.meanAccuracyDrop)} accuracy on average; the worst is block ${r.worstBlock} (${signedPct(r.worstAccuracyDrop)}). ` +
+        `Removing one block changes accuracy by ${signedPct(r.meanAccuracyDrop)} on average; the worst is block ${r.worstBlock} (${signedPct(r.worstAccuracyDrop)}). ` +
           (r.arch === 'plain'
             ? 'A plain net is a single path: every block is on it.'
             : 'A residual net is an ensemble of paths: removing one block removes only the paths through it.'),

@@ -47,7 +47,10 @@ export class ParamStore {
   }
 
   runningStat(name: string, shape: number[], value: number): tf.Variable {
-    const variable = tf.variable(tf.fill(shape, value, 'float32'), false, this.prefix + name);
+    // The variable keeps its own reference to the data: the initial tensor must be freed (as in `add`).
+    const init = tf.fill(shape, value, 'float32');
+    const variable = tf.variable(init, false, this.prefix + name);
+    init.dispose();
     this.state.push({ name, variable });
     return variable;
   }

@@ -62,26 +62,21 @@ export async function runLesion(input: LesionInput, onProgress?: (message: strin
   try {
     onProgress?.(`lesion: ${describeModel(config)}, whole network`);
     const baseline = evaluate(model, batches, data, new Set());
-    const reference = firstOutput(model, batches, new Set());
+    const fixed = shapeChangingBlocks(config);
     const rows: LesionRow[] = [];
-    try {
-      for (let k = 1; k <= model.blockCount; k++) {
-        onProgress?.(`lesion: without block ${k} of ${model.blockCount}`);
-        const off = new Set([k]);
-        const removable = changesOutput(model, batches, off, reference);
-        const r = removable ? evaluate(model, batches, data, off) : null;
-        rows.push({
-          block: k,
-          name: model.unitNames[k]!,
-          removable,
-          accuracy: r?.accuracy ?? null,
-          loss: r?.loss ?? null,
-          accuracyDrop: r && r.accuracy !== null && baseline.accuracy !== null ? baseline.accuracy - r.accuracy : null,
-        });
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    } finally {
-      reference.dispose();
+    for (let k = 1; k <= model.blockCount; k++) {
+      onProgress?.(`lesion: without block ${k} of ${model.blockCount}`);
+      const removable = config.arch !== 'plain' || !fixed.has(k);
+      const r = removable ? evaluate(model, batches, data, new Set([k])) : null;
+      rows.push({
+        block: k,
+        name: model.unitNames[k]!,
+        removable,
+        accuracy: r?.accuracy ?? null,
+        loss: r?.loss ?? null,
+        accuracyDrop: r && r.accuracy !== null && baseline.accuracy !== null ? baseline.accuracy - r.accuracy : null,
+      });
+      await new Promise((resolve) => setImmediate(resolve));
     }
     const drops = rows.map((r) => r.accuracyDrop).filter((d): d is number => d !== null);
     const worst = drops.length ? Math.max(...drops) : null;
@@ -172,14 +167,17 @@ function evaluate(model: Model, batches: readonly Batch[], data: Dataset, off: R
   return { accuracy: data.task === 'classification' ? correct / n : null, loss: lossSum / n };
 }
 
-function firstOutput(model: Model, batches: readonly Batch[], off: ReadonlySet<number>): tf.Tensor {
-  return tf.tidy(() => model.forward(batches[0]!.xs, { training: false, disabledBlocks: off }).output);
-}
-
-/** Whether switching `off` changes the net at all (a plain block that changes shape cannot be skipped). */
-function changesOutput(model: Model, batches: readonly Batch[], off: ReadonlySet<number>, reference: tf.Tensor): boolean {
-  return tf.tidy(() => {
-    const out = model.forward(batches[0]!.xs, { training: false, disabledBlocks: off }).output;
-    return tf.max(tf.abs(tf.sub(out, reference))).dataSync()[0]! !== 0;
-  });
+/**
+ * Blocks whose output shape differs from their input's (as model.ts builds them): a CNN's first block
+ * of stages 2 and 3 (stride 2, more channels) and, with bottleneck blocks, block 1 (4x channels). A
+ * plain net cannot skip them; a residual net's projection shortcut stands in for them.
+ */
+export function shapeChangingBlocks(config: Pick<TrainConfig, 'net' | 'depth' | 'block'>): Set<number> {
+  const out = new Set<number>();
+  if (config.net !== 'cnn') return out;
+  const perStage = (config.depth - 2) / (config.block === 'bottleneck' ? 9 : 6);
+  if (config.block === 'bottleneck') out.add(1);
+  out.add(perStage + 1);
+  out.add(2 * perStage + 1);
+  return out;
 }

@@ -53,7 +53,7 @@ export interface ShatterResult {
 
 export const SHATTER_RANGE: readonly [number, number] = [-2, 2];
 
-interface GridNet {
+export interface GridNet {
   readonly state: readonly { name: string; variable: tf.Variable }[];
   readonly params: readonly { name: string; variable: tf.Variable }[];
   forward(x: tf.Tensor, options: ForwardOptions): ForwardResult;
@@ -192,32 +192,43 @@ function setInputBias(net: GridNet, std: number, seed: number): void {
 /**
  * Sets every BatchNorm's running statistics to the statistics of `xs` as a batch, so that the
  * evaluation-mode net computes exactly the training-mode function of this batch while each point's
- * derivative treats the statistics as constants. The training pass reports each running-statistic
- * update as m·old + (1 − m)·c·batch (c = n/(n−1) for the variance); two passes from old = 0 and
- * old = 1 give m, and the batch value follows. A final check compares the two modes.
+ * derivative treats the statistics as constants. A training pass reports each running-statistic
+ * update as m·old + (1 − m)·c·batch (c = n/(n−1) for the variance). From old = 0 it gives
+ * a = (1 − m)·c·batch; from old = a it gives (1 + m)·a, so m is a ratio (exact to float precision
+ * whatever the scale) and the batch statistic follows. A final check compares the two modes; it is
+ * loose because a deep BatchNorm net without shortcuts amplifies float rounding (the chaos this probe
+ * shows), and tests check a 1-block net tightly.
  */
-function useBatchStatistics(net: GridNet, xs: tf.Tensor): void {
+export function useBatchStatistics(net: GridNet, xs: tf.Tensor): void {
   const n = xs.shape[0]!;
-  const updates = (fill: number): Map<tf.Variable, tf.Tensor> => {
-    for (const s of net.state) s.variable.assign(tf.fill(s.variable.shape, fill));
+  const updates = (): Map<tf.Variable, tf.Tensor> => {
     const r = net.forward(xs, { training: true });
     return new Map(r.statUpdates.map((u) => [u.variable, u.value]));
   };
   const kept: tf.Tensor[] = [];
   try {
     tf.tidy(() => {
-      const u0 = updates(0);
-      kept.push(...u0.values());
-      const u1 = updates(1);
-      kept.push(...u1.values());
+      for (const s of net.state) s.variable.assign(tf.zerosLike(s.variable));
+      const a = updates();
+      kept.push(...a.values());
+      for (const s of net.state) s.variable.assign(a.get(s.variable)!);
+      const b = updates();
+      kept.push(...b.values());
+      // The momentum m is one number: read it where the update is largest.
+      let best = { size: 0, m: NaN };
       for (const s of net.state) {
-        const v0 = u0.get(s.variable);
-        const v1 = u1.get(s.variable);
-        if (!v0 || !v1) throw new Error(`shatter probe: BatchNorm statistic ${s.name} was not updated by a training pass`);
-        const keep = tf.sub(v1, v0);
-        let stat = tf.div(v0, tf.sub(1, keep));
-        if (s.name.endsWith('/var')) stat = tf.mul(stat, (n - 1) / n);
-        s.variable.assign(stat);
+        const av = a.get(s.variable)?.dataSync();
+        const bv = b.get(s.variable)?.dataSync();
+        if (!av || !bv) throw new Error(`shatter probe: BatchNorm statistic ${s.name} was not updated by a training pass`);
+        for (let i = 0; i < av.length; i++) {
+          if (Math.abs(av[i]!) > best.size) best = { size: Math.abs(av[i]!), m: bv[i]! / av[i]! - 1 };
+        }
+      }
+      const m = best.m;
+      if (!(m >= 0 && m < 1)) throw new Error(`shatter probe: BatchNorm's running-statistic momentum came out as ${m}`);
+      for (const s of net.state) {
+        const bessel = s.name.endsWith('/var') ? (n - 1) / n : 1;
+        s.variable.assign(tf.mul(a.get(s.variable)!, bessel / (1 - m)));
       }
     });
     const mismatch = tf.tidy(() => {
@@ -227,7 +238,7 @@ function useBatchStatistics(net: GridNet, xs: tf.Tensor): void {
       const scale = tf.max(tf.abs(train.output));
       return tf.div(tf.max(tf.abs(tf.sub(evalOut, train.output))), tf.maximum(scale, 1e-12)).dataSync()[0]!;
     });
-    if (!(mismatch < 1e-2)) {
+    if (!(mismatch < 0.05)) {
       throw new Error(`shatter probe: the evaluation-mode net differs from the training-mode net by ${mismatch} (relative); BatchNorm's running-statistic update has changed`);
     }
   } finally {

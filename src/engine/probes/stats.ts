@@ -11,29 +11,36 @@ export interface LineFit {
 }
 
 export function fitLine(xs: readonly number[], ys: readonly number[]): LineFit | null {
-  const n = Math.min(xs.length, ys.length);
-  if (n < 2) return null;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += xs[i]!;
-    my += ys[i]!;
-  }
-  mx /= n;
-  my /= n;
+  return fitLineWithin(xs, ys, xs.map(() => 0));
+}
+
+/**
+ * One slope shared by several groups, each with its own intercept (the "within" estimator): for a
+ * CNN whose stages each start afresh, the growth per block inside the stages. R² is the share of the
+ * within-group variation the slope explains; `intercept` is the first group's.
+ */
+export function fitLineWithin(xs: readonly number[], ys: readonly number[], groups: readonly number[]): LineFit | null {
+  const byGroup = new Map<number, number[]>();
+  xs.forEach((_, i) => byGroup.set(groups[i]!, [...(byGroup.get(groups[i]!) ?? []), i]));
   let sxx = 0;
   let sxy = 0;
   let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = xs[i]! - mx;
-    const dy = ys[i]! - my;
-    sxx += dx * dx;
-    sxy += dx * dy;
-    syy += dy * dy;
+  let first: { mx: number; my: number } | null = null;
+  for (const idx of byGroup.values()) {
+    const mx = idx.reduce((a, i) => a + xs[i]!, 0) / idx.length;
+    const my = idx.reduce((a, i) => a + ys[i]!, 0) / idx.length;
+    first ??= { mx, my };
+    for (const i of idx) {
+      const dx = xs[i]! - mx;
+      const dy = ys[i]! - my;
+      sxx += dx * dx;
+      sxy += dx * dy;
+      syy += dy * dy;
+    }
   }
-  if (sxx === 0) return null;
+  if (sxx === 0 || !first) return null;
   const slope = sxy / sxx;
-  return { slope, intercept: my - slope * mx, r2: syy === 0 ? 1 : (sxy * sxy) / (sxx * syy) };
+  return { slope, intercept: first.my - slope * first.mx, r2: syy === 0 ? 1 : (sxy * sxy) / (sxx * syy) };
 }
 
 /** Growth of a per-block series, fitted two ways: geometric (ln v linear in k) and linear. */
@@ -49,22 +56,25 @@ export interface GrowthFit {
 }
 
 /**
- * Fits `values[k-1]` (block k) for the finite, positive values. "exponential" when the ratio is at
+ * Fits `values[k-1]` (block k) for the finite, positive values; with `stageStarts` (the first block of
+ * each stage) the fits measure the growth inside the stages. "exponential" when the ratio is at
  * least 1.2 and the log fit is the better one; "linear" when a straight line with a positive slope
  * explains the series (R² >= 0.9); "constant" when the geometric ratio is within 5% of 1 and the whole
  * series stays within a factor of 10 of its first value; "decaying" when the ratio is below 0.95.
  */
-export function fitGrowth(values: readonly (number | null)[]): GrowthFit {
+export function fitGrowth(values: readonly (number | null)[], stageStarts: readonly number[] = [1]): GrowthFit {
   const ks: number[] = [];
   const vs: number[] = [];
+  const stage: number[] = [];
   values.forEach((v, i) => {
     if (v !== null && Number.isFinite(v) && v > 0) {
       ks.push(i + 1);
       vs.push(v);
+      stage.push(stageStarts.filter((s) => s <= i + 1).length);
     }
   });
-  const geo = fitLine(ks, vs.map(Math.log));
-  const lin = fitLine(ks, vs);
+  const geo = fitLineWithin(ks, vs.map(Math.log), stage);
+  const lin = fitLineWithin(ks, vs, stage);
   const ratio = geo ? Math.exp(geo.slope) : null;
   let law: GrowthFit['law'] = 'other';
   const first = vs[0];

@@ -27,7 +27,7 @@ export interface VarianceSeries {
   readonly batchVariance: readonly (number | null)[];
   /** The stem's output (block 0), for reference. */
   readonly stem: { readonly meanSquare: number | null; readonly batchVariance: number | null };
-  /** Fits of `meanSquare` over the blocks. */
+  /** Fits of `meanSquare` over the blocks (inside each stage, for a CNN). */
   readonly fit: GrowthFit;
   readonly batchVarianceFit: GrowthFit;
   /** Last block's value over the first block's (meanSquare). */
@@ -41,6 +41,11 @@ export interface VarianceResult {
   readonly width: number;
   readonly blockOrder: BlockOrder;
   readonly blocks: number;
+  /**
+   * First block of each stage: [1] for an MLP; a CNN has three, and a projection shortcut with
+   * BatchNorm starts each stage's variance afresh.
+   */
+  readonly stageStarts: readonly number[];
   readonly seed: number;
   readonly dataset: string;
   readonly batchSize: number;
@@ -85,6 +90,7 @@ export async function runVariance(options: VarianceOptions, onProgress?: (messag
       const ms = sums.ms.map((v) => finiteOrNull(v / options.repeats));
       const bv = sums.bv.map((v) => finiteOrNull(v / options.repeats));
       const blockMs = ms.slice(1, blocks + 1);
+      const starts = stageStarts(options.net, blocks);
       const first = blockMs[0];
       const last = blockMs[blockMs.length - 1];
       series.push({
@@ -93,8 +99,8 @@ export async function runVariance(options: VarianceOptions, onProgress?: (messag
         meanSquare: blockMs,
         batchVariance: bv.slice(1, blocks + 1),
         stem: { meanSquare: ms[0] ?? null, batchVariance: bv[0] ?? null },
-        fit: fitGrowth(blockMs),
-        batchVarianceFit: fitGrowth(bv.slice(1, blocks + 1)),
+        fit: fitGrowth(blockMs, starts),
+        batchVarianceFit: fitGrowth(bv.slice(1, blocks + 1), starts),
         growth: first && last ? finiteOrNull(last / first) : null,
       });
     }
@@ -108,6 +114,7 @@ export async function runVariance(options: VarianceOptions, onProgress?: (messag
     width: options.width,
     blockOrder: options.blockOrder,
     blocks,
+    stageStarts: stageStarts(options.net, blocks),
     seed: options.seed,
     dataset: options.dataset,
     batchSize: n,
@@ -140,6 +147,11 @@ function unitMoments(forward: Forward, x: tf.Tensor, blocks: number): { meanSqua
       return { meanSquare: ms * s * s, batchVariance: bv * s * s };
     });
   });
+}
+
+/** The CNN's three stages have K/3 blocks each (model.ts); an MLP is one stage. */
+function stageStarts(net: Net, blocks: number): number[] {
+  return net === 'cnn' ? [1, blocks / 3 + 1, (2 * blocks) / 3 + 1] : [1];
 }
 
 function sizeOf(shape: readonly number[]): number {
