@@ -9,6 +9,12 @@ import { basename } from 'node:path';
 import { UserError } from '../errors.js';
 import { resolveConfig, type TrainConfig } from '../engine/config.js';
 import { DATASET_INFO, DATASET_NAMES, isDatasetName } from '../engine/data/index.js';
+import {
+  resolveLesionOptions,
+  resolvePathsOptions,
+  resolveShatterOptions,
+  resolveVarianceOptions,
+} from '../engine/probes/options.js';
 import { inlineMathProblems, mathProblems } from './math.js';
 import { fieldText, type RawField, type RawLesson, type RawLine, type RawStep } from './parse.js';
 import {
@@ -46,19 +52,19 @@ export const TRAIN_FIELDS = [
   'batch-size', 'lr', 'optimizer', 'momentum', 'weight-decay', 'schedule', 'seed', 'log-every',
 ] as const;
 
-/** The options of each probe (they match `resnet-tutor probe <what>`'s flags). */
+/**
+ * The options of each probe, as `resnet-tutor probe <what>` takes them (engine/probes/options.ts
+ * checks them). A lesion experiment trains a run first, so it takes the training fields and `limit`.
+ */
 export const PROBE_FIELDS: Readonly<Record<ProbeName, readonly string[]>> = {
-  variance: ['net', 'arch', 'depth', 'width', 'block', 'block-order', 'dataset', 'samples', 'seed'],
-  shatter: ['arch', 'depth', 'width', 'block-order', 'points', 'seed'],
-  paths: ['arch', 'depth', 'width', 'block-order', 'dataset', 'samples', 'seed'],
-  lesion: [...TRAIN_FIELDS],
+  variance: ['net', 'arch', 'depth', 'width', 'block', 'block-order', 'seed', 'batch-size', 'dataset', 'repeats'],
+  shatter: ['depth', 'width', 'block-order', 'seed', 'points', 'input-bias'],
+  paths: ['net', 'arch', 'depth', 'width', 'block', 'block-order', 'seed', 'batch-size', 'dataset', 'samples'],
+  lesion: [...TRAIN_FIELDS, 'limit'],
 };
 
-/** Probe options that are not training-config fields: [min, max] integers. */
-const PROBE_INTS: Readonly<Record<string, readonly [number, number]>> = {
-  samples: [2, 65536],
-  points: [16, 100000],
-};
+/** Fields a probe takes as a list itself (one probe run compares them), so they need no `compare:`. */
+const NATIVE_LISTS: Readonly<Partial<Record<ProbeName, readonly string[]>>> = { variance: ['arch'] };
 
 const EXPERIMENT_META = ['kind', 'id', 'title', 'probe', 'cost', 'predict', 'measure', 'compare', 'full'] as const;
 /** Fields a `full:` block may set besides the configuration. */
@@ -162,8 +168,14 @@ export function buildLesson(raw: RawLesson, ctx: CheckContext): BuildResult {
   const steps: Step[] = [];
   const keys = new Map<string, number>();
   const experiments = new Map<string, Experiment>();
+  // Keys of experiment steps seen so far, built or not: a chart of a broken experiment is not a second error.
+  const declared = new Set<string>();
   raw.steps.forEach((s, index) => {
-    const step = buildStep(s, index, r, ctx, experiments);
+    const step = buildStep(s, index, r, ctx, experiments, declared);
+    if (s.kind === 'experiment') {
+      const id = s.fields.find((f) => f.key === 'id');
+      declared.add(id ? fieldText(id) : `step-${index + 1}`);
+    }
     if (!step) return;
     const key = step.kind === 'question' ? step.question.key : step.kind === 'experiment' ? step.experiment.key : null;
     if (key) {
@@ -221,7 +233,14 @@ export function checkCourse(lessons: readonly Lesson[]): Problem[] {
 // ---------------------------------------------------------------------------------------------
 // Steps.
 
-function buildStep(s: RawStep, index: number, r: Reporter, ctx: CheckContext, experiments: ReadonlyMap<string, Experiment>): Step | null {
+function buildStep(
+  s: RawStep,
+  index: number,
+  r: Reporter,
+  ctx: CheckContext,
+  experiments: ReadonlyMap<string, Experiment>,
+  declared: ReadonlySet<string>,
+): Step | null {
   const base = { line: s.line, title: s.title };
   mathIn(r, s.line, s.title);
   switch (s.kind) {
@@ -262,7 +281,7 @@ function buildStep(s: RawStep, index: number, r: Reporter, ctx: CheckContext, ex
       return experiment ? { kind: 'experiment', ...base, experiment } : null;
     }
     case 'chart': {
-      const chart = buildChart(s, r, experiments);
+      const chart = buildChart(s, r, experiments, declared);
       return chart ? { kind: 'chart', ...base, chart } : null;
     }
   }
@@ -461,10 +480,12 @@ function buildExperiment(s: RawStep, index: number, r: Reporter, ctx: CheckConte
 
   // The quick variant: fields of the step itself.
   const settings = new Map<string, Setting>();
+  const native = probe ? NATIVE_LISTS[probe] ?? [] : [];
+  const valuesOf = (key: string, text: string) => (native.includes(key) ? [splitList(text).join(',')] : splitList(text));
   for (const f of s.fields) {
     if (!configFields.includes(f.key)) continue;
     const text = fieldText(f);
-    settings.set(f.key, { values: splitList(text), line: f.line, text });
+    settings.set(f.key, { values: valuesOf(f.key, text), line: f.line, text });
   }
   const compareField = fm.get('compare');
   const compare = compareField ? { values: splitList(fieldText(compareField)), line: compareField.line } : null;
@@ -489,12 +510,12 @@ function buildExperiment(s: RawStep, index: number, r: Reporter, ctx: CheckConte
         continue;
       }
       const [, k, v] = m as unknown as [string, string, string];
-      if (k === 'compare') fullCompare = { values: splitList(v), line: l.line };
+      if (k === 'compare') fullCompare = v.trim() === 'none' ? null : { values: splitList(v), line: l.line };
       else if (k === 'cost') {
         sawCost = true;
         fullCost = costOf(r, { key: k, value: v, line: l.line, more: [] }, l.line, '`full:`');
       }
-      else if (configFields.includes(k)) fullSettings.set(k, { values: splitList(v), line: l.line, text: v });
+      else if (configFields.includes(k)) fullSettings.set(k, { values: valuesOf(k, v), line: l.line, text: v });
       else r.error(l.line, `unknown field \`${k}\` in \`full:\` of ${what} (known: ${[...FULL_META, ...configFields].join(', ')})`);
     }
     if (!sawCost) {
@@ -556,6 +577,7 @@ function variant(r: Reporter, v: VariantInput): Variant<TrainRun> | Variant<Prob
   }
   for (const [key, s] of v.settings) {
     if (s.values.length === 0) r.error(s.line, `\`${key}\` has no value`);
+    // (A field a probe compares itself, like variance's `arch`, arrives as one comma-joined value.)
     if (s.values.length > 1 && !axes.some((a) => a.key === key) && !v.compare?.values.includes(key)) {
       r.error(s.line, `\`${key}\` has several values (${s.values.join(', ')}): name it in \`compare:\` to run one per value`);
     }
@@ -588,7 +610,7 @@ function variant(r: Reporter, v: VariantInput): Variant<TrainRun> | Variant<Prob
     for (const { key, value } of combo) raw[camel(key)] = NULLABLE.has(key) && value === 'none' ? null : value;
     const label = combo.map((c) => `${c.key} ${c.value}`).join(', ');
     const config = checkConfig(raw, v, lineOf, report);
-    if (!config) continue;
+    if (config === false) continue;
     if (v.probe) {
       const options: Record<string, string | number> = {};
       for (const [k, value] of Object.entries(raw)) {
@@ -598,7 +620,7 @@ function variant(r: Reporter, v: VariantInput): Variant<TrainRun> | Variant<Prob
       }
       probeRuns.push({ label, options });
     } else {
-      trainRuns.push({ label, config });
+      trainRuns.push({ label, config: config! });
     }
   }
   if (r.errors > before) return null;
@@ -619,50 +641,55 @@ function variant(r: Reporter, v: VariantInput): Variant<TrainRun> | Variant<Prob
 }
 
 /**
- * Checks one run's configuration the way the engine will: `resolveConfig` with the lesson as the
- * source, the data set name, CNNs only on images; plus the probe's own options.
+ * Checks one run's configuration the way the engine will: a training run with `resolveConfig` (the
+ * lesson as the source), the data set name and CNNs only on images; a probe with the probe's own
+ * option checks. Returns the training configuration (null for the probes that train nothing), or
+ * false after reporting a problem.
  */
 function checkConfig(
   raw: Record<string, unknown>,
   v: VariantInput,
   lineOf: (camel: string) => number,
   report: (line: number, message: string) => void,
-): TrainConfig | null {
-  const probeOnly: Record<string, unknown> = {};
-  const engineRaw: Record<string, unknown> = {};
-  for (const [k, value] of Object.entries(raw)) (PROBE_INTS[k] ? probeOnly : engineRaw)[k] = value;
-  let ok = true;
-  for (const [k, value] of Object.entries(probeOnly)) {
-    const [min, max] = PROBE_INTS[k]!;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      report(lineOf(k), `\`${k}\` must be a whole number from ${min} to ${max}; got "${String(value)}"`);
-      ok = false;
-    }
+): TrainConfig | null | false {
+  const fail = (err: unknown): false => {
+    if (!(err instanceof UserError)) throw err;
+    const name = /`(\w+)` in /.exec(err.message)?.[1];
+    report(name ? lineOf(name) : v.stepLine, err.message.replaceAll(` in ${v.source}`, '').replace(/\.$/, ''));
+    return false;
+  };
+  try {
+    if (v.probe === 'variance') resolveVarianceOptions(raw, v.source);
+    if (v.probe === 'shatter') resolveShatterOptions(raw, v.source);
+    if (v.probe === 'paths') resolvePathsOptions(raw, null, v.source);
+    if (v.probe && v.probe !== 'lesion') return null;
+  } catch (err) {
+    return fail(err);
   }
+  const { limit, ...trainRaw } = raw;
   let config: TrainConfig;
   try {
-    config = resolveConfig(engineRaw, v.source);
+    config = resolveConfig(trainRaw, v.source);
   } catch (err) {
-    if (!(err instanceof UserError)) throw err;
-    const name = /^`(\w+)`/.exec(err.message)?.[1];
-    report(name ? lineOf(name) : v.stepLine, err.message.replace(` in ${v.source}`, '').replace(/\.$/, ''));
-    return null;
+    return fail(err);
   }
   if (!isDatasetName(config.dataset)) {
     report(lineOf('dataset'), `unknown data set "${config.dataset}" (known: ${DATASET_NAMES.join(', ')})`);
-    return null;
+    return false;
   }
   const info = DATASET_INFO[config.dataset];
   if (config.net === 'cnn' && info.inputShape.length !== 3) {
     report(lineOf('net'), `\`net: cnn\` needs image data, but ${config.dataset} has examples of shape [${info.inputShape.join(', ')}]: use \`net: mlp\`, or fashion-mnist, mnist or cifar10`);
-    return null;
+    return false;
   }
-  if (v.probe === 'paths' && config.arch === 'plain') {
-    report(lineOf('arch'), 'the paths probe needs a residual network (`arch: residual` or `residual-bn`): a plain net has one path');
-    return null;
+  if (v.probe === 'lesion') {
+    try {
+      resolveLesionOptions(limit === undefined ? {} : { limit }, { id: 'lesson', path: '', config }, v.source);
+    } catch (err) {
+      return fail(err);
+    }
   }
-  return ok ? config : null;
+  return config;
 }
 
 function camel(kebabName: string): string {
@@ -676,7 +703,7 @@ function kebab(name: string): string {
 // ---------------------------------------------------------------------------------------------
 // Charts.
 
-function buildChart(s: RawStep, r: Reporter, experiments: ReadonlyMap<string, Experiment>): Chart | null {
+function buildChart(s: RawStep, r: Reporter, experiments: ReadonlyMap<string, Experiment>, declared: ReadonlySet<string>): Chart | null {
   const fm = fieldMap(s.fields);
   const before = r.errors;
   unknownFields(r, s.fields, CHART_FIELDS, 'a chart');
@@ -695,8 +722,9 @@ function buildChart(s: RawStep, r: Reporter, experiments: ReadonlyMap<string, Ex
     const exp = experiments.get(key);
     const metricField = fm.get('metric');
     const metric = metricField ? fieldText(metricField) : '';
+    if (!exp && declared.has(key)) return null; // that experiment's own problems are reported
     if (!exp) {
-      const knownKeys = [...experiments.keys()];
+      const knownKeys = [...declared];
       r.error(expField.line, `chart refers to experiment "${key}", which is not an earlier experiment in this lesson (${knownKeys.length ? `earlier: ${knownKeys.join(', ')}` : 'none comes before it'})`);
     } else {
       const allowed: readonly string[] = CHART_METRICS[exp.kind === 'probe' ? exp.probe : 'train'];

@@ -100,14 +100,19 @@ function check(path: string, opts: LessonsCommandOptions, io: LessonsIo): number
     return errors.length > 0 ? EXIT.userError : EXIT.ok;
   }
   const lines: string[] = [];
-  const withProblems = new Set(result.problems.map((p) => p.file));
   const byFile = new Map(result.lessons.map((l) => [l.file, l]));
+  const shown = new Set<string>();
+  // File by file, in name order: an ok line, or the file's problems.
   for (const file of result.files) {
-    if (withProblems.has(file)) continue;
-    const l = byFile.get(file);
-    lines.push(`${file}: ok${l ? ` (${describeSteps(l)})` : ''}`);
+    const own = result.problems.filter((p) => p.file === file);
+    own.forEach((p) => shown.add(formatProblem(p)));
+    if (own.length > 0) lines.push(...own.map(formatProblem));
+    else {
+      const l = byFile.get(file);
+      lines.push(`${file}: ok${l ? ` (${describeSteps(l)})` : ''}`);
+    }
   }
-  for (const p of result.problems) lines.push(formatProblem(p));
+  for (const p of result.problems) if (!shown.has(formatProblem(p))) lines.push(formatProblem(p));
   const n = result.files.length;
   const files = `${n} lesson file${n === 1 ? '' : 's'}`;
   if (n === 0) lines.push(`No lesson files (NN-slug.md) in ${displayPath(path, io.cwd)}.`);

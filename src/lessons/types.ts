@@ -5,6 +5,7 @@
  * No tfjs here: lessons are loaded on the main thread.
  */
 import type { TrainConfig } from '../engine/config.js';
+import { PROBE_NAMES, type ProbeName } from '../engine/probes/options.js';
 
 /** The lesson-file format this version of resnet-tutor reads (front matter `format:`). */
 export const LESSON_FORMAT = 1;
@@ -19,28 +20,34 @@ export const EXPERIMENT_KINDS = ['train', 'probe'] as const;
 export type ExperimentKind = (typeof EXPERIMENT_KINDS)[number];
 
 /** The lecture's instruments (DESIGN.md, probes); `resnet-tutor probe <what>` runs the same ones. */
-export const PROBES = ['variance', 'shatter', 'paths', 'lesion'] as const;
-export type ProbeName = (typeof PROBES)[number];
+export const PROBES = PROBE_NAMES;
+export type { ProbeName };
 
 /**
- * The numbers an experiment can report in its comparison (`measure:`), by what it runs. The player
- * shows the chosen one per run, side by side, next to the lecture's prediction.
+ * The numbers an experiment can report in its comparison (`measure:`), by what it runs; each is a
+ * field of the engine's result (train metrics; probes/*.ts results). The player shows the chosen one
+ * per run, side by side, next to the lecture's prediction.
  */
 export const MEASURES = {
+  /** The last logged metrics line, and the best validation accuracy. */
   train: ['final train loss', 'final train accuracy', 'val loss', 'val accuracy', 'samples per second'],
+  /** Per architecture: the fitted factor (or step) per block, and the last block's E[h²]. */
   variance: ['growth per block', 'final variance'],
+  /** Per net: `neighbourCorrelation`, `correlationLength`. */
   shatter: ['neighbour correlation', 'correlation length'],
-  paths: ['path count', 'paths through block 1', 'mean path length'],
-  lesion: ['accuracy drop', 'worst accuracy drop'],
+  /** `totalPaths`, `pathsThroughBlock1`, `meanPathLength`, `gradientMeanLength`. */
+  paths: ['path count', 'paths through block 1', 'mean path length', 'gradient mean path length'],
+  /** `meanAccuracyDrop`, `worstAccuracyDrop`. */
+  lesion: ['mean accuracy drop', 'worst accuracy drop'],
 } as const satisfies Record<'train' | ProbeName, readonly string[]>;
 export type Measure = (typeof MEASURES)[keyof typeof MEASURES][number];
 
 /** Series a chart step can draw from an experiment's results, by what the experiment runs. */
 export const CHART_METRICS = {
   train: ['loss', 'accuracy', 'val-loss', 'val-accuracy', 'grad-norms', 'activation-variances'],
-  variance: ['variance'],
-  shatter: ['gradient', 'correlation'],
-  paths: ['path-lengths'],
+  variance: ['variance', 'batch-variance'],
+  shatter: ['gradient', 'autocorrelation'],
+  paths: ['path-lengths', 'gradient-by-length'],
   lesion: ['lesion-accuracy'],
 } as const satisfies Record<'train' | ProbeName, readonly string[]>;
 
@@ -168,14 +175,19 @@ export interface FieldSource {
 }
 
 export interface TrainRun {
-  /** What distinguishes this run in the comparison, e.g. "depth 8" or "arch residual-bn, lr 0.5"; the title when nothing is compared. */
+  /** What distinguishes this run in the comparison, e.g. "depth 8" or "arch residual-bn, lr 0.5"; '' when nothing is compared. */
   readonly label: string;
   readonly config: TrainConfig;
 }
 
 export interface ProbeRun {
+  /** As for `TrainRun`. */
   readonly label: string;
-  /** Options in camelCase (`blockOrder`), numbers parsed; the probe fills in its own defaults. */
+  /**
+   * Options in camelCase (`blockOrder`), numbers parsed, as the probe's `resolve...Options` take
+   * them (already checked by them); a lesion's are the training fields of the run to train first,
+   * plus `limit`.
+   */
   readonly options: Readonly<Record<string, string | number>>;
 }
 

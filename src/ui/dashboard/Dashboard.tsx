@@ -1,7 +1,7 @@
 import { Box, Text, useInput } from 'ink';
 import { useEffect, useReducer, useRef } from 'react';
 import { Footer } from './Footer.js';
-import { clipText } from './format.js';
+import { clipText, wrapText } from './format.js';
 import { Header } from './Header.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { PanelView } from './PanelView.js';
@@ -143,22 +143,6 @@ function notice(r: RunView): string[] {
   if (r.status === 'failed') return [`${who}failed: ${firstLine(r.error ?? 'unknown error')}`];
   if (r.error) return [`${who}${firstLine(r.error)}`];
   return [];
-}
-
-/** Word-wraps to `width` columns (long words are cut). */
-export function wrapText(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let current = '';
-  for (const word of text.split(' ')) {
-    const candidate = current ? `${current} ${word}` : word;
-    if (candidate.length <= width) current = candidate;
-    else {
-      if (current) lines.push(current);
-      current = word.slice(0, width);
-    }
-  }
-  if (current) lines.push(current);
-  return lines;
 }
 
 function firstLine(text: string): string {

@@ -38,3 +38,19 @@ export function eta(r: RunView): number {
 export function clipText(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
 }
+
+/** Word-wraps to `width` columns (long words are cut). */
+export function wrapText(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(' ')) {
+    const candidate = current ? `${current} ${word}` : word;
+    if (candidate.length <= width) current = candidate;
+    else {
+      if (current) lines.push(current);
+      current = word.slice(0, width);
+    }
+  }
+  if (current) lines.push(current);
+  return lines;
+}

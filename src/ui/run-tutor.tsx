@@ -1,0 +1,86 @@
+import { render } from 'ink';
+import { ExperimentRunner } from '../lessons/experiment-runner.js';
+import type { ProgressStore } from '../lessons/progress.js';
+import type { Lesson } from '../lessons/types.js';
+import { EngineHost } from '../worker/engine-host.js';
+import { TutorApp } from './tutor/TutorApp.js';
+import type { TutorCommand, TutorEvent, TutorState } from './tutor/state.js';
+
+export interface TutorOptions {
+  readonly lessons: readonly Lesson[];
+  readonly problems: readonly string[];
+  readonly store: ProgressStore;
+  readonly open?: number;
+  readonly runRoot: string;
+  readonly backend: string;
+  readonly full: boolean;
+  readonly color: boolean;
+  readonly unicode: boolean;
+}
+
+/**
+ * Runs the tutor until the learner quits. Progress goes to the store as the learner moves; the
+ * engine worker starts only when an experiment first runs, so the first screen appears at once.
+ */
+export async function runTutor(opts: TutorOptions): Promise<number> {
+  let host: EngineHost | null = null;
+  const getHost = () => (host ??= new EngineHost());
+  const runner = new ExperimentRunner(getHost, opts.runRoot, opts.backend);
+  const all = opts.store.all();
+  const progress = Object.fromEntries(opts.lessons.map((l) => [l.id, { step: all[l.id]?.step ?? 0, completed: all[l.id]?.completed ?? false }]));
+
+  const onCommand = (c: TutorCommand, dispatch: (e: TutorEvent) => void, state: TutorState) => {
+    switch (c.type) {
+      case 'reach-step':
+        opts.store.reachStep(c.lessonId, c.step);
+        break;
+      case 'complete':
+        opts.store.complete(c.lessonId);
+        break;
+      case 'answer':
+        opts.store.answer(c.lessonId, c.key, c.given, c.correct);
+        break;
+      case 'pause-experiment':
+        runner.pause();
+        break;
+      case 'resume-experiment':
+        runner.resume();
+        break;
+      case 'skip-experiment':
+        runner.skip();
+        break;
+      case 'run-experiment': {
+        const lesson = state.lessons.find((l) => l.id === c.lessonId);
+        const step = lesson?.steps[c.step];
+        if (!lesson || step?.kind !== 'experiment') break;
+        const update = (u: Parameters<Parameters<ExperimentRunner['run']>[2]>[0]) => dispatch({ type: 'experiment', update: u });
+        runner
+          .run(step.experiment, opts.full, update)
+          .then((outcome) => {
+            if (outcome.skipped) {
+              dispatch({ type: 'experiment', update: { status: 'skipped' } });
+              return;
+            }
+            opts.store.recordExperiment(lesson.id, step.experiment.key, Object.fromEntries(outcome.measured.map((m) => [m.label || 'result', m.value])), {
+              runIds: outcome.runIds,
+              full: opts.full,
+            });
+            dispatch({ type: 'experiment', update: { status: 'done', measured: outcome.measured } });
+          })
+          .catch((err: unknown) => dispatch({ type: 'experiment', update: { status: 'failed', error: err instanceof Error ? err.message : String(err) } }));
+        break;
+      }
+      case 'quit':
+        runner.skip();
+        break;
+    }
+  };
+
+  const instance = render(
+    <TutorApp lessons={opts.lessons} progress={progress} problems={opts.problems} open={opts.open} onCommand={onCommand} color={opts.color} unicode={opts.unicode} />,
+    { exitOnCtrlC: false, patchConsole: true, maxFps: 10 },
+  );
+  await instance.waitUntilExit().catch(() => undefined);
+  if (host) await (host as EngineHost).close();
+  return 0;
+}
