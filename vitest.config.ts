@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -8,5 +10,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // A developer's own settings and progress must not change test results: every test process
+    // (and every CLI it starts) uses an empty config folder unless a test sets another.
+    env: { RESNET_TUTOR_CONFIG_DIR: join(tmpdir(), `resnet-tutor-test-config-${process.pid}`) },
   },
 });

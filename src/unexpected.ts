@@ -8,7 +8,8 @@ import { join } from 'node:path';
  */
 export function reportUnexpected(err: unknown): number {
   const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
-  const first = err instanceof Error ? err.message : String(err);
+  // One line: the message's first line, without its own full stop.
+  const first = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.trim().replace(/\.$/, '');
   let where = '';
   try {
     const dir = join(tmpdir(), 'resnet-tutor');

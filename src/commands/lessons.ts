@@ -1,4 +1,5 @@
 import type { CommandSpec } from './types.js';
+import { flagDefault } from '../settings.js';
 
 interface LessonsArgs {
   readonly check?: string;
@@ -18,15 +19,19 @@ export const lessons: CommandSpec<LessonsArgs> = {
         type: 'string',
         describe: 'Check lesson files (the lessons folder, or the file or folder given) and print each problem as file:line',
       })
-      .option('lessons', { type: 'string', describe: 'Folder of lesson files (default: the lessons shipped with resnet-tutor)' })
+      .option('lessons', {
+        type: 'string',
+        ...flagDefault('lessons'),
+        describe: 'Folder of lesson files (default: the lessons shipped with resnet-tutor, or `resnet-tutor config set lessons DIR`)',
+      })
       .option('reset', { type: 'boolean', describe: 'Forget all lesson progress (asks first)' })
       .option('yes', { type: 'boolean', describe: 'With --reset: do not ask (needed when the input is not a terminal)' })
       .option('json', { type: 'boolean', describe: 'Print JSON instead of text' })
-      .example('$0 lessons', 'the eight lessons, with ✓ done, ▸ in progress, · not started')
+      .example('$0 lessons', 'the lessons, with your progress in each')
       .example('$0 lessons --check', 'lint the shipped lessons (exit 1 on any error)')
-      .example('$0 lessons --check my-course/04-densenet.md', 'lint one lesson file you are writing')
-      .example('$0 lessons --lessons my-course', 'list a course of your own (format: lessons/FORMAT.md)')
-      .example('$0 lessons --reset --yes', 'start over without being asked'),
+      .example('$0 lessons --check my/04-x.md', 'lint one lesson file you are writing')
+      .example('$0 lessons --lessons my', 'list a course of your own (see lessons/FORMAT.md)')
+      .example('$0 lessons --reset --yes', 'forget all progress without being asked'),
   run: async (args) => {
     const { runLessonsCommand } = await import('../lessons/report.js');
     return runLessonsCommand({

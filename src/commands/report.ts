@@ -1,4 +1,5 @@
 import type { CommandSpec } from './types.js';
+import { flagDefault } from '../settings.js';
 import { EXIT, UserError } from '../errors.js';
 
 interface ReportArgs {
@@ -16,7 +17,7 @@ export const report: CommandSpec<ReportArgs> = {
   builder: (y) =>
     y
       .positional('run', { type: 'string', demandOption: true, describe: 'Run id, unique id prefix, or run folder path' })
-      .option('run-dir', { type: 'string', default: 'checkpoints', describe: 'Folder that holds run folders' })
+      .option('run-dir', { type: 'string', ...flagDefault('runDir'), describe: 'Folder that holds run folders' })
       .option('csv', { type: 'boolean', describe: 'Print the metrics as CSV, one row per metrics line' })
       .option('json', { type: 'boolean', describe: 'Print {"run": <run.json>, "metrics": [...]}' })
       .option('width', { type: 'number', describe: 'Columns to fit the text report in (default: the terminal width, or 100)' })

@@ -1,5 +1,6 @@
 import type { CommandSpec } from './types.js';
 import { BACKEND_OPTION_CHOICES } from './train-options.js';
+import { flagDefault } from '../settings.js';
 
 export const resume: CommandSpec = {
   command: 'resume <run>',
@@ -7,11 +8,11 @@ export const resume: CommandSpec = {
   builder: (y) =>
     y
       .positional('run', { type: 'string', describe: 'Run id, unique id prefix, or run folder path' })
-      .option('run-dir', { type: 'string', default: 'checkpoints', describe: 'Folder that holds run folders' })
+      .option('run-dir', { type: 'string', ...flagDefault('runDir'), describe: 'Folder that holds run folders' })
       .option('backend', { type: 'string', choices: BACKEND_OPTION_CHOICES, describe: 'Backend (default: the one the run used)' })
       .option('headless', { type: 'boolean', describe: 'Print plain progress lines' })
       .option('json', { type: 'boolean', describe: 'Print JSON lines' })
-      .option('color', { type: 'boolean', default: true, describe: 'Colours in the dashboard (--no-color: none)' })
+      .option('color', { type: 'boolean', ...flagDefault('color'), describe: 'Colours in the dashboard (--no-color: none)' })
       .example('$0 resume 20261128-1830', 'continue the run whose id starts with that')
       .example('$0 resume checkpoints/20261128-183012-mlp-residual-bn-d8', 'by path'),
   run: async (args) => {

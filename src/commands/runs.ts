@@ -1,4 +1,5 @@
 import type { CommandSpec } from './types.js';
+import { flagDefault } from '../settings.js';
 import { EXIT } from '../errors.js';
 
 interface RunsArgs {
@@ -12,7 +13,7 @@ export const runs: CommandSpec<RunsArgs> = {
   describe: 'List runs: model, status, progress, best accuracy; newest first',
   builder: (y) =>
     y
-      .option('run-dir', { type: 'string', default: 'checkpoints', describe: 'Folder that holds run folders' })
+      .option('run-dir', { type: 'string', ...flagDefault('runDir'), describe: 'Folder that holds run folders' })
       .option('json', { type: 'boolean', default: false, describe: 'Print an array of run.json objects (plus their path)' })
       .example('$0 runs', 'the runs in ./checkpoints')
       .example('$0 runs --run-dir /scratch/runs', 'runs kept elsewhere, e.g. on a cluster scratch disk')

@@ -1,9 +1,14 @@
 import type { Argv } from 'yargs';
 import { ARCHS, BLOCK_ORDERS, BLOCKS, NETS, OPTIMIZERS, SCHEDULES } from '../engine/config.js';
+import { BACKEND_CHOICES, flagDefault } from '../settings.js';
 
-/** The options `train` and `compare` share (DESIGN.md, command-line contract). */
-export const BACKEND_OPTION_CHOICES = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const;
+export const BACKEND_OPTION_CHOICES = BACKEND_CHOICES;
 
+/**
+ * The options `train` and `compare` share (DESIGN.md, command-line contract). `--backend`,
+ * `--run-dir` and `--color` default to the user's settings (`resnet-tutor config`), read only when
+ * the command's builder runs, so the top-level `--help` never touches the settings file.
+ */
 export function withTrainOptions(y: Argv): Argv {
   return y
     .option('net', { type: 'string', describe: `Network family: ${NETS.join(' | ')}`, group: 'Model:' })
@@ -35,17 +40,17 @@ export function withTrainOptions(y: Argv): Argv {
     .option('backend', {
       type: 'string',
       choices: BACKEND_OPTION_CHOICES,
-      default: 'auto',
+      ...flagDefault('backend'),
       describe: 'Compute backend; auto tries node-gpu, node, wasm, cpu',
       group: 'Run:',
     })
-    .option('run-dir', { type: 'string', default: 'checkpoints', describe: 'Folder that holds run folders', group: 'Run:' })
+    .option('run-dir', { type: 'string', ...flagDefault('runDir'), describe: 'Folder that holds run folders', group: 'Run:' })
     .option('log-every', { type: 'string', describe: 'Write a metrics line every N steps (default 10)', group: 'Run:' })
     .option('checkpoint-every', { type: 'string', describe: 'Checkpoint every N steps, 0 = only at epoch ends and on stop (default 500)', group: 'Run:' })
     .option('keep', { type: 'string', describe: 'Keep the newest K checkpoints (default 3)', group: 'Run:' })
     .option('headless', { type: 'boolean', describe: 'Print plain progress lines (the default when stdout is not a terminal)', group: 'Run:' })
     .option('json', { type: 'boolean', describe: 'Print JSON lines (one per metrics line and event) instead', group: 'Run:' })
-    .option('color', { type: 'boolean', default: true, describe: 'Colours in the dashboard (--no-color turns them off; NO_COLOR is honoured too)', group: 'Run:' });
+    .option('color', { type: 'boolean', ...flagDefault('color'), describe: 'Colours in the dashboard (--no-color turns them off; NO_COLOR is honoured too)', group: 'Run:' });
 }
 
 /** Picks the config fields out of parsed yargs arguments (camel-cased by yargs). */

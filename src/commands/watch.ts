@@ -1,4 +1,5 @@
 import type { CommandSpec } from './types.js';
+import { flagDefault } from '../settings.js';
 import { UserError } from '../errors.js';
 
 interface WatchArgs {
@@ -14,7 +15,7 @@ export const watch: CommandSpec<WatchArgs> = {
   builder: (y) =>
     y
       .positional('run', { type: 'string', demandOption: true, describe: 'Run id, unique id prefix, or run folder path' })
-      .option('run-dir', { type: 'string', default: 'checkpoints', describe: 'Folder that holds run folders' })
+      .option('run-dir', { type: 'string', ...flagDefault('runDir'), describe: 'Folder that holds run folders' })
       .option('interval', { type: 'number', default: 2, describe: 'Seconds between looks at the run folder' })
       .example('$0 watch 20261128-1830', 'follow it; Ctrl-C stops watching only')
       .example('$0 watch <run> --run-dir /scratch/runs', 'a Slurm job writing to a shared disk')

@@ -3,7 +3,7 @@ import { UserError } from '../errors.js';
 import { resolveConfig } from '../engine/config.js';
 import type { MetricsLine } from '../engine/trainer.js';
 import { TRAIN_FIELDS } from './check.js';
-import { resolveProbeRequest, runProbeInWorker } from '../probes/host.js';
+import { resolveProbeRequest } from '../probes/host.js';
 import { renderProbe } from '../probes/render.js';
 import { createRunDir, type RunStatus } from '../runs/run-dir.js';
 import { packageVersion } from '../version.js';
@@ -63,7 +63,8 @@ export class ExperimentRunner {
       }
       onUpdate({ message: `running probe ${experiment.probe}${run.label ? ` (${run.label})` : ''}…` });
       const request = resolveProbeRequest(experiment.probe, runName, join(this.runRoot, 'lessons'), probeOptions(run));
-      const { result } = await runProbeInWorker(request, (m) => onUpdate({ message: m }));
+      // In the engine worker, like the training runs: one tfjs thread per process (tfjs-node).
+      const { result } = await this.host().probe(request, this.backend, (m) => onUpdate({ message: m }));
       texts.push(renderProbe(result, { width: 100, color: false } as never));
       onUpdate({ probeText: texts.join('\n') });
       for (const m of probeMeasures(result, experiment.measure)) measured.push({ label: run.label ? `${run.label} ${m.label}`.trim() : m.label, value: m.value });

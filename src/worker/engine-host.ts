@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { UserError } from '../errors.js';
 import type { TrainConfig } from '../engine/config.js';
+import type { ProbeRequest } from '../engine/probes/options.js';
+import type { ProbeBackend, ProbeResult } from './probe-protocol.js';
 import { updateRunInfo } from '../runs/run-dir.js';
 import { parseFromWorker, PROTOCOL_VERSION, type FromWorker, type ToWorker } from './protocol.js';
 
@@ -18,6 +21,7 @@ export class EngineHost {
   /** Runs started and not yet done, with their folders (to mark them failed if the worker dies). */
   private readonly active = new Map<string, string>();
   private exited = false;
+  private probeCount = 0;
 
   constructor() {
     this.worker = new Worker(workerScript(), {
@@ -55,6 +59,35 @@ export class EngineHost {
     this.send({ v: PROTOCOL_VERSION, type: 'start', runId, runPath, config, backend, resume });
   }
 
+  /**
+   * Runs a probe in the engine worker (between training steps of any runs it hosts) and resolves with
+   * its result; a user error from the worker is rethrown as a UserError.
+   */
+  probe(request: ProbeRequest, backend: string, onProgress?: (message: string) => void): Promise<{ result: ProbeResult; backend: ProbeBackend }> {
+    const requestId = `probe-${++this.probeCount}`;
+    return new Promise((resolve, reject) => {
+      const off = this.on((e) => {
+        if (!('requestId' in e) || e.requestId !== requestId) {
+          if (e.type === 'error' && e.runId === null && this.exited) {
+            off();
+            reject(new Error(e.message));
+          }
+          return;
+        }
+        if (e.type === 'probe-progress') onProgress?.(e.message);
+        if (e.type === 'probe-result') {
+          off();
+          resolve({ result: e.result, backend: e.backend });
+        }
+        if (e.type === 'probe-error') {
+          off();
+          reject(e.user ? new UserError(e.message) : new Error(e.message));
+        }
+      });
+      this.send({ v: PROTOCOL_VERSION, type: 'probe', requestId, request, backend });
+    });
+  }
+
   send(msg: ToWorker): void {
     if (!this.exited) this.worker.postMessage(msg);
   }
@@ -83,6 +116,8 @@ export class EngineHost {
       this.emit({ v: 1, type: 'done', runId, status: 'failed', progress: { step: 0, totalSteps: 0, stepsPerEpoch: 1, epoch: 0 }, reason });
     }
     this.active.clear();
+    // Anyone waiting on the worker without a run (a probe) hears about it too.
+    this.emit({ v: 1, type: 'error', runId: null, message: reason, user: false });
   }
 }
 

@@ -14,6 +14,7 @@ import { loadDataset } from '../engine/data/index.js';
 import { Trainer, type MetricsLine } from '../engine/trainer.js';
 import { loadNewestCheckpoint, saveCheckpoint } from '../runs/checkpoint.js';
 import { appendMetrics, trimMetrics, updateRunInfo, type BackendSummary } from '../runs/run-dir.js';
+import { runProbeRequest } from './probe-runner.js';
 import { parseToWorker, type FromWorker, type RunProgress, type ToWorker } from './protocol.js';
 
 if (!parentPort) throw new Error('engine-worker.ts must run in a worker thread');
@@ -58,6 +59,15 @@ port.on('message', (raw: unknown) => {
   }
   if (msg.type === 'start') {
     void startRun(msg).catch((err: unknown) => failStart(msg.runId, msg.runPath, err));
+    return;
+  }
+  if (msg.type === 'probe') {
+    const { requestId } = msg;
+    const progress = (message: string) => post({ v: 1, type: 'probe-progress', requestId, message });
+    void runProbeRequest(msg.request, progress, (backend ??= initBackend(msg.backend as never))).then(
+      (answer) => post({ v: 1, type: 'probe-result', requestId, ...answer }),
+      (err: unknown) => post({ v: 1, type: 'probe-error', requestId, message: err instanceof Error ? err.message : String(err), user: err instanceof UserError }),
+    );
     return;
   }
   const run = runs.get(msg.runId);

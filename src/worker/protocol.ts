@@ -1,4 +1,6 @@
 import type { TrainConfig } from '../engine/config.js';
+import type { ProbeRequest } from '../engine/probes/options.js';
+import type { ProbeBackend, ProbeResult } from './probe-protocol.js';
 import type { MetricsLine } from '../engine/trainer.js';
 import type { BackendSummary, RunStatus } from '../runs/run-dir.js';
 
@@ -25,7 +27,9 @@ export type ToWorker =
   | { readonly v: 1; readonly type: 'resume'; readonly runId: string }
   | { readonly v: 1; readonly type: 'checkpoint'; readonly runId: string }
   /** Finish the current step, write a checkpoint (when `checkpoint`), mark the run interrupted. */
-  | { readonly v: 1; readonly type: 'stop'; readonly runId: string; readonly checkpoint: boolean };
+  | { readonly v: 1; readonly type: 'stop'; readonly runId: string; readonly checkpoint: boolean }
+  /** Run a probe in this worker (between training steps), so the process loads tfjs in one thread only. */
+  | { readonly v: 1; readonly type: 'probe'; readonly requestId: string; readonly request: ProbeRequest; readonly backend: string };
 
 export interface RunProgress {
   readonly step: number;
@@ -35,6 +39,9 @@ export interface RunProgress {
 }
 
 export type FromWorker =
+  | { readonly v: 1; readonly type: 'probe-progress'; readonly requestId: string; readonly message: string }
+  | { readonly v: 1; readonly type: 'probe-result'; readonly requestId: string; readonly result: ProbeResult; readonly backend: ProbeBackend }
+  | { readonly v: 1; readonly type: 'probe-error'; readonly requestId: string; readonly message: string; readonly user: boolean }
   | {
       readonly v: 1;
       readonly type: 'started';
@@ -69,8 +76,8 @@ export type FromWorker =
       readonly reason?: string;
     };
 
-const TO_WORKER_TYPES = new Set(['start', 'pause', 'resume', 'checkpoint', 'stop']);
-const FROM_WORKER_TYPES = new Set(['started', 'metrics', 'status', 'checkpointed', 'log', 'error', 'done']);
+const TO_WORKER_TYPES = new Set(['start', 'pause', 'resume', 'checkpoint', 'stop', 'probe']);
+const FROM_WORKER_TYPES = new Set(['started', 'metrics', 'status', 'checkpointed', 'log', 'error', 'done', 'probe-progress', 'probe-result', 'probe-error']);
 
 export function parseToWorker(msg: unknown): ToWorker {
   return check(msg, TO_WORKER_TYPES, 'main thread') as ToWorker;
@@ -85,7 +92,9 @@ function check(msg: unknown, types: Set<string>, from: string): unknown {
   const m = msg as Record<string, unknown>;
   if (m.v !== PROTOCOL_VERSION) throw new Error(`protocol: message from the ${from} has version ${String(m.v)}, expected ${PROTOCOL_VERSION}`);
   if (typeof m.type !== 'string' || !types.has(m.type)) throw new Error(`protocol: unknown message type ${String(m.type)} from the ${from}`);
-  if (m.type !== 'log' && m.type !== 'error' && typeof m.runId !== 'string') {
+  const probeMessage = typeof m.type === 'string' && m.type.startsWith('probe');
+  if (probeMessage && typeof m.requestId !== 'string') throw new Error(`protocol: ${m.type} message from the ${from} has no requestId`);
+  if (!probeMessage && m.type !== 'log' && m.type !== 'error' && typeof m.runId !== 'string') {
     throw new Error(`protocol: ${m.type} message from the ${from} has no runId`);
   }
   if (m.type === 'start') {

@@ -1,0 +1,60 @@
+/**
+ * Runs one probe request with the engine's probe functions. Shared by the probe worker (the `probe`
+ * command) and the engine worker (lesson experiments), so a process that already trains in the engine
+ * worker never loads TensorFlow.js in a second thread (tfjs-node allows one per process).
+ */
+import { UserError } from '../errors.js';
+import { initBackend, type BackendChoice, type BackendRequest } from '../engine/backend.js';
+import type { ProbeRequest, RunRef } from '../engine/probes/options.js';
+import type { TrainedNet } from '../engine/probes/lesion.js';
+import { loadNewestCheckpoint } from '../runs/checkpoint.js';
+import type { ProbeFromWorker, ProbeResult } from './probe-protocol.js';
+
+export async function runProbeRequest(
+  request: ProbeRequest,
+  progress: (message: string) => void,
+  backend?: Promise<BackendChoice>,
+): Promise<Pick<Extract<ProbeFromWorker, { type: 'result' }>, 'result' | 'backend'>> {
+  const choice = await (backend ?? initBackend((request.options.backend ?? 'auto') as BackendRequest, { onStatus: progress }));
+  const used = { name: choice.name, device: choice.device, warnings: choice.warnings };
+  let result: ProbeResult;
+  switch (request.probe) {
+    case 'variance': {
+      const { runVariance } = await import('../engine/probes/variance.js');
+      result = await runVariance(request.options, progress);
+      break;
+    }
+    case 'shatter': {
+      const { runShatter } = await import('../engine/probes/shatter.js');
+      result = await runShatter(request.options, progress);
+      break;
+    }
+    case 'paths': {
+      const { runPaths } = await import('../engine/probes/paths.js');
+      const o = request.options;
+      result = await runPaths(
+        { model: o.model, seed: o.seed, trained: o.run ? trainedNet(o.run, progress) : null, dataset: o.dataset, batchSize: o.batchSize, samples: o.samples },
+        progress,
+      );
+      break;
+    }
+    case 'lesion': {
+      const { runLesion } = await import('../engine/probes/lesion.js');
+      result = await runLesion({ net: trainedNet(request.options.run, progress), limit: request.options.limit }, progress);
+      break;
+    }
+  }
+  return { result, backend: used };
+}
+
+/** The run's weights from its newest intact checkpoint. */
+function trainedNet(run: RunRef, progress: (message: string) => void): TrainedNet {
+  const loaded = loadNewestCheckpoint(run.path, run.config);
+  if (!loaded) {
+    throw new UserError(
+      `Run ${run.id} has no checkpoint yet, so there are no trained weights to probe. Continue it with \`resnet-tutor resume ${run.id}\`, or train one with \`resnet-tutor train\`.`,
+    );
+  }
+  for (const s of loaded.skipped) progress(`skipped damaged checkpoint ${s}`);
+  return { runId: run.id, config: run.config, step: loaded.manifest.step, tensors: loaded.state.tensors };
+}
