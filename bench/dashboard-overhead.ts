@@ -9,13 +9,34 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const CLI = resolve(import.meta.dirname, '../src/cli.js');
-const ARGS = ['--steps', '400', '--train-limit', '8192', '--val-limit', '256', '--depth', '8', '--width', '128', '--log-every', '10', '--checkpoint-every', '0'];
+const ARGS = [
+  '--steps',
+  '400',
+  '--train-limit',
+  '8192',
+  '--val-limit',
+  '256',
+  '--depth',
+  '8',
+  '--width',
+  '128',
+  '--log-every',
+  '10',
+  '--checkpoint-every',
+  '0',
+];
 
 function medianSps(root: string): number {
   const run = readdirSync(root)[0];
-  const lines = readFileSync(join(root, run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { samplesPerSecond: number; step: number });
+  const lines = readFileSync(join(root, run, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { samplesPerSecond: number; step: number });
   // Skip the first lines (warm-up, data loading).
-  const sps = lines.filter((l) => l.step > 50).map((l) => l.samplesPerSecond).sort((a, b) => a - b);
+  const sps = lines
+    .filter((l) => l.step > 50)
+    .map((l) => l.samplesPerSecond)
+    .sort((a, b) => a - b);
   return sps[Math.floor(sps.length / 2)];
 }
 
@@ -28,7 +49,17 @@ function headless(): number {
 async function withDashboard(): Promise<number> {
   const root = mkdtempSync(join(tmpdir(), 'rt-bench-'));
   const session = `rt-bench-${process.pid}`;
-  execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '120', '-y', '40', [process.execPath, CLI, 'train', ...ARGS, '--run-dir', root].join(' ')]);
+  execFileSync('tmux', [
+    'new-session',
+    '-d',
+    '-s',
+    session,
+    '-x',
+    '120',
+    '-y',
+    '40',
+    [process.execPath, CLI, 'train', ...ARGS, '--run-dir', root].join(' '),
+  ]);
   const start = Date.now();
   for (;;) {
     await new Promise((r) => setTimeout(r, 500));
@@ -56,5 +87,11 @@ export async function benchDashboardOverhead(rounds = 2): Promise<{ headless: nu
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.dirname, 'dashboard-overhead.js')) {
-  benchDashboardOverhead().then((r) => console.log(r ? `dashboard ${r.dashboard.toFixed(0)} vs headless ${r.headless.toFixed(0)} samples/s: ratio ${r.ratio.toFixed(3)}` : 'tmux not found'));
+  benchDashboardOverhead().then((r) =>
+    console.log(
+      r
+        ? `dashboard ${r.dashboard.toFixed(0)} vs headless ${r.headless.toFixed(0)} samples/s: ratio ${r.ratio.toFixed(3)}`
+        : 'tmux not found',
+    ),
+  );
 }

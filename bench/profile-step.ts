@@ -17,7 +17,9 @@ async function main(): Promise<void> {
   const x = Float32Array.from({ length: n * size }, (_, i) => Math.sin(i * 12.9898));
   const y = Uint8Array.from({ length: n }, (_, i) => i % 10);
   const data: Dataset = { name: 'x', inputShape: shape, task: 'classification', numClasses: 10, train: { x, y, n }, val: { x, y, n } };
-  const config = resolveConfig(net === 'cnn' ? { net, depth: 20, batchSize: 32, steps: 1000 } : { net, depth: 20, width: 128, batchSize: 128, steps: 1000 });
+  const config = resolveConfig(
+    net === 'cnn' ? { net, depth: 20, batchSize: 32, steps: 1000 } : { net, depth: 20, width: 128, batchSize: 128, steps: 1000 },
+  );
   const t = new Trainer(config, data);
   for (let i = 0; i < 3; i++) t.trainStep();
   const info = await tf.profile(() => {

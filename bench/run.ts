@@ -15,6 +15,8 @@ import { resolveConfig, type TrainConfig } from '../src/engine/config.js';
 import { loadDataset } from '../src/engine/data/index.js';
 import type { Dataset } from '../src/engine/data/types.js';
 import { Trainer } from '../src/engine/trainer.js';
+import { benchDashboardOverhead } from './dashboard-overhead.js';
+import { benchStartup } from './startup.js';
 import { benchWasmConv } from './wasm-conv.js';
 
 const args = process.argv.slice(2);
@@ -132,7 +134,9 @@ async function main(): Promise<void> {
     const mlp = resolveConfig({ net: 'mlp', arch: 'residual-bn', depth: 20, width: 128, batchSize: 128, steps: 1_000_000 });
     const m = timeSteps(mlp, fashion, 3, quick ? 5 : 20);
     row.mlp = m;
-    console.log(`residual-bn MLP d20 w128 b128: ${m.samplesPerSecond.toFixed(0)} samples/s (${m.msPerStep.toFixed(1)} ms/step), tensors/step ${m.tensorsPerStep}`);
+    console.log(
+      `residual-bn MLP d20 w128 b128: ${m.samplesPerSecond.toFixed(0)} samples/s (${m.msPerStep.toFixed(1)} ms/step), tensors/step ${m.tensorsPerStep}`,
+    );
     if (name !== 'cpu') {
       const resnet = resolveConfig({ net: 'cnn', arch: 'residual-bn', depth: 20, width: 16, batchSize: 32, steps: 1_000_000 });
       const r = timeSteps(resnet, cifar, 2, quick ? 3 : 10);
@@ -144,27 +148,55 @@ async function main(): Promise<void> {
       );
       const overheadCnn = instrumentOverhead(resnet, cifar, quick ? 2 : 4, 10);
       row.instrumentOverheadResnet20 = overheadCnn;
-      console.log(`instruments at the default log interval (ResNet-20): ${((overheadCnn - 1) * 100).toFixed(1)}% (ratio ${overheadCnn.toFixed(3)})`);
+      console.log(
+        `instruments at the default log interval (ResNet-20): ${((overheadCnn - 1) * 100).toFixed(1)}% (ratio ${overheadCnn.toFixed(3)})`,
+      );
     } else {
       console.log('ResNet-20: skipped on the pure-JS cpu backend (minutes per step)');
     }
     const overheadMlp = instrumentOverhead(mlp, fashion, quick ? 3 : 6, 20);
     row.instrumentOverheadMlp = overheadMlp;
-    console.log(`instruments at the default log interval (MLP): ${((overheadMlp - 1) * 100).toFixed(1)}% (ratio ${overheadMlp.toFixed(3)})`);
+    console.log(
+      `instruments at the default log interval (MLP): ${((overheadMlp - 1) * 100).toFixed(1)}% (ratio ${overheadMlp.toFixed(3)})`,
+    );
     if (name === 'wasm') {
       const conv = await benchWasmConv({ includeSlow: !quick, reps: quick ? 3 : 7 });
       row.wasmConv = conv;
-      for (const c of conv) console.log(`wasm conv gradient ${c.caseName}: filter ${c.msFilterGrad.toFixed(1)} ms, input ${c.msInputGrad.toFixed(1)} ms`);
+      for (const c of conv)
+        console.log(`wasm conv gradient ${c.caseName}: filter ${c.msFilterGrad.toFixed(1)} ms, input ${c.msInputGrad.toFixed(1)} ms`);
     }
     (results.backends as Record<string, unknown>)[name] = row;
+  }
+  if (!only) {
+    const startup = await benchStartup();
+    results.startup = startup;
+    console.log(`\nstartup: --help ${startup.helpMs.toFixed(0)} ms (target < 300), --version ${startup.versionMs.toFixed(0)} ms`);
+    if (!quick) {
+      const dash = await benchDashboardOverhead();
+      results.dashboard = dash;
+      console.log(
+        dash
+          ? `dashboard open vs headless: ${dash.dashboard.toFixed(0)} vs ${dash.headless.toFixed(0)} samples/s, ratio ${dash.ratio.toFixed(3)} (target >= 0.97)`
+          : 'dashboard overhead: skipped (tmux not found)',
+      );
+    }
   }
   const dir = join(process.cwd(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  const wasm = (results.backends as Record<string, { resnet20?: { samplesPerSecond: number }; instrumentOverheadResnet20?: number; instrumentOverheadMlp?: number }>).wasm;
+  const wasm = (
+    results.backends as Record<
+      string,
+      { resnet20?: { samplesPerSecond: number }; instrumentOverheadResnet20?: number; instrumentOverheadMlp?: number }
+    >
+  ).wasm;
   if (wasm?.resnet20) {
-    console.log(`\ntargets (wasm, 2 cores): ResNet-20 >= 60 samples/s: ${wasm.resnet20.samplesPerSecond.toFixed(1)} (${(wasm.resnet20.samplesPerSecond / 60).toFixed(2)}x of target)`);
-    console.log(`instruments < 5%: ResNet-20 ${(((wasm.instrumentOverheadResnet20 ?? 1) - 1) * 100).toFixed(1)}%, MLP ${(((wasm.instrumentOverheadMlp ?? 1) - 1) * 100).toFixed(1)}%`);
+    console.log(
+      `\ntargets (wasm, 2 cores): ResNet-20 >= 60 samples/s: ${wasm.resnet20.samplesPerSecond.toFixed(1)} (${(wasm.resnet20.samplesPerSecond / 60).toFixed(2)}x of target)`,
+    );
+    console.log(
+      `instruments < 5%: ResNet-20 ${(((wasm.instrumentOverheadResnet20 ?? 1) - 1) * 100).toFixed(1)}%, MLP ${(((wasm.instrumentOverheadMlp ?? 1) - 1) * 100).toFixed(1)}%`,
+    );
   }
   console.log(`written to ${join(dir, 'latest.json')}`);
 }

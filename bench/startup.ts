@@ -40,5 +40,7 @@ export async function benchStartup(runs = 10): Promise<{ helpMs: number; version
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const r = await benchStartup();
   const verdict = r.helpMs < 300 ? 'ok, under 300 ms' : 'SLOW: the target is 300 ms (is this machine busy?)';
-  process.stdout.write(`startup: --help ${r.helpMs.toFixed(0)} ms (${verdict}), --version ${r.versionMs.toFixed(0)} ms, median of 10 spawns\n`);
+  process.stdout.write(
+    `startup: --help ${r.helpMs.toFixed(0)} ms (${verdict}), --version ${r.versionMs.toFixed(0)} ms, median of 10 spawns\n`,
+  );
 }

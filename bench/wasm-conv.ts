@@ -68,29 +68,41 @@ function runCase(c: ConvCase, fast: boolean, reps: number, warmup: number): Wasm
   const engine = tf.engine();
   try {
     const inputGrad = () =>
-      engine.runKernel('Conv2DBackpropInput', { dy, filter: w }, {
-        strides: c.stride,
-        pad: 'same',
-        dataFormat: 'NHWC',
-        inputShape: x.shape,
-      }) as tf.Tensor;
+      engine.runKernel(
+        'Conv2DBackpropInput',
+        { dy, filter: w },
+        {
+          strides: c.stride,
+          pad: 'same',
+          dataFormat: 'NHWC',
+          inputShape: x.shape,
+        },
+      ) as tf.Tensor;
     const filterGradFast = () =>
-      engine.runKernel('Conv2DBackpropFilter', { x, dy }, {
-        strides: c.stride,
-        pad: 'same',
-        dataFormat: 'NHWC',
-        filterShape: w.shape,
-      }) as tf.Tensor;
+      engine.runKernel(
+        'Conv2DBackpropFilter',
+        { x, dy },
+        {
+          strides: c.stride,
+          pad: 'same',
+          dataFormat: 'NHWC',
+          filterShape: w.shape,
+        },
+      ) as tf.Tensor;
     // Built-in fallback for the filter gradient: a depth-1 Conv3D filter gradient.
     const filterGradConv3d = () =>
       tf.tidy(() => {
         const x5 = tf.reshape(x, [c.batch, 1, c.size, c.size, c.cin]);
         const dy5 = tf.reshape(dy, [dy.shape[0], 1, dy.shape[1], dy.shape[2], dy.shape[3]]);
-        const g = engine.runKernel('Conv3DBackpropFilterV2', { x: x5, dy: dy5 }, {
-          strides: [1, c.stride, c.stride],
-          pad: 'same',
-          filterShape: [1, c.k, c.k, c.cin, c.cout],
-        }) as tf.Tensor;
+        const g = engine.runKernel(
+          'Conv3DBackpropFilterV2',
+          { x: x5, dy: dy5 },
+          {
+            strides: [1, c.stride, c.stride],
+            pad: 'same',
+            filterShape: [1, c.k, c.k, c.cin, c.cout],
+          },
+        ) as tf.Tensor;
         return tf.reshape(g, w.shape);
       });
     const msFilterGrad = time(fast ? filterGradFast : filterGradConv3d, reps, warmup);
@@ -105,9 +117,7 @@ function runCase(c: ConvCase, fast: boolean, reps: number, warmup: number): Wasm
  * Median milliseconds of one filter gradient and one input gradient per case on wasm, with the fast
  * kernels and, unless `includeSlow` is false, with wasm's built-in slow path (a few seconds more).
  */
-export async function benchWasmConv(
-  options: { includeSlow?: boolean; reps?: number } = {},
-): Promise<WasmConvBenchRow[]> {
+export async function benchWasmConv(options: { includeSlow?: boolean; reps?: number } = {}): Promise<WasmConvBenchRow[]> {
   const includeSlow = options.includeSlow ?? true;
   const reps = options.reps ?? 7;
   await tf.ready();

@@ -13,7 +13,12 @@ function faults(): string[] {
 export function failWriteFor(path: string): NodeJS.ErrnoException | null {
   for (const f of faults()) {
     if (f.startsWith('enospc:') && new RegExp(f.slice('enospc:'.length)).test(path)) {
-      return Object.assign(new Error(`ENOSPC: no space left on device, write '${path}'`), { code: 'ENOSPC', errno: -28, syscall: 'write', path });
+      return Object.assign(new Error(`ENOSPC: no space left on device, write '${path}'`), {
+        code: 'ENOSPC',
+        errno: -28,
+        syscall: 'write',
+        path,
+      });
     }
   }
   return null;

@@ -173,7 +173,10 @@ export function loadSettings(options: SettingsOptions = {}): LoadedSettings {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { ...defaults, recovered: null };
-    return { ...defaults, recovered: `resnet-tutor: cannot read the settings file ${path} (${(err as Error).message}); using the defaults.` };
+    return {
+      ...defaults,
+      recovered: `resnet-tutor: cannot read the settings file ${path} (${(err as Error).message}); using the defaults.`,
+    };
   }
   let data: unknown;
   let why: string | null;
@@ -258,7 +261,9 @@ export function flagDefault<K extends SettingKey>(key: K): { default?: Settings[
 /** Parses the text given to `config set <key> <value>`; a UserError says what is allowed. */
 export function parseSettingValue(key: SettingKey, text: string, cwd = process.cwd()): Settings[SettingKey] {
   const bad = (why: string): UserError =>
-    new UserError(`${why} Allowed for ${key}: ${SETTING_INFO[key].allowed}. Example: \`resnet-tutor config set ${key} ${EXAMPLE_VALUES[key]}\`.`);
+    new UserError(
+      `${why} Allowed for ${key}: ${SETTING_INFO[key].allowed}. Example: \`resnet-tutor config set ${key} ${EXAMPLE_VALUES[key]}\`.`,
+    );
   switch (key) {
     case 'backend': {
       const v = text.trim().toLowerCase();
@@ -303,7 +308,9 @@ export function settingKey(name: string): SettingKey {
   const camel = bare.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
   const key = SETTING_KEYS.find((k) => k === camel || k.toLowerCase() === camel.toLowerCase());
   if (!key) {
-    throw new UserError(`There is no setting "${name}". Settings: ${SETTING_KEYS.join(', ')}. Run \`resnet-tutor config list\` to see them with their values.`);
+    throw new UserError(
+      `There is no setting "${name}". Settings: ${SETTING_KEYS.join(', ')}. Run \`resnet-tutor config list\` to see them with their values.`,
+    );
   }
   return key;
 }

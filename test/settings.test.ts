@@ -56,7 +56,10 @@ describe('settings file', () => {
       expect(settingsPath()).toBe(conf.path);
       expect(configDir()).toBe(dirname(conf.path));
     } finally {
-      for (const [k, v] of [[CONFIG_DIR_ENV, before.dir], ['XDG_CONFIG_HOME', before.xdg]] as const) {
+      for (const [k, v] of [
+        [CONFIG_DIR_ENV, before.dir],
+        ['XDG_CONFIG_HOME', before.xdg],
+      ] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }
@@ -120,10 +123,11 @@ describe('settings file', () => {
     loadSettings({ cwd: dir, now: NOW });
     writeFileSync(join(dir, 'settings.json'), 'nope again');
     loadSettings({ cwd: dir, now: NOW });
-    expect(readdirSync(dir).filter((f) => f.includes('.corrupt-')).sort()).toEqual([
-      'settings.json.corrupt-2026-02-03T04-05-06-789Z',
-      'settings.json.corrupt-2026-02-03T04-05-06-789Z-1',
-    ]);
+    expect(
+      readdirSync(dir)
+        .filter((f) => f.includes('.corrupt-'))
+        .sort(),
+    ).toEqual(['settings.json.corrupt-2026-02-03T04-05-06-789Z', 'settings.json.corrupt-2026-02-03T04-05-06-789Z-1']);
   });
 
   it('opening the conf store repairs a corrupt file instead of throwing', async () => {

@@ -19,7 +19,12 @@ export const config: CommandSpec<ConfigArgs> = {
   describe: 'Show or change your settings: the defaults of --backend, --run-dir, --color and --lessons',
   builder: (y) =>
     y
-      .positional('action', { type: 'string', choices: CONFIG_ACTIONS, default: 'list', describe: 'get <key> | set <key> <value> | list | reset' })
+      .positional('action', {
+        type: 'string',
+        choices: CONFIG_ACTIONS,
+        default: 'list',
+        describe: 'get <key> | set <key> <value> | list | reset',
+      })
       .positional('key', { type: 'string', describe: 'backend | runDir | color | lessons (run-dir works too)' })
       .positional('value', { type: 'string', describe: 'The new value, for set' })
       .option('yes', { type: 'boolean', describe: 'With reset: do not ask (needed when the input is not a terminal)' })
@@ -38,7 +43,9 @@ export const config: CommandSpec<ConfigArgs> = {
     const key = args.key === undefined ? undefined : String(args.key);
     const value = args.value === undefined ? undefined : String(args.value);
     if ((action === 'get' || action === 'set') && key === undefined) {
-      throw new UserError(`\`config ${action}\` needs a setting name: backend, runDir, color or lessons. Example: \`resnet-tutor config ${action} runDir${action === 'set' ? ' /scratch/runs' : ''}\`.`);
+      throw new UserError(
+        `\`config ${action}\` needs a setting name: backend, runDir, color or lessons. Example: \`resnet-tutor config ${action} runDir${action === 'set' ? ' /scratch/runs' : ''}\`.`,
+      );
     }
     if (action === 'set' && value === undefined) {
       throw new UserError(`\`config set ${key}\` needs a value. Run \`resnet-tutor config list\` to see what each setting takes.`);

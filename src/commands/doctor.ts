@@ -55,7 +55,12 @@ function table(rows: readonly (readonly string[])[], indent = '  ', width = 80):
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   const lines: string[] = [];
   for (const r of rows) {
-    const head = indent + r.slice(0, -1).map((c, i) => `${c.padEnd(widths[i]!)}  `).join('');
+    const head =
+      indent +
+      r
+        .slice(0, -1)
+        .map((c, i) => `${c.padEnd(widths[i]!)}  `)
+        .join('');
     const last = r[r.length - 1] ?? '';
     if (head.length + last.length <= width || head.length > width / 2) {
       lines.push((head + last).trimEnd());
@@ -80,14 +85,17 @@ export function formatDoctorReport(r: DoctorReport, width = 80): string {
   out.push('resnet-tutor doctor', '');
   const pk = r.packages;
   out.push(
-    ...table([
-      ['Node.js', `${r.node.version}${r.node.ok ? ' (ok)' : ' (see warnings)'}`],
+    ...table(
       [
-        'TensorFlow.js',
-        `tfjs-core ${pk['tfjs-core'] ?? 'missing'}, backend-cpu ${pk['tfjs-backend-cpu'] ?? 'missing'}, backend-wasm ${pk['tfjs-backend-wasm'] ?? 'missing'}`,
+        ['Node.js', `${r.node.version}${r.node.ok ? ' (ok)' : ' (see warnings)'}`],
+        [
+          'TensorFlow.js',
+          `tfjs-core ${pk['tfjs-core'] ?? 'missing'}, backend-cpu ${pk['tfjs-backend-cpu'] ?? 'missing'}, backend-wasm ${pk['tfjs-backend-wasm'] ?? 'missing'}`,
+        ],
+        ['Native builds', `tfjs-node ${pk['tfjs-node'] ?? 'not installed'}, tfjs-node-gpu ${pk['tfjs-node-gpu'] ?? 'not installed'}`],
       ],
-      ['Native builds', `tfjs-node ${pk['tfjs-node'] ?? 'not installed'}, tfjs-node-gpu ${pk['tfjs-node-gpu'] ?? 'not installed'}`],
-    ], ''),
+      '',
+    ),
   );
 
   out.push('', 'Backends (auto tries them in this order)');
@@ -122,7 +130,10 @@ export function formatDoctorReport(r: DoctorReport, width = 80): string {
     para(`seen by ${r.gpu.source}${r.gpu.driverVersion ? `, driver ${r.gpu.driverVersion}` : ''}`);
   }
 
-  out.push('', `CUDA libraries the GPU build needs (${r.cuda.needs.replace(/^libtensorflow 2\.9\.1 \(inside tfjs-node-gpu 4\.22\) needs /, '')})`);
+  out.push(
+    '',
+    `CUDA libraries the GPU build needs (${r.cuda.needs.replace(/^libtensorflow 2\.9\.1 \(inside tfjs-node-gpu 4\.22\) needs /, '')})`,
+  );
   out.push(
     ...table(
       [...r.cuda.libraries, r.cuda.driverLibrary].map((l) => [

@@ -13,4 +13,17 @@ import { config } from './config.js';
 import { completion } from './completion.js';
 
 /** Every command of the CLI, in the order `--help` lists them. */
-export const commands: readonly CommandSpec<any>[] = [learn, lessons, train, compare, resume, runs, report, watch, probe, doctor, config, completion];
+export const commands: readonly CommandSpec<any>[] = [
+  learn,
+  lessons,
+  train,
+  compare,
+  resume,
+  runs,
+  report,
+  watch,
+  probe,
+  doctor,
+  config,
+  completion,
+];

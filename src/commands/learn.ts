@@ -20,7 +20,12 @@ export const learn: CommandSpec<LearnArgs> = {
       .positional('lesson', { type: 'string', describe: 'Lesson number or id to open (default: the menu)' })
       .option('lessons', { type: 'string', ...flagDefault('lessons'), describe: 'Folder of lesson files (default: the shipped lessons)' })
       .option('full', { type: 'boolean', describe: 'Run the paper-sized experiments (CIFAR-10, ResNet-20/56); for a GPU' })
-      .option('backend', { type: 'string', choices: BACKEND_OPTION_CHOICES, ...flagDefault('backend'), describe: 'Compute backend for experiments' })
+      .option('backend', {
+        type: 'string',
+        choices: BACKEND_OPTION_CHOICES,
+        ...flagDefault('backend'),
+        describe: 'Compute backend for experiments',
+      })
       .option('run-dir', { type: 'string', ...flagDefault('runDir'), describe: 'Where experiment runs are kept (in a lessons/ subfolder)' })
       .option('color', { type: 'boolean', ...flagDefault('color'), describe: 'Colours (--no-color: none; NO_COLOR is honoured too)' })
       .example('$0', 'open the tutor where you left off')

@@ -4,8 +4,21 @@ import { BACKEND_OPTION_CHOICES } from './train-options.js';
 
 /** The option names `probe` passes on (camelCase, as yargs gives them). */
 const PROBE_OPTION_KEYS = [
-  'net', 'arch', 'depth', 'width', 'block', 'blockOrder', 'seed', 'batchSize', 'points', 'samples', 'repeats',
-  'inputBias', 'limit', 'dataset', 'backend',
+  'net',
+  'arch',
+  'depth',
+  'width',
+  'block',
+  'blockOrder',
+  'seed',
+  'batchSize',
+  'points',
+  'samples',
+  'repeats',
+  'inputBias',
+  'limit',
+  'dataset',
+  'backend',
 ] as const;
 
 export const probe: CommandSpec = {
@@ -21,8 +34,16 @@ export const probe: CommandSpec = {
         describe: 'variance: comma list (default plain,residual,residual-bn); paths: residual | residual-bn',
         group: 'Model:',
       })
-      .option('depth', { type: 'string', describe: 'MLP: blocks (variance 32, shatter 24, paths 16). CNN: 6n+2 weight layers', group: 'Model:' })
-      .option('width', { type: 'string', describe: 'MLP: hidden units (variance 256, shatter 200, paths 128). CNN: channels', group: 'Model:' })
+      .option('depth', {
+        type: 'string',
+        describe: 'MLP: blocks (variance 32, shatter 24, paths 16). CNN: 6n+2 weight layers',
+        group: 'Model:',
+      })
+      .option('width', {
+        type: 'string',
+        describe: 'MLP: hidden units (variance 256, shatter 200, paths 128). CNN: channels',
+        group: 'Model:',
+      })
       .option('block', { type: 'string', describe: 'CNN block: basic | bottleneck', group: 'Model:' })
       .option('block-order', {
         type: 'string',
@@ -34,10 +55,20 @@ export const probe: CommandSpec = {
       .option('batch-size', { type: 'string', describe: 'Inputs measured (variance 256, paths 128 for MLPs)', group: 'Probe:' })
       .option('repeats', { type: 'string', describe: 'variance: initialisations averaged (default 4 for MLPs)', group: 'Probe:' })
       .option('points', { type: 'string', describe: 'shatter: grid points on [-2, 2] (default 256)', group: 'Probe:' })
-      .option('input-bias', { type: 'string', describe: "shatter: std of the input layer's bias (default 0: all biases zero)", group: 'Probe:' })
+      .option('input-bias', {
+        type: 'string',
+        describe: "shatter: std of the input layer's bias (default 0: all biases zero)",
+        group: 'Probe:',
+      })
       .option('samples', { type: 'string', describe: 'paths: random block subsets per path length (default 4)', group: 'Probe:' })
       .option('limit', { type: 'string', describe: 'lesion: validation examples evaluated (default 2000)', group: 'Probe:' })
-      .option('backend', { type: 'string', choices: BACKEND_OPTION_CHOICES, ...flagDefault('backend'), describe: 'Compute backend', group: 'Run:' })
+      .option('backend', {
+        type: 'string',
+        choices: BACKEND_OPTION_CHOICES,
+        ...flagDefault('backend'),
+        describe: 'Compute backend',
+        group: 'Run:',
+      })
       .option('run-dir', { type: 'string', ...flagDefault('runDir'), describe: 'Folder that holds run folders', group: 'Run:' })
       .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON', group: 'Run:' })
       .example('$0 probe variance', 'variance per block at init: plain vs residual vs residual-bn, 32 blocks')

@@ -18,14 +18,22 @@ export function withTrainOptions(y: Argv): Argv {
       describe: 'MLP: number of blocks (default 8). CNN: weight layers, 6n+2 e.g. 20, 32, 56, 110 (default 20)',
       group: 'Model:',
     })
-    .option('width', { type: 'string', describe: 'MLP: hidden units (default 128). CNN: first-stage channels (default 16)', group: 'Model:' })
+    .option('width', {
+      type: 'string',
+      describe: 'MLP: hidden units (default 128). CNN: first-stage channels (default 16)',
+      group: 'Model:',
+    })
     .option('block', { type: 'string', describe: `CNN block: ${BLOCKS.join(' | ')}`, group: 'Model:' })
     .option('block-order', {
       type: 'string',
       describe: `${BLOCK_ORDERS.join(' | ')}: ReLU after the addition (He 2015), ReLU inside the branch only, or BN-ReLU-weight pre-activation (He 2016)`,
       group: 'Model:',
     })
-    .option('dataset', { type: 'string', describe: 'fashion-mnist (default) | mnist | cifar10 | synthetic-1d | synthetic-spiral | synthetic-shapes', group: 'Data:' })
+    .option('dataset', {
+      type: 'string',
+      describe: 'fashion-mnist (default) | mnist | cifar10 | synthetic-1d | synthetic-spiral | synthetic-shapes',
+      group: 'Data:',
+    })
     .option('train-limit', { type: 'string', describe: 'Use at most this many training examples', group: 'Data:' })
     .option('val-limit', { type: 'string', describe: 'Use at most this many validation examples', group: 'Data:' })
     .option('epochs', { type: 'string', describe: 'Passes over the training set (default 1)', group: 'Training:' })
@@ -46,18 +54,50 @@ export function withTrainOptions(y: Argv): Argv {
     })
     .option('run-dir', { type: 'string', ...flagDefault('runDir'), describe: 'Folder that holds run folders', group: 'Run:' })
     .option('log-every', { type: 'string', describe: 'Write a metrics line every N steps (default 10)', group: 'Run:' })
-    .option('checkpoint-every', { type: 'string', describe: 'Checkpoint every N steps, 0 = only at epoch ends and on stop (default 500)', group: 'Run:' })
+    .option('checkpoint-every', {
+      type: 'string',
+      describe: 'Checkpoint every N steps, 0 = only at epoch ends and on stop (default 500)',
+      group: 'Run:',
+    })
     .option('keep', { type: 'string', describe: 'Keep the newest K checkpoints (default 3)', group: 'Run:' })
-    .option('headless', { type: 'boolean', describe: 'Print plain progress lines (the default when stdout is not a terminal)', group: 'Run:' })
+    .option('headless', {
+      type: 'boolean',
+      describe: 'Print plain progress lines (the default when stdout is not a terminal)',
+      group: 'Run:',
+    })
     .option('json', { type: 'boolean', describe: 'Print JSON lines (one per metrics line and event) instead', group: 'Run:' })
-    .option('color', { type: 'boolean', ...flagDefault('color'), describe: 'Colours in the dashboard (--no-color turns them off; NO_COLOR is honoured too)', group: 'Run:' });
+    .option('color', {
+      type: 'boolean',
+      ...flagDefault('color'),
+      describe: 'Colours in the dashboard (--no-color turns them off; NO_COLOR is honoured too)',
+      group: 'Run:',
+    });
 }
 
 /** Picks the config fields out of parsed yargs arguments (camel-cased by yargs). */
 export function rawConfigFromArgs(args: Record<string, unknown>): Record<string, unknown> {
   const keys = [
-    'net', 'arch', 'depth', 'width', 'block', 'blockOrder', 'dataset', 'trainLimit', 'valLimit', 'epochs', 'steps',
-    'batchSize', 'lr', 'optimizer', 'momentum', 'weightDecay', 'schedule', 'seed', 'logEvery', 'checkpointEvery', 'keep',
+    'net',
+    'arch',
+    'depth',
+    'width',
+    'block',
+    'blockOrder',
+    'dataset',
+    'trainLimit',
+    'valLimit',
+    'epochs',
+    'steps',
+    'batchSize',
+    'lr',
+    'optimizer',
+    'momentum',
+    'weightDecay',
+    'schedule',
+    'seed',
+    'logEvery',
+    'checkpointEvery',
+    'keep',
   ];
   const out: Record<string, unknown> = {};
   for (const k of keys) if (args[k] !== undefined) out[k] = args[k];

@@ -6,7 +6,11 @@ export const train: CommandSpec = {
   describe: 'Train one network: live dashboard on a terminal, plain or JSON lines when headless',
   builder: (y) =>
     withTrainOptions(y)
-      .option('name', { type: 'string', describe: 'Run id to use instead of a time stamp (for scripts that resume by name)', group: 'Run:' })
+      .option('name', {
+        type: 'string',
+        describe: 'Run id to use instead of a time stamp (for scripts that resume by name)',
+        group: 'Run:',
+      })
       .example('$0 train', 'residual MLP with BatchNorm on Fashion-MNIST, one epoch')
       .example('$0 train --net cnn --arch plain --depth 20 --epochs 2', 'the plain twin of ResNet-20')
       .example('$0 train --dataset cifar10 --net cnn --depth 56 --backend node-gpu', 'paper-sized, on the GPU')

@@ -86,8 +86,7 @@ export const BACKEND_PACKAGES: Readonly<Record<BackendName, string>> = {
 
 /** The command that installs each backend's package. */
 export const INSTALL_FIX: Readonly<Record<BackendName, string>> = {
-  'node-gpu':
-    'run `npm run gpu:enable` in the resnet-tutor folder (it runs `npm install --no-save @tensorflow/tfjs-node-gpu@4.22.0`)',
+  'node-gpu': 'run `npm run gpu:enable` in the resnet-tutor folder (it runs `npm install --no-save @tensorflow/tfjs-node-gpu@4.22.0`)',
   node: 'run `npm install --no-save @tensorflow/tfjs-node@4.22.0` in the resnet-tutor folder',
   wasm: 'run `npm install @tensorflow/tfjs-backend-wasm@4.22.0` in the resnet-tutor folder',
   cpu: 'run `npm install @tensorflow/tfjs-backend-cpu@4.22.0` in the resnet-tutor folder',

@@ -106,16 +106,19 @@ export function resolveConfig(raw: Raw, source = 'flag'): TrainConfig {
     if (v === undefined || v === null) return fallback;
     const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
     const kind = opts.int ? 'an integer' : 'a number';
-    const range =
-      opts.min !== undefined ? ` ${opts.minExclusive ? 'greater than' : 'at least'} ${opts.min}` : '';
-    const bad = () => new UserError(`${where(name)} must be ${kind}${range}${opts.max !== undefined ? ` and at most ${opts.max}` : ''}; got "${String(v)}".`);
+    const range = opts.min !== undefined ? ` ${opts.minExclusive ? 'greater than' : 'at least'} ${opts.min}` : '';
+    const bad = () =>
+      new UserError(
+        `${where(name)} must be ${kind}${range}${opts.max !== undefined ? ` and at most ${opts.max}` : ''}; got "${String(v)}".`,
+      );
     if (!Number.isFinite(n)) throw bad();
     if (opts.int && !Number.isInteger(n)) throw bad();
     if (opts.min !== undefined && (opts.minExclusive ? n <= opts.min : n < opts.min)) throw bad();
     if (opts.max !== undefined && n > opts.max) throw bad();
     return n;
   };
-  const optionalInt = (name: string, min: number) => (raw[name] === undefined || raw[name] === null ? null : num(name, 0, { int: true, min }));
+  const optionalInt = (name: string, min: number) =>
+    raw[name] === undefined || raw[name] === null ? null : num(name, 0, { int: true, min });
 
   const net = pick('net', NETS, DEFAULT_CONFIG.net);
   const block = pick('block', BLOCKS, DEFAULT_CONFIG.block);
@@ -176,9 +179,7 @@ export function architectureDiff(a: ModelConfig, b: ModelConfig): string[] {
 
 /** A one-line description for headers and listings, e.g. "cnn residual-bn d20 w16". */
 export function describeModel(c: ModelConfig): string {
-  const extra = [c.block !== 'basic' ? c.block : '', c.blockOrder !== 'post' ? `order=${c.blockOrder}` : '']
-    .filter(Boolean)
-    .join(' ');
+  const extra = [c.block !== 'basic' ? c.block : '', c.blockOrder !== 'post' ? `order=${c.blockOrder}` : ''].filter(Boolean).join(' ');
   return `${c.net} ${c.arch} d${c.depth} w${c.width}${extra ? ` ${extra}` : ''}`;
 }
 

@@ -219,7 +219,8 @@ export function bestBackend(
 ): { name: BackendName | null; device: string | null; line: string } {
   const loaded = rows.filter((r) => r.loads === 'yes');
   const gpuRow = loaded.find((r) => r.computesOn?.startsWith('GPU'));
-  const pick = gpuRow ?? loaded.find((r) => r.name === 'node-gpu' || r.name === 'node') ?? loaded.find((r) => r.name === 'wasm') ?? loaded[0];
+  const pick =
+    gpuRow ?? loaded.find((r) => r.name === 'node-gpu' || r.name === 'node') ?? loaded.find((r) => r.name === 'wasm') ?? loaded[0];
   if (!pick) {
     return { name: null, device: null, line: 'no backend loads here: reinstall resnet-tutor (`npm install`).' };
   }
@@ -331,7 +332,9 @@ export async function diagnose(probes: Partial<DoctorProbes> = {}, options: Diag
   if (firstGpu && computeCapability && needsPtxJit(computeCapability)) {
     warnings.push(ptxJitWarning(firstGpu.name, computeCapability));
     if (env.CUDA_CACHE_DISABLE === '1') {
-      warnings.push(`CUDA_CACHE_DISABLE=1 is set: the kernels compiled for ${smName(computeCapability)} are thrown away, so every start is slow.`);
+      warnings.push(
+        `CUDA_CACHE_DISABLE=1 is set: the kernels compiled for ${smName(computeCapability)} are thrown away, so every start is slow.`,
+      );
     }
   }
   if (gpuQuery.gpus.length > 0 || gpuBuild.found) {
@@ -341,7 +344,9 @@ export async function diagnose(probes: Partial<DoctorProbes> = {}, options: Diag
           'otherwise takes all GPU memory; export TF_FORCE_GPU_ALLOW_GROWTH=true for other TensorFlow programs.',
       );
     } else if (env.TF_FORCE_GPU_ALLOW_GROWTH !== 'true') {
-      notes.push(`TF_FORCE_GPU_ALLOW_GROWTH=${env.TF_FORCE_GPU_ALLOW_GROWTH}: TensorFlow will take all GPU memory, so runs cannot share the GPU.`);
+      notes.push(
+        `TF_FORCE_GPU_ALLOW_GROWTH=${env.TF_FORCE_GPU_ALLOW_GROWTH}: TensorFlow will take all GPU memory, so runs cannot share the GPU.`,
+      );
     }
     if (computeCapability && needsPtxJit(computeCapability) && env.CUDA_CACHE_MAXSIZE === null) {
       notes.push(`CUDA_CACHE_MAXSIZE is not set: resnet-tutor sets it to ${CUDA_CACHE_SIZE} for itself so compiled kernels stay cached.`);

@@ -270,11 +270,14 @@ export class Trainer {
         return r.units.findIndex((u) => !allFinite(u));
       });
       if (firstBad >= 0) return { step: stepNumber, where: this.model.unitNames[firstBad], what: 'activation' };
-      const { grads, value } = tf.variableGrads(() => {
-        const r = this.model.forward(xs, { training: true });
-        r.statUpdates.forEach((u) => u.value.dispose());
-        return this.loss(r.output, ys);
-      }, this.model.params.map((p) => p.variable));
+      const { grads, value } = tf.variableGrads(
+        () => {
+          const r = this.model.forward(xs, { training: true });
+          r.statUpdates.forEach((u) => u.value.dispose());
+          return this.loss(r.output, ys);
+        },
+        this.model.params.map((p) => p.variable),
+      );
       const norms = this.unitGradNorms(grads);
       tf.dispose([value, ...Object.values(grads)]);
       const badUnit = norms.findIndex((n) => !Number.isFinite(n));
@@ -301,8 +304,14 @@ export class Trainer {
     idx.forEach((j, i) => x.set(split.x.subarray(j * size, (j + 1) * size), i * size));
     const xs = tf.tensor(x, [idx.length, ...this.data.inputShape], 'float32');
     const ys = this.classification
-      ? tf.tensor1d(Int32Array.from(idx, (j) => split.y[j]), 'int32')
-      : tf.tensor1d(Float32Array.from(idx, (j) => split.y[j]), 'float32');
+      ? tf.tensor1d(
+          Int32Array.from(idx, (j) => split.y[j]),
+          'int32',
+        )
+      : tf.tensor1d(
+          Float32Array.from(idx, (j) => split.y[j]),
+          'float32',
+        );
     return { xs, ys };
   }
 }

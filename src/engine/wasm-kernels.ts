@@ -52,12 +52,7 @@ let originals: { filter: tf.KernelConfig | undefined; input: tf.KernelConfig | u
 // ---------------------------------------------------------------------------------------------
 // Calling the wasm backend's own kernels
 
-function callWasm(
-  backend: Backend,
-  kernelName: string,
-  inputs: tf.NamedTensorInfoMap,
-  attrs: tf.NamedAttrMap,
-): TensorInfo {
+function callWasm(backend: Backend, kernelName: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): TensorInfo {
   const config = tf.getKernel(kernelName, WASM);
   if (config == null) {
     throw new Error(`wasm-kernels: the wasm backend has no '${kernelName}' kernel to build on.`);
@@ -84,8 +79,7 @@ function withScratch<T>(backend: Backend, f: (keep: (t: TensorInfo) => TensorInf
 
 const transpose = (b: Backend, x: TensorInfo, perm: number[]) => callWasm(b, 'Transpose', { x }, { perm });
 const reshape = (b: Backend, x: TensorInfo, shape: number[]) => callWasm(b, 'Reshape', { x }, { shape });
-const slice = (b: Backend, x: TensorInfo, begin: number[], size: number[]) =>
-  callWasm(b, 'Slice', { x }, { begin, size });
+const slice = (b: Backend, x: TensorInfo, begin: number[], size: number[]) => callWasm(b, 'Slice', { x }, { begin, size });
 
 /** Forward NHWC Conv2D on wasm with explicit non-negative spatial pads. */
 function conv(
@@ -118,9 +112,7 @@ function input(kernel: string, inputs: tf.NamedTensorInfoMap, name: string): Ten
 function checkAttrs(kernel: string, attrs: tf.NamedAttrMap): void {
   const dataFormat = (attrs['dataFormat'] as string | undefined) ?? 'NHWC';
   if (dataFormat !== 'NHWC') {
-    throw new Error(
-      `${kernel} on wasm (resnet-tutor fast kernel) supports dataFormat 'NHWC' only, got '${dataFormat}'.`,
-    );
+    throw new Error(`${kernel} on wasm (resnet-tutor fast kernel) supports dataFormat 'NHWC' only, got '${dataFormat}'.`);
   }
   const dilations = attrs['dilations'] as number | number[] | undefined;
   if (dilations != null) {
@@ -131,11 +123,7 @@ function checkAttrs(kernel: string, attrs: tf.NamedAttrMap): void {
   }
 }
 
-function convInfoOf(
-  inputShape: Shape4,
-  filterShape: Shape4,
-  attrs: tf.NamedAttrMap,
-): tf.backend_util.Conv2DInfo {
+function convInfoOf(inputShape: Shape4, filterShape: Shape4, attrs: tf.NamedAttrMap): tf.backend_util.Conv2DInfo {
   return tf.backend_util.computeConv2DInfo(
     inputShape,
     filterShape,
@@ -151,11 +139,7 @@ function convInfoOf(
 // ---------------------------------------------------------------------------------------------
 // dW
 
-function conv2DBackpropFilterFast(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: Backend;
-  attrs?: tf.NamedAttrMap;
-}): TensorInfo {
+function conv2DBackpropFilterFast(args: { inputs: tf.NamedTensorInfoMap; backend: Backend; attrs?: tf.NamedAttrMap }): TensorInfo {
   const { inputs, backend: b } = args;
   const attrs = args.attrs ?? {};
   checkAttrs(FILTER, attrs);
@@ -283,11 +267,7 @@ function subPixelFilter(
   return { dataId: b.write(out, shape, 'float32'), shape, dtype: 'float32' };
 }
 
-function conv2DBackpropInputFast(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: Backend;
-  attrs?: tf.NamedAttrMap;
-}): TensorInfo {
+function conv2DBackpropInputFast(args: { inputs: tf.NamedTensorInfoMap; backend: Backend; attrs?: tf.NamedAttrMap }): TensorInfo {
   const { inputs, backend: b } = args;
   const attrs = args.attrs ?? {};
   checkAttrs(INPUT, attrs);
@@ -381,8 +361,7 @@ export function registerFastWasmConvGradients(): void {
 /** True when both fast kernels are the ones registered for wasm. */
 export function fastWasmConvGradientsRegistered(): boolean {
   return (
-    tf.getKernel(FILTER, WASM)?.kernelFunc === filterConfig.kernelFunc &&
-    tf.getKernel(INPUT, WASM)?.kernelFunc === inputConfig.kernelFunc
+    tf.getKernel(FILTER, WASM)?.kernelFunc === filterConfig.kernelFunc && tf.getKernel(INPUT, WASM)?.kernelFunc === inputConfig.kernelFunc
   );
 }
 

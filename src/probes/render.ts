@@ -68,9 +68,25 @@ export function renderVariance(r: VarianceResult, options: RenderOptions = {}): 
   const rowsOf = (pick: (s: VarianceSeries) => readonly (number | null)[], fit: (s: VarianceSeries) => GrowthFit) =>
     r.series.map((s) => [s.label, ...cols.map((k) => num(pick(s)[k - 1] ?? null)), perBlock(fit(s)), fit(s).law]);
   out.push("E[h²], the lecture's variance (an expectation over the random weights):");
-  out.push(...table([head, ...rowsOf((s) => s.meanSquare, (s) => s.fit)]));
+  out.push(
+    ...table([
+      head,
+      ...rowsOf(
+        (s) => s.meanSquare,
+        (s) => s.fit,
+      ),
+    ]),
+  );
   out.push('', "Batch variance (each unit's variance across the batch; BatchNorm sets it to 1):");
-  out.push(...table([head, ...rowsOf((s) => s.batchVariance, (s) => s.batchVarianceFit)]));
+  out.push(
+    ...table([
+      head,
+      ...rowsOf(
+        (s) => s.batchVariance,
+        (s) => s.batchVarianceFit,
+      ),
+    ]),
+  );
   out.push('');
   for (const s of r.series) {
     const predicted = LECTURE_VARIANCE[s.arch];
@@ -80,7 +96,7 @@ export function renderVariance(r: VarianceResult, options: RenderOptions = {}): 
     out.push(
       ...wrap(
         `The CNN's stages start at blocks ${r.stageStarts.join(', ')}; the fits measure growth inside the stages (a projection shortcut with ` +
-          'BatchNorm starts a stage afresh). Zero padding: a 3x3 convolution at a map\'s border sees fewer inputs, so a plain CNN loses ' +
+          "BatchNorm starts a stage afresh). Zero padding: a 3x3 convolution at a map's border sees fewer inputs, so a plain CNN loses " +
           'variance with depth, most on the small maps of the last stage.',
         width,
       ),
@@ -90,7 +106,7 @@ export function renderVariance(r: VarianceResult, options: RenderOptions = {}): 
   if (plain && plain.fit.law === 'constant' && plain.batchVarianceFit.law === 'decaying') {
     out.push(
       ...wrap(
-        "plain: its batch variance decays while E[h²] stays: a deep ReLU net maps different inputs ever closer to one direction.",
+        'plain: its batch variance decays while E[h²] stays: a deep ReLU net maps different inputs ever closer to one direction.',
         width,
       ),
     );
@@ -359,9 +375,7 @@ function bigText(exact: string): string {
 /** Left-aligned first column, right-aligned others, two spaces between. */
 export function table(rows: readonly (readonly string[])[], indent = '  '): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) =>
-    (indent + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).trimEnd(),
-  );
+  return rows.map((r) => (indent + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).trimEnd());
 }
 
 function wrap(text: string, width: number): string[] {

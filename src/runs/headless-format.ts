@@ -7,11 +7,7 @@ import type { BackendSummary } from './run-dir.js';
  */
 export function formatMetricsLine(line: MetricsLine, totalSteps: number, batchSize: number): string {
   const width = String(totalSteps).length;
-  const parts = [
-    `step ${String(line.step).padStart(width)}/${totalSteps}`,
-    `epoch ${line.epoch.toFixed(2)}`,
-    `loss ${fmt(line.loss)}`,
-  ];
+  const parts = [`step ${String(line.step).padStart(width)}/${totalSteps}`, `epoch ${line.epoch.toFixed(2)}`, `loss ${fmt(line.loss)}`];
   if (line.accuracy !== undefined) parts.push(`acc ${(100 * line.accuracy).toFixed(1)}%`);
   if (line.valLoss !== undefined) parts.push(`val_loss ${fmt(line.valLoss)}`);
   if (line.valAccuracy !== undefined) parts.push(`val_acc ${(100 * line.valAccuracy).toFixed(1)}%`);

@@ -181,7 +181,12 @@ export function formatRunsTable(root: string, listings: readonly RunListing[], w
   const render = () => {
     const all = rows();
     const widths = columns.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
-    return all.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+    return all.map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
   };
   let lines = render();
   for (const drop of DROP_ORDER) {

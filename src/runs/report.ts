@@ -56,7 +56,10 @@ export function formatReportText(r: RunReport, opts: TextOptions): string {
   field('optimiser', `${opt}, lr ${c.lr} (${c.schedule} schedule), weight decay ${c.weightDecay}, seed ${c.seed}`);
   const total = info.totalSteps ?? c.steps;
   const epochs = info.stepsPerEpoch && total ? ` (${fixed(total / info.stepsPerEpoch, 2)} epochs of ${info.stepsPerEpoch} steps)` : '';
-  field('length', `${total ?? '?'} steps${epochs}; metrics every ${c.logEvery}, checkpoint every ${c.checkpointEvery || 'epoch'}, keep ${c.keep}`);
+  field(
+    'length',
+    `${total ?? '?'} steps${epochs}; metrics every ${c.logEvery}, checkpoint every ${c.checkpointEvery || 'epoch'}, keep ${c.keep}`,
+  );
   if (info.backend) {
     field('backend', `${info.backend.name} on ${info.backend.device}; GPU: ${info.backend.usingGpu ? 'yes' : 'no'}`);
     for (const w of info.backend.warnings ?? []) field('', `warning: ${w}`);
@@ -93,7 +96,11 @@ export function formatReportText(r: RunReport, opts: TextOptions): string {
     if (lowLoss) best.push(`train loss ${num(lowLoss.value)} (step ${lowLoss.step})`);
     if (best.length) field('best', best.join(', '));
     const speeds = metrics.map((m) => m.samplesPerSecond).filter((v) => Number.isFinite(v) && v > 0);
-    if (speeds.length) field('speed', `median ${Math.round(median(speeds)).toLocaleString('en-US')} samples/s over ${speeds.length} metrics line${speeds.length === 1 ? '' : 's'}`);
+    if (speeds.length)
+      field(
+        'speed',
+        `median ${Math.round(median(speeds)).toLocaleString('en-US')} samples/s over ${speeds.length} metrics line${speeds.length === 1 ? '' : 's'}`,
+      );
   }
   field(
     'checkpoints',
@@ -202,7 +209,11 @@ function outcome(r: RunReport): string {
   }
 }
 
-function extremum(metrics: readonly MetricsLine[], pick: (m: MetricsLine) => number | undefined, kind: 'min' | 'max'): { value: number; step: number } | null {
+function extremum(
+  metrics: readonly MetricsLine[],
+  pick: (m: MetricsLine) => number | undefined,
+  kind: 'min' | 'max',
+): { value: number; step: number } | null {
   let best: { value: number; step: number } | null = null;
   for (const m of metrics) {
     const v = pick(m);
@@ -286,7 +297,9 @@ export function formatReportCsv(r: RunReport): string {
     const cells = [
       ...CSV_BASE.map((k) => rec[k]),
       ...names.map((_, i) => (m.gradNorms ? (i < m.gradNorms.length ? m.gradNorms[i] : undefined) : undefined)),
-      ...names.map((_, i) => (m.activationVariances ? (i < m.activationVariances.length ? m.activationVariances[i] : undefined) : undefined)),
+      ...names.map((_, i) =>
+        m.activationVariances ? (i < m.activationVariances.length ? m.activationVariances[i] : undefined) : undefined,
+      ),
     ];
     rows.push(cells.map(csvValue).join(','));
   }

@@ -51,7 +51,9 @@ export function createRunDir(
     throw new UserError(`--name must be letters, digits, '.', '_' or '-' (at most 100, not starting with '.' or '-'); got "${name}".`);
   }
   if (name !== undefined && existsSync(join(root, name))) {
-    throw new UserError(`A run named "${name}" already exists in ${root}. Continue it with \`resnet-tutor resume ${name}\`, or choose another --name.`);
+    throw new UserError(
+      `A run named "${name}" already exists in ${root}. Continue it with \`resnet-tutor resume ${name}\`, or choose another --name.`,
+    );
   }
   try {
     mkdirSync(root, { recursive: true });
@@ -185,7 +187,9 @@ export function findRun(root: string, name: string): string {
   const matches = ids.filter((id) => id.startsWith(name));
   if (matches.length === 1) return join(root, matches[0]);
   if (matches.length > 1) {
-    throw new UserError(`"${name}" matches ${matches.length} runs in ${root} (${matches.slice(0, 5).join(', ')}${matches.length > 5 ? ', ...' : ''}); give more of the id.`);
+    throw new UserError(
+      `"${name}" matches ${matches.length} runs in ${root} (${matches.slice(0, 5).join(', ')}${matches.length > 5 ? ', ...' : ''}); give more of the id.`,
+    );
   }
   throw new UserError(
     `No run "${name}" in ${root}. ${ids.length ? `Runs there: ${ids.slice(-5).join(', ')}.` : 'That folder has no runs.'} List them with \`resnet-tutor runs${root === 'checkpoints' ? '' : ` --run-dir ${root}`}\`, or pass a run folder's path.`,

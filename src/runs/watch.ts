@@ -47,7 +47,9 @@ export async function watchRun(opts: WatchOptions): Promise<number> {
 
   out(`watching ${first.id} in ${resolve(path)}`);
   if (first.backend) out(formatBackend(first.backend)[0]!);
-  out(`status ${first.status} at step ${first.step}/${total(first) || '?'}, updated ${formatAgo(first.updated)}. Ctrl-C stops watching; the run keeps going.`);
+  out(
+    `status ${first.status} at step ${first.step}/${total(first) || '?'}, updated ${formatAgo(first.updated)}. Ctrl-C stops watching; the run keeps going.`,
+  );
 
   let info: RunInfo = first;
   let shownStatus: string = first.status;
@@ -62,14 +64,17 @@ export async function watchRun(opts: WatchOptions): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
-  const staleTimer = setInterval(() => {
-    if (!staleNoted && info.status === 'running' && Date.now() - lastActivity > staleAfter) {
-      staleNoted = true;
-      out(
-        `no news from ${info.id} for ${Math.round((Date.now() - lastActivity) / 60000)} minutes (last update ${formatAgo(info.updated)}). If its process is gone, run.json still says running; continue it with \`resnet-tutor resume ${info.id}\`.`,
-      );
-    }
-  }, Math.min(30_000, Math.max(1000, staleAfter / 4)));
+  const staleTimer = setInterval(
+    () => {
+      if (!staleNoted && info.status === 'running' && Date.now() - lastActivity > staleAfter) {
+        staleNoted = true;
+        out(
+          `no news from ${info.id} for ${Math.round((Date.now() - lastActivity) / 60000)} minutes (last update ${formatAgo(info.updated)}). If its process is gone, run.json still says running; continue it with \`resnet-tutor resume ${info.id}\`.`,
+        );
+      }
+    },
+    Math.min(30_000, Math.max(1000, staleAfter / 4)),
+  );
 
   try {
     for await (const event of tail) {

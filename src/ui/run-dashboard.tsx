@@ -18,7 +18,11 @@ export interface DashboardRun extends Pick<RunView, 'id' | 'label' | 'title' | '
  * Shows the live dashboard for runs already started on `host`, until the user quits or every run
  * has ended and the user pressed q. Returns the exit code of the command-line contract.
  */
-export async function showDashboard(host: EngineHost, runs: readonly DashboardRun[], opts: { color: boolean; unicode: boolean }): Promise<number> {
+export async function showDashboard(
+  host: EngineHost,
+  runs: readonly DashboardRun[],
+  opts: { color: boolean; unicode: boolean },
+): Promise<number> {
   const done = new Map<string, Extract<FromWorker, { type: 'done' }>>();
   let background = false;
   let stopRequested = false;
@@ -96,7 +100,9 @@ export async function showDashboard(host: EngineHost, runs: readonly DashboardRu
     const code = await exited;
     for (const r of runs) {
       const d = done.get(r.id);
-      process.stdout.write(`${r.id}: ${d ? d.status : 'stopped'} at step ${d?.progress.step ?? '?'}${d?.reason && d.status !== 'completed' ? ` (${d.reason})` : ''}\n`);
+      process.stdout.write(
+        `${r.id}: ${d ? d.status : 'stopped'} at step ${d?.progress.step ?? '?'}${d?.reason && d.status !== 'completed' ? ` (${d.reason})` : ''}\n`,
+      );
     }
     if (background) {
       for (const r of runs) continueInBackground(r);

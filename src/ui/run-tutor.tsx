@@ -27,7 +27,9 @@ export async function runTutor(opts: TutorOptions): Promise<number> {
   const getHost = () => (host ??= new EngineHost());
   const runner = new ExperimentRunner(getHost, opts.runRoot, opts.backend);
   const all = opts.store.all();
-  const progress = Object.fromEntries(opts.lessons.map((l) => [l.id, { step: all[l.id]?.step ?? 0, completed: all[l.id]?.completed ?? false }]));
+  const progress = Object.fromEntries(
+    opts.lessons.map((l) => [l.id, { step: all[l.id]?.step ?? 0, completed: all[l.id]?.completed ?? false }]),
+  );
 
   const onCommand = (c: TutorCommand, dispatch: (e: TutorEvent) => void, state: TutorState) => {
     switch (c.type) {
@@ -61,13 +63,20 @@ export async function runTutor(opts: TutorOptions): Promise<number> {
               dispatch({ type: 'experiment', update: { status: 'skipped' } });
               return;
             }
-            opts.store.recordExperiment(lesson.id, step.experiment.key, Object.fromEntries(outcome.measured.map((m) => [m.label || 'result', m.value])), {
-              runIds: outcome.runIds,
-              full: opts.full,
-            });
+            opts.store.recordExperiment(
+              lesson.id,
+              step.experiment.key,
+              Object.fromEntries(outcome.measured.map((m) => [m.label || 'result', m.value])),
+              {
+                runIds: outcome.runIds,
+                full: opts.full,
+              },
+            );
             dispatch({ type: 'experiment', update: { status: 'done', measured: outcome.measured } });
           })
-          .catch((err: unknown) => dispatch({ type: 'experiment', update: { status: 'failed', error: err instanceof Error ? err.message : String(err) } }));
+          .catch((err: unknown) =>
+            dispatch({ type: 'experiment', update: { status: 'failed', error: err instanceof Error ? err.message : String(err) } }),
+          );
         break;
       }
       case 'quit':
@@ -77,7 +86,15 @@ export async function runTutor(opts: TutorOptions): Promise<number> {
   };
 
   const instance = render(
-    <TutorApp lessons={opts.lessons} progress={progress} problems={opts.problems} open={opts.open} onCommand={onCommand} color={opts.color} unicode={opts.unicode} />,
+    <TutorApp
+      lessons={opts.lessons}
+      progress={progress}
+      problems={opts.problems}
+      open={opts.open}
+      onCommand={onCommand}
+      color={opts.color}
+      unicode={opts.unicode}
+    />,
     { exitOnCtrlC: false, patchConsole: true, maxFps: 10 },
   );
   await instance.waitUntilExit().catch(() => undefined);

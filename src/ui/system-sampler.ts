@@ -27,7 +27,10 @@ export function startSystemSampler(onReading: (r: SystemReading) => void, interv
             gpuAvailable = false;
             return;
           }
-          const [name, util, used, total] = stdout.split('\n')[0].split(',').map((s) => s.trim());
+          const [name, util, used, total] = stdout
+            .split('\n')[0]
+            .split(',')
+            .map((s) => s.trim());
           gpu = { name, utilPercent: Number(util), memUsedMb: Number(used), memTotalMb: Number(total) };
         },
       );

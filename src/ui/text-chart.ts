@@ -9,14 +9,17 @@ import { countNonFinite, extent, fit, formatTick, sanitize, toLog10 } from './ch
 
 /** The part of asciichart used here (asciichart ships no types; @types/asciichart is not a dependency). */
 interface AsciiChart {
-  plot(series: readonly (readonly number[])[], cfg: {
-    min: number;
-    max: number;
-    height: number;
-    offset: number;
-    format: (x: number) => string;
-    symbols?: readonly string[];
-  }): string;
+  plot(
+    series: readonly (readonly number[])[],
+    cfg: {
+      min: number;
+      max: number;
+      height: number;
+      offset: number;
+      format: (x: number) => string;
+      symbols?: readonly string[];
+    },
+  ): string;
 }
 const asciichart = createRequire(import.meta.url)('asciichart') as AsciiChart;
 
@@ -208,7 +211,6 @@ function paint(text: string, color: ChartColor): string {
 
 /** Visible length (without ANSI codes). */
 export function visibleLength(text: string): number {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/\x1b\[[0-9;]*m/g, '').length;
 }
 

@@ -63,7 +63,11 @@ export class EngineHost {
    * Runs a probe in the engine worker (between training steps of any runs it hosts) and resolves with
    * its result; a user error from the worker is rethrown as a UserError.
    */
-  probe(request: ProbeRequest, backend: string, onProgress?: (message: string) => void): Promise<{ result: ProbeResult; backend: ProbeBackend }> {
+  probe(
+    request: ProbeRequest,
+    backend: string,
+    onProgress?: (message: string) => void,
+  ): Promise<{ result: ProbeResult; backend: ProbeBackend }> {
     const requestId = `probe-${++this.probeCount}`;
     return new Promise((resolve, reject) => {
       const off = this.on((e) => {

@@ -66,7 +66,14 @@ port.on('message', (raw: unknown) => {
     const progress = (message: string) => post({ v: 1, type: 'probe-progress', requestId, message });
     void runProbeRequest(msg.request, progress, (backend ??= initBackend(msg.backend as never))).then(
       (answer) => post({ v: 1, type: 'probe-result', requestId, ...answer }),
-      (err: unknown) => post({ v: 1, type: 'probe-error', requestId, message: err instanceof Error ? err.message : String(err), user: err instanceof UserError }),
+      (err: unknown) =>
+        post({
+          v: 1,
+          type: 'probe-error',
+          requestId,
+          message: err instanceof Error ? err.message : String(err),
+          user: err instanceof UserError,
+        }),
     );
     return;
   }
@@ -222,9 +229,10 @@ function stepRun(run: HostedRun): void {
     return;
   }
   const fault = workerFaultAt(t.step);
-  if (fault === 'crash') setImmediate(() => {
-    throw new Error(`injected crash after step ${t.step}`);
-  });
+  if (fault === 'crash')
+    setImmediate(() => {
+      throw new Error(`injected crash after step ${t.step}`);
+    });
   if (fault === 'exit') process.exit(3);
   let line = outcome.line;
   const finished = t.done;

@@ -47,7 +47,8 @@ export function parseProbeFromWorker(msg: unknown): ProbeFromWorker {
   const m = object(msg, 'probe worker');
   if (m.type === 'progress' && typeof m.message === 'string') return msg as ProbeFromWorker;
   if (m.type === 'error' && typeof m.message === 'string') return msg as ProbeFromWorker;
-  if (m.type === 'result' && typeof m.result === 'object' && m.result !== null && typeof m.backend === 'object') return msg as ProbeFromWorker;
+  if (m.type === 'result' && typeof m.result === 'object' && m.result !== null && typeof m.backend === 'object')
+    return msg as ProbeFromWorker;
   throw new Error(`probe protocol: malformed ${String(m.type)} message from the probe worker`);
 }
 

@@ -33,7 +33,14 @@ export async function runProbeRequest(
       const { runPaths } = await import('../engine/probes/paths.js');
       const o = request.options;
       result = await runPaths(
-        { model: o.model, seed: o.seed, trained: o.run ? trainedNet(o.run, progress) : null, dataset: o.dataset, batchSize: o.batchSize, samples: o.samples },
+        {
+          model: o.model,
+          seed: o.seed,
+          trained: o.run ? trainedNet(o.run, progress) : null,
+          dataset: o.dataset,
+          batchSize: o.batchSize,
+          samples: o.samples,
+        },
         progress,
       );
       break;

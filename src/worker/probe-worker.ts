@@ -30,7 +30,7 @@ port.once('message', (raw: unknown) => {
   }
   runProbeRequest(request, progress).then(
     (answer) => post({ v: 1, type: 'result', ...answer }),
-    (err: unknown) => post({ v: 1, type: 'error', message: err instanceof Error ? err.message : String(err), user: err instanceof UserError }),
+    (err: unknown) =>
+      post({ v: 1, type: 'error', message: err instanceof Error ? err.message : String(err), user: err instanceof UserError }),
   );
 });
-

@@ -40,7 +40,13 @@ export interface RunProgress {
 
 export type FromWorker =
   | { readonly v: 1; readonly type: 'probe-progress'; readonly requestId: string; readonly message: string }
-  | { readonly v: 1; readonly type: 'probe-result'; readonly requestId: string; readonly result: ProbeResult; readonly backend: ProbeBackend }
+  | {
+      readonly v: 1;
+      readonly type: 'probe-result';
+      readonly requestId: string;
+      readonly result: ProbeResult;
+      readonly backend: ProbeBackend;
+    }
   | { readonly v: 1; readonly type: 'probe-error'; readonly requestId: string; readonly message: string; readonly user: boolean }
   | {
       readonly v: 1;
@@ -55,7 +61,13 @@ export type FromWorker =
       readonly parameterCount: number;
     }
   | { readonly v: 1; readonly type: 'metrics'; readonly runId: string; readonly lines: readonly MetricsLine[] }
-  | { readonly v: 1; readonly type: 'status'; readonly runId: string; readonly status: 'running' | 'paused'; readonly progress: RunProgress }
+  | {
+      readonly v: 1;
+      readonly type: 'status';
+      readonly runId: string;
+      readonly status: 'running' | 'paused';
+      readonly progress: RunProgress;
+    }
   | { readonly v: 1; readonly type: 'checkpointed'; readonly runId: string; readonly step: number; readonly path: string }
   | { readonly v: 1; readonly type: 'log'; readonly runId: string | null; readonly level: 'info' | 'warn'; readonly message: string }
   | {
@@ -77,7 +89,18 @@ export type FromWorker =
     };
 
 const TO_WORKER_TYPES = new Set(['start', 'pause', 'resume', 'checkpoint', 'stop', 'probe']);
-const FROM_WORKER_TYPES = new Set(['started', 'metrics', 'status', 'checkpointed', 'log', 'error', 'done', 'probe-progress', 'probe-result', 'probe-error']);
+const FROM_WORKER_TYPES = new Set([
+  'started',
+  'metrics',
+  'status',
+  'checkpointed',
+  'log',
+  'error',
+  'done',
+  'probe-progress',
+  'probe-result',
+  'probe-error',
+]);
 
 export function parseToWorker(msg: unknown): ToWorker {
   return check(msg, TO_WORKER_TYPES, 'main thread') as ToWorker;
@@ -90,8 +113,10 @@ export function parseFromWorker(msg: unknown): FromWorker {
 function check(msg: unknown, types: Set<string>, from: string): unknown {
   if (typeof msg !== 'object' || msg === null) throw new Error(`protocol: message from the ${from} is not an object`);
   const m = msg as Record<string, unknown>;
-  if (m.v !== PROTOCOL_VERSION) throw new Error(`protocol: message from the ${from} has version ${String(m.v)}, expected ${PROTOCOL_VERSION}`);
-  if (typeof m.type !== 'string' || !types.has(m.type)) throw new Error(`protocol: unknown message type ${String(m.type)} from the ${from}`);
+  if (m.v !== PROTOCOL_VERSION)
+    throw new Error(`protocol: message from the ${from} has version ${String(m.v)}, expected ${PROTOCOL_VERSION}`);
+  if (typeof m.type !== 'string' || !types.has(m.type))
+    throw new Error(`protocol: unknown message type ${String(m.type)} from the ${from}`);
   const probeMessage = typeof m.type === 'string' && m.type.startsWith('probe');
   if (probeMessage && typeof m.requestId !== 'string') throw new Error(`protocol: ${m.type} message from the ${from} has no requestId`);
   if (!probeMessage && m.type !== 'log' && m.type !== 'error' && typeof m.runId !== 'string') {

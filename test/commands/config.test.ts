@@ -70,7 +70,10 @@ describe('config (in-process)', () => {
     const dir = tempDir('rt-config-');
     await config(dir, { action: 'set', key: 'backend', value: 'cpu' });
     const r = await config(dir, { action: 'list', json: true });
-    const data = JSON.parse(r.out) as { file: string; settings: Record<string, { value: unknown; default: unknown; fromFile: boolean; flag: string }> };
+    const data = JSON.parse(r.out) as {
+      file: string;
+      settings: Record<string, { value: unknown; default: unknown; fromFile: boolean; flag: string }>;
+    };
     expect(data.file).toBe(fileOf(dir));
     expect(data.settings.backend).toEqual({ value: 'cpu', default: 'auto', fromFile: true, flag: '--backend' });
     expect(Object.keys(data.settings)).toEqual(['backend', 'runDir', 'color', 'lessons']);

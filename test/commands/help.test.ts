@@ -36,7 +36,7 @@ describe('--help and --version', () => {
     expect(r.stdout).toMatch(/Examples:\n {2}resnet-tutor /);
   });
 
-  it('--version and -V print package.json\'s version', () => {
+  it("--version and -V print package.json's version", () => {
     for (const flag of ['--version', '-V']) {
       const r = runCli([flag], ENV);
       expect(r).toMatchObject({ code: 0, stdout: `${PACKAGE.version}\n`, stderr: '' });
@@ -53,7 +53,9 @@ describe('errors that teach', () => {
     const r = runCli(['trian'], ENV);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('resnet-tutor: Unknown command "trian". Did you mean `resnet-tutor train`? Run `resnet-tutor --help` to see every command.\n');
+    expect(r.stderr).toBe(
+      'resnet-tutor: Unknown command "trian". Did you mean `resnet-tutor train`? Run `resnet-tutor --help` to see every command.\n',
+    );
   });
 
   it('an unknown command with nothing close: the list is one --help away', () => {

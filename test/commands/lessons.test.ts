@@ -9,7 +9,10 @@ let configDir: string;
 
 /** Runs `resnet-tutor lessons ...` from the repository root with its own progress folder and locale. */
 function lessons(args: string[], locale = 'C.UTF-8') {
-  return runCli(['lessons', ...args], { cwd: root, env: { RESNET_TUTOR_CONFIG_DIR: configDir, LANG: locale, LC_ALL: '', LC_CTYPE: '', RESNET_TUTOR_CHARSET: '' } });
+  return runCli(['lessons', ...args], {
+    cwd: root,
+    env: { RESNET_TUTOR_CONFIG_DIR: configDir, LANG: locale, LC_ALL: '', LC_CTYPE: '', RESNET_TUTOR_CHARSET: '' },
+  });
 }
 
 beforeEach(() => {
@@ -58,7 +61,9 @@ describe('resnet-tutor lessons', () => {
     expect(code).toBe(1);
     expect(stdout).toContain('test/fixtures/lessons/01-tiny.md: ok');
     expect(stdout).toContain('test/fixtures/lessons/03-unknown-step.md:10: unknown step kind "quiz"');
-    expect(stdout).toContain('test/fixtures/lessons/05-answer-not-option.md:18: question has no answer among its options (answer "e", options a-d)');
+    expect(stdout).toContain(
+      'test/fixtures/lessons/05-answer-not-option.md:18: question has no answer among its options (answer "e", options a-d)',
+    );
     expect(stdout).toContain('test/fixtures/lessons/06-bad-config.md:14: `depth` must be an integer at least 1');
     expect(stdout.trim().split('\n').at(-1)).toBe('Checked 7 lesson files: 9 errors in 6 files, 0 warnings.');
   });
@@ -70,7 +75,14 @@ describe('resnet-tutor lessons', () => {
     expect(JSON.parse(stdout)).toEqual({
       ok: false,
       files: ['test/fixtures/lessons/04-no-answer.md'],
-      problems: [{ file: 'test/fixtures/lessons/04-no-answer.md', line: 10, severity: 'error', message: 'question has no answer: add `answer: <label>`' }],
+      problems: [
+        {
+          file: 'test/fixtures/lessons/04-no-answer.md',
+          line: 10,
+          severity: 'error',
+          message: 'question has no answer: add `answer: <label>`',
+        },
+      ],
     });
   });
 
@@ -81,14 +93,19 @@ describe('resnet-tutor lessons', () => {
     expect(stderr).toBe('6 lesson files have problems and are not listed; run `resnet-tutor lessons --check` to see them.\n');
     const missing = lessons(['--lessons', 'no/such/folder']);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toBe('resnet-tutor: No lessons folder at no/such/folder. Pass the folder that holds the NN-slug.md lesson files with --lessons DIR.\n');
+    expect(missing.stderr).toBe(
+      'resnet-tutor: No lessons folder at no/such/folder. Pass the folder that holds the NN-slug.md lesson files with --lessons DIR.\n',
+    );
   });
 
   it('--json lists lessons with their status', () => {
     new ProgressStore({ cwd: configDir }).reachStep('ensembles', 2);
     const { code, stdout } = lessons(['--json']);
     expect(code).toBe(0);
-    const data = JSON.parse(stdout) as { progressFile: string; lessons: { id: string; questions: number; status: { state: string; step: number } }[] };
+    const data = JSON.parse(stdout) as {
+      progressFile: string;
+      lessons: { id: string; questions: number; status: { state: string; step: number } }[];
+    };
     expect(data.progressFile).toBe(join(configDir, 'progress.json'));
     expect(data.lessons.map((l) => l.id)).toHaveLength(8);
     expect(data.lessons[3]).toMatchObject({ id: 'ensembles', questions: 5, status: { state: 'in-progress', step: 3 } });
@@ -113,7 +130,9 @@ describe('resnet-tutor lessons', () => {
     const { code, stdout, stderr } = lessons([]);
     expect(code).toBe(0);
     expect(stdout).toContain('Start with `resnet-tutor learn 1`.');
-    expect(stderr).toMatch(/^The progress file .*progress\.json could not be read \(not valid JSON: .*\)\. It was moved to .*progress\.json\.corrupt-.*; progress starts fresh\.\n$/);
+    expect(stderr).toMatch(
+      /^The progress file .*progress\.json could not be read \(not valid JSON: .*\)\. It was moved to .*progress\.json\.corrupt-.*; progress starts fresh\.\n$/,
+    );
     const backup = stderr.match(/moved to (\S+);/)![1]!;
     expect(readFileSync(backup, 'utf8')).toBe('not json at all');
   });

@@ -73,7 +73,10 @@ describe('resnet-tutor probe: bad input exits 1 with a clear message', () => {
   });
 
   it('paths on a plain run, or with --arch plain', () => {
-    expectUserError(resnetTutor('probe', 'paths', 'plain-run', '--run-dir', runDir), /Run plain-run is a plain network: it has exactly one path/);
+    expectUserError(
+      resnetTutor('probe', 'paths', 'plain-run', '--run-dir', runDir),
+      /Run plain-run is a plain network: it has exactly one path/,
+    );
     expectUserError(resnetTutor('probe', 'paths', '--arch', 'plain'), /--arch plain is a plain network/);
   });
 
@@ -97,7 +100,20 @@ describe('resnet-tutor probe: results', () => {
   });
 
   it('variance prints a chart and a table (plain text when piped)', () => {
-    const r = resnetTutor('probe', 'variance', '--depth', '6', '--width', '32', '--batch-size', '32', '--repeats', '1', '--backend', 'wasm');
+    const r = resnetTutor(
+      'probe',
+      'variance',
+      '--depth',
+      '6',
+      '--width',
+      '32',
+      '--batch-size',
+      '32',
+      '--repeats',
+      '1',
+      '--backend',
+      'wasm',
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('E[h²] per block (log scale)');
@@ -106,7 +122,21 @@ describe('resnet-tutor probe: results', () => {
   });
 
   it('paths --json: binomial path counts from a real (worker) run', () => {
-    const r = resnetTutor('probe', 'paths', '--depth', '4', '--width', '8', '--batch-size', '8', '--samples', '1', '--backend', 'wasm', '--json');
+    const r = resnetTutor(
+      'probe',
+      'paths',
+      '--depth',
+      '4',
+      '--width',
+      '8',
+      '--batch-size',
+      '8',
+      '--samples',
+      '1',
+      '--backend',
+      'wasm',
+      '--json',
+    );
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout) as { probe: string; totalPaths: number; lengths: { count: number }[]; backend: { name: string } };
     expect(result.probe).toBe('paths');
@@ -117,15 +147,38 @@ describe('resnet-tutor probe: results', () => {
 
   it('lesion on a run trained by the CLI: one row per block', () => {
     const train = resnetTutor(
-      'train', '--arch', 'residual-bn', '--depth', '3', '--width', '16', '--steps', '20', '--batch-size', '32',
-      '--train-limit', '512', '--val-limit', '64', '--run-dir', runDir, '--backend', 'wasm', '--headless',
+      'train',
+      '--arch',
+      'residual-bn',
+      '--depth',
+      '3',
+      '--width',
+      '16',
+      '--steps',
+      '20',
+      '--batch-size',
+      '32',
+      '--train-limit',
+      '512',
+      '--val-limit',
+      '64',
+      '--run-dir',
+      runDir,
+      '--backend',
+      'wasm',
+      '--headless',
     );
     expect(train.code).toBe(0);
     const id = readdirSync(runDir).find((n) => n.includes('mlp-residual-bn-d3'))!;
     expect(id).toBeTruthy();
     const json = resnetTutor('probe', 'lesion', id, '--run-dir', runDir, '--backend', 'wasm', '--json');
     expect(json.code).toBe(0);
-    const result = JSON.parse(json.stdout) as { runId: string; step: number; examples: number; rows: { block: number; accuracy: number }[] };
+    const result = JSON.parse(json.stdout) as {
+      runId: string;
+      step: number;
+      examples: number;
+      rows: { block: number; accuracy: number }[];
+    };
     expect(result.runId).toBe(id);
     expect(result.step).toBe(20);
     expect(result.examples).toBe(64);

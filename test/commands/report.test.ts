@@ -153,7 +153,23 @@ describe('report', () => {
 
   it('end to end: a real tiny training run is listed by `runs` and summarised by `report`', () => {
     const dir = tempDir('rt-report-e2e-');
-    const train = runCli(['train', '--steps', '24', '--train-limit', '256', '--val-limit', '64', '--depth', '2', '--width', '16', '--log-every', '4', '--run-dir', dir]);
+    const train = runCli([
+      'train',
+      '--steps',
+      '24',
+      '--train-limit',
+      '256',
+      '--val-limit',
+      '64',
+      '--depth',
+      '2',
+      '--width',
+      '16',
+      '--log-every',
+      '4',
+      '--run-dir',
+      dir,
+    ]);
     expect(train.code, train.stderr).toBe(0);
     const listed = runCli(['runs', '--run-dir', dir, '--json']);
     const [run] = JSON.parse(listed.stdout) as { id: string; status: string; step: number }[];

@@ -12,7 +12,13 @@ describe('runs listing', () => {
   beforeAll(() => {
     root = tempDir('rt-runs-');
     writeFixtureRun(root, '20260101-090000-mlp-plain-d3', {
-      info: { status: 'diverged', created: '2026-01-01T09:00:00.000Z', updated: '2026-01-01T09:01:00.000Z', step: 12, bestValAccuracy: null },
+      info: {
+        status: 'diverged',
+        created: '2026-01-01T09:00:00.000Z',
+        updated: '2026-01-01T09:01:00.000Z',
+        step: 12,
+        bestValAccuracy: null,
+      },
       config: { arch: 'plain' },
       lines: 2,
     });
@@ -63,9 +69,13 @@ describe('runs listing', () => {
     expect(table).toMatch(
       /^20260101-100000-mlp-residual-bn-d3\s+mlp residual-bn d3 w32\s+fashion-mnist\s+wasm \(CPU\)\s+completed\s+40\/40 \(5\.0 ep\)\s+75\.0%\s+5m ago$/m,
     );
-    expect(table).toMatch(/^20260101-100500-cnn-residual-d8\s+cnn residual d8 w16\s+cifar10\s+node-gpu \(GPU\)\s+running\s+40\/400 \(5\.0 ep\)\s+-\s+4m ago$/m);
+    expect(table).toMatch(
+      /^20260101-100500-cnn-residual-d8\s+cnn residual d8 w16\s+cifar10\s+node-gpu \(GPU\)\s+running\s+40\/400 \(5\.0 ep\)\s+-\s+4m ago$/m,
+    );
     // Its run.json is from 09:01, but its last metrics line from 10:00:02: the newer one counts.
-    expect(table).toMatch(/^20260101-090000-mlp-plain-d3\s+mlp plain d3 w32\s+fashion-mnist\s+wasm \(CPU\)\s+diverged\s+12\/40 \(1\.5 ep\)\s+-\s+9m ago$/m);
+    expect(table).toMatch(
+      /^20260101-090000-mlp-plain-d3\s+mlp plain d3 w32\s+fashion-mnist\s+wasm \(CPU\)\s+diverged\s+12\/40 \(1\.5 ep\)\s+-\s+9m ago$/m,
+    );
     expect(table).toMatch(/^torn-json\s+damaged\s+/m);
     expect(table).toContain('torn-json: damaged: run.json is not valid JSON');
     expect(table).toContain('resnet-tutor report <id>');
@@ -148,7 +158,16 @@ describe('layering', () => {
         visit(target);
       }
     };
-    for (const f of ['commands/runs.ts', 'commands/report.ts', 'commands/watch.ts', 'runs/list.ts', 'runs/report.ts', 'runs/watch.ts', 'runs/tail.ts', 'ui/text-chart.ts']) {
+    for (const f of [
+      'commands/runs.ts',
+      'commands/report.ts',
+      'commands/watch.ts',
+      'runs/list.ts',
+      'runs/report.ts',
+      'runs/watch.ts',
+      'runs/tail.ts',
+      'ui/text-chart.ts',
+    ]) {
       visit(join(src, f));
     }
     expect(seen.size).toBeGreaterThan(8);

@@ -4,7 +4,22 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readMetrics, readRunInfo } from '../../src/runs/run-dir.js';
 import { ensureBuilt, runCli, startCli, tempDir, waitFor, waitForExit } from '../helpers/cli.js';
 
-const TINY = ['--steps', '40', '--train-limit', '512', '--val-limit', '64', '--depth', '2', '--width', '16', '--batch-size', '16', '--backend', 'wasm'];
+const TINY = [
+  '--steps',
+  '40',
+  '--train-limit',
+  '512',
+  '--val-limit',
+  '64',
+  '--depth',
+  '2',
+  '--width',
+  '16',
+  '--batch-size',
+  '16',
+  '--backend',
+  'wasm',
+];
 
 const onlyRun = (root: string) => {
   const ids = readdirSync(root).filter((n) => existsSync(join(root, n, 'run.json')));
@@ -44,7 +59,11 @@ describe('train (headless)', () => {
     }
     expect(lines[4].valAccuracy).toBeGreaterThan(0.3);
     // Every 20 steps and at the epoch end; --keep 3 keeps them all.
-    expect(readdirSync(run).filter((n) => n.startsWith('ckpt-')).sort()).toEqual(['ckpt-20', 'ckpt-32', 'ckpt-40']);
+    expect(
+      readdirSync(run)
+        .filter((n) => n.startsWith('ckpt-'))
+        .sort(),
+    ).toEqual(['ckpt-20', 'ckpt-32', 'ckpt-40']);
   });
 
   it('--json prints one JSON object per line', () => {
@@ -52,7 +71,10 @@ describe('train (headless)', () => {
     const r = runCli(['train', ...TINY, '--steps', '20', '--log-every', '10', '--json', '--run-dir', root]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const objs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const objs = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(objs.filter((o) => typeof o.step === 'number' && 'loss' in o)).toHaveLength(2);
     expect(objs.some((o) => o.event === 'started')).toBe(true);
     expect(objs.at(-1)?.event).toBe('done');
@@ -153,7 +175,9 @@ describe('failures that must not lose a run', () => {
     const args = ['train', ...TINY, '--steps', '30', '--log-every', '5', '--checkpoint-every', '10', '--run-dir', root];
     const r = runCli(args, { env: { RESNET_TUTOR_FAULTS: 'enospc:tmp-ckpt-20-' } });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/Could not write a checkpoint at step 20 in .*: the disk is full \(ENOSPC\)\. Training is paused; the previous checkpoint \(step 10\) is intact/);
+    expect(r.stderr).toMatch(
+      /Could not write a checkpoint at step 20 in .*: the disk is full \(ENOSPC\)\. Training is paused; the previous checkpoint \(step 10\) is intact/,
+    );
     const run = onlyRun(root);
     expect(readRunInfo(run).status).toBe('interrupted');
     expect(readdirSync(run).filter((n) => n.startsWith('ckpt-') || n.startsWith('.tmp'))).toEqual(['ckpt-10']);
@@ -170,7 +194,9 @@ describe('failures that must not lose a run', () => {
         env: { RESNET_TUTOR_FAULTS: fault },
       });
       expect(r.code).toBe(1);
-      expect(r.stdout + r.stderr).toMatch(fault.startsWith('crash') ? /engine worker crashed: injected crash after step 12/ : /engine worker exited unexpectedly/);
+      expect(r.stdout + r.stderr).toMatch(
+        fault.startsWith('crash') ? /engine worker crashed: injected crash after step 12/ : /engine worker exited unexpectedly/,
+      );
       expect(r.stdout + r.stderr).toMatch(/resnet-tutor resume/);
       const run = onlyRun(root);
       const info = readRunInfo(run);

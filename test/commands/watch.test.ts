@@ -8,7 +8,8 @@ import { runCli, startCli, tempDir, waitFor, waitForExit } from '../helpers/cli.
 import { fixtureLine, writeFixtureRun } from '../helpers/run-fixture.js';
 
 const running = { status: 'running' as const, step: 0, bestValAccuracy: null };
-const kinds = (events: TailEvent[]) => events.map((e) => (e.type === 'metrics' ? `metrics ${e.line.step}` : e.type === 'run' ? `run ${e.info.status}` : e.type));
+const kinds = (events: TailEvent[]) =>
+  events.map((e) => (e.type === 'metrics' ? `metrics ${e.line.step}` : e.type === 'run' ? `run ${e.info.status}` : e.type));
 
 describe('RunTail', () => {
   it('delivers the lines already there, then only new whole lines and run.json changes', () => {
@@ -155,6 +156,8 @@ describe('resnet-tutor watch', () => {
     const root = tempDir('rt-watch-');
     const r = runCli(['watch', 'nope', '--run-dir', root]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`resnet-tutor: No run "nope" in ${root}. That folder has no runs. List them with \`resnet-tutor runs --run-dir ${root}\`, or pass a run folder's path.\n`);
+    expect(r.stderr).toBe(
+      `resnet-tutor: No run "nope" in ${root}. That folder has no runs. List them with \`resnet-tutor runs --run-dir ${root}\`, or pass a run folder's path.\n`,
+    );
   });
 });

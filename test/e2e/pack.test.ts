@@ -75,7 +75,14 @@ describe('npm pack, then install the tarball', () => {
     expect(entries).toContain('package/dist/src/settings.js');
     expect(entries.some((e) => /^package\/lessons\/\d\d-[\w-]+\.md$/.test(e))).toBe(true);
     const unexpected = entries.filter(
-      (e) => !(e === 'package/package.json' || e === 'package/README.md' || e === 'package/LICENSE' || /^package\/dist\/src\/.+\.js$/.test(e) || e.startsWith('package/lessons/')),
+      (e) =>
+        !(
+          e === 'package/package.json' ||
+          e === 'package/README.md' ||
+          e === 'package/LICENSE' ||
+          /^package\/dist\/src\/.+\.js$/.test(e) ||
+          e.startsWith('package/lessons/')
+        ),
     );
     expect(unexpected).toEqual([]);
   });

@@ -114,10 +114,7 @@ describe('classifyLoadError', () => {
   });
 
   it('a missing CUDA library names it and gives the CUDA 11 fix', () => {
-    const e = error(
-      'libcudnn.so.8: cannot open shared object file: No such file or directory',
-      'ERR_DLOPEN_FAILED',
-    );
+    const e = error('libcudnn.so.8: cannot open shared object file: No such file or directory', 'ERR_DLOPEN_FAILED');
     const r = classifyLoadError('node-gpu', e, true, '20.19.0');
     expect(r.reason).toContain('libcudnn.so.8');
     expect(r.fix).toContain('LD_LIBRARY_PATH');
@@ -138,7 +135,10 @@ describe('classifyLoadError', () => {
   });
 
   it('Module did not self-register explains the one-thread limit', () => {
-    const e = error("Module did not self-register: '/x/node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node'.", 'ERR_DLOPEN_FAILED');
+    const e = error(
+      "Module did not self-register: '/x/node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node'.",
+      'ERR_DLOPEN_FAILED',
+    );
     const r = classifyLoadError('node', e, true, '20.19.0');
     expect(r.reason).toMatch(/one thread per process/);
     expect(r.fix).toMatch(/process/);
@@ -170,10 +170,26 @@ describe('classifyLoadError', () => {
 
 describe('GPU probing', () => {
   it('parses nvidia-smi csv and sees the PTX JIT case', () => {
-    const gpus = parseNvidiaSmiCsv('NVIDIA H200, 143771 MiB, 0 %, 1 MiB, 9.0, 550.54.15\nNVIDIA L4, 23034 MiB, [N/A], 0 MiB, 8.9, 550.54.15\n');
+    const gpus = parseNvidiaSmiCsv(
+      'NVIDIA H200, 143771 MiB, 0 %, 1 MiB, 9.0, 550.54.15\nNVIDIA L4, 23034 MiB, [N/A], 0 MiB, 8.9, 550.54.15\n',
+    );
     expect(gpus).toEqual([
-      { name: 'NVIDIA H200', memoryTotalMiB: 143771, memoryUsedMiB: 1, utilizationPercent: 0, computeCapability: '9.0', driverVersion: '550.54.15' },
-      { name: 'NVIDIA L4', memoryTotalMiB: 23034, memoryUsedMiB: 0, utilizationPercent: undefined, computeCapability: '8.9', driverVersion: '550.54.15' },
+      {
+        name: 'NVIDIA H200',
+        memoryTotalMiB: 143771,
+        memoryUsedMiB: 1,
+        utilizationPercent: 0,
+        computeCapability: '9.0',
+        driverVersion: '550.54.15',
+      },
+      {
+        name: 'NVIDIA L4',
+        memoryTotalMiB: 23034,
+        memoryUsedMiB: 0,
+        utilizationPercent: undefined,
+        computeCapability: '8.9',
+        driverVersion: '550.54.15',
+      },
     ]);
     expect(needsPtxJit('9.0')).toBe(true);
     expect(needsPtxJit('8.9')).toBe(true);
@@ -185,7 +201,9 @@ describe('GPU probing', () => {
 
   it('parses /proc/driver/nvidia', () => {
     expect(parseProcGpuInformation('Model: \t\t NVIDIA H200\nIRQ:   \t\t 0\nGPU UUID: \t GPU-1\n')).toEqual({ name: 'NVIDIA H200' });
-    expect(parseProcDriverVersion('NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.15  Tue Mar  5 22:23:56 UTC 2024\n')).toBe('550.54.15');
+    expect(parseProcDriverVersion('NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.15  Tue Mar  5 22:23:56 UTC 2024\n')).toBe(
+      '550.54.15',
+    );
     expect(parseProcDriverVersion('NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  560.35.03  Release Build\n')).toBe('560.35.03');
   });
 

@@ -106,13 +106,25 @@ function h200Probes(over: Partial<DoctorProbes> = {}): Partial<DoctorProbes> {
     if (name === 'node-gpu') {
       return {
         attempt: { name, ok: false, reason: GPU_CPU_FALLBACK_REASON, fix: 'install CUDA 11.8' },
-        loaded: { tfBackend: 'tensorflow', device: 'CPU (TensorFlow native, GPU build found no usable GPU)', usingGpu: false, warnings: [], versions: {} },
+        loaded: {
+          tfBackend: 'tensorflow',
+          device: 'CPU (TensorFlow native, GPU build found no usable GPU)',
+          usingGpu: false,
+          warnings: [],
+          versions: {},
+        },
       };
     }
     if (name === 'node') throw new Error('doctor must not load a second native build');
     return {
       attempt: { name, ok: true },
-      loaded: { tfBackend: name, device: name === 'wasm' ? 'CPU (wasm, SIMD, 1 thread)' : 'CPU (pure JavaScript)', usingGpu: false, warnings: [], versions: {} },
+      loaded: {
+        tfBackend: name,
+        device: name === 'wasm' ? 'CPU (wasm, SIMD, 1 thread)' : 'CPU (pure JavaScript)',
+        usingGpu: false,
+        warnings: [],
+        versions: {},
+      },
     };
   };
   return {
@@ -132,7 +144,12 @@ describe('diagnose with fake probes', () => {
     expect(r.gpu).toMatchObject({ source: 'nvidia-smi', computeCapability: '9.0', driverVersion: '550.54.15' });
     expect(r.gpu.gpus[0]!.name).toBe('NVIDIA H200');
     const rows = Object.fromEntries(r.backends.map((b) => [b.name, b]));
-    expect(rows['node-gpu']).toMatchObject({ found: true, loads: 'yes', computesOn: 'CPU (TensorFlow native, GPU build found no usable GPU)', whyNot: GPU_CPU_FALLBACK_REASON });
+    expect(rows['node-gpu']).toMatchObject({
+      found: true,
+      loads: 'yes',
+      computesOn: 'CPU (TensorFlow native, GPU build found no usable GPU)',
+      whyNot: GPU_CPU_FALLBACK_REASON,
+    });
     expect(rows.node).toMatchObject({ found: true, loads: 'not tried' });
     expect(rows.wasm).toMatchObject({ loads: 'yes', whyNot: null });
     const warnings = r.warnings.join('\n');
@@ -155,7 +172,11 @@ describe('diagnose with fake probes', () => {
 
   it('a working CUDA 11 GPU box: the GPU build is best, no CUDA warning', async () => {
     const run: CommandRunner = async (file) =>
-      file === 'nvidia-smi' ? 'NVIDIA A100-SXM4-40GB, 40960 MiB, 3 %, 500 MiB, 8.0, 535.1\n' : file.endsWith('ldconfig') ? CUDA11_AND_CUDNN8 : null;
+      file === 'nvidia-smi'
+        ? 'NVIDIA A100-SXM4-40GB, 40960 MiB, 3 %, 500 MiB, 8.0, 535.1\n'
+        : file.endsWith('ldconfig')
+          ? CUDA11_AND_CUDNN8
+          : null;
     const r = await diagnose(
       h200Probes({
         runCommand: run,
@@ -163,7 +184,13 @@ describe('diagnose with fake probes', () => {
         files: { readFile: () => null, listDir: (d) => (d === '/opt/cudnn8/lib' ? ['libcudnn.so.8'] : null) },
         tryBackend: async (name) => ({
           attempt: { name, ok: true },
-          loaded: { tfBackend: 'x', device: name === 'node-gpu' ? 'GPU (NVIDIA A100-SXM4-40GB)' : 'CPU (x)', usingGpu: name === 'node-gpu', warnings: [], versions: {} },
+          loaded: {
+            tfBackend: 'x',
+            device: name === 'node-gpu' ? 'GPU (NVIDIA A100-SXM4-40GB)' : 'CPU (x)',
+            usingGpu: name === 'node-gpu',
+            warnings: [],
+            versions: {},
+          },
         }),
       }),
     );
@@ -184,8 +211,26 @@ describe('diagnose with fake probes', () => {
       [
         { name: 'node-gpu', package: '', found: false, version: null, loads: 'no', computesOn: null, whyNot: 'not installed', fix: 'x' },
         { name: 'node', package: '', found: false, version: null, loads: 'no', computesOn: null, whyNot: 'not installed', fix: 'x' },
-        { name: 'wasm', package: '', found: true, version: '4.22.0', loads: 'yes', computesOn: 'CPU (wasm, SIMD, 1 thread)', whyNot: null, fix: null },
-        { name: 'cpu', package: '', found: true, version: '4.22.0', loads: 'yes', computesOn: 'CPU (pure JavaScript)', whyNot: null, fix: null },
+        {
+          name: 'wasm',
+          package: '',
+          found: true,
+          version: '4.22.0',
+          loads: 'yes',
+          computesOn: 'CPU (wasm, SIMD, 1 thread)',
+          whyNot: null,
+          fix: null,
+        },
+        {
+          name: 'cpu',
+          package: '',
+          found: true,
+          version: '4.22.0',
+          loads: 'yes',
+          computesOn: 'CPU (pure JavaScript)',
+          whyNot: null,
+          fix: null,
+        },
       ],
       [],
     );

@@ -54,13 +54,7 @@ interface Data {
 
 function makeData(c: Case, seed: number): Data {
   const rand = seeded(seed);
-  const info = tf.backend_util.computeConv2DInfo(
-    [c.batch, c.h, c.w, c.cin],
-    [c.kh, c.kw, c.cin, c.cout],
-    c.strides,
-    1,
-    c.pad,
-  );
+  const info = tf.backend_util.computeConv2DInfo([c.batch, c.h, c.w, c.cin], [c.kh, c.kw, c.cin, c.cout], c.strides, 1, c.pad);
   const outShape = info.outShape as [number, number, number, number];
   return {
     x: randomArray(c.batch * c.h * c.w * c.cin, rand),
@@ -164,7 +158,12 @@ describe('fast wasm conv gradients match the cpu backend', () => {
       kh: 3,
       kw: 3,
       strides: [2, 2],
-      pad: [[0, 0], [0, 2], [1, 0], [0, 0]],
+      pad: [
+        [0, 0],
+        [0, 2],
+        [1, 0],
+        [0, 0],
+      ],
     },
     {
       ...base,
@@ -174,7 +173,12 @@ describe('fast wasm conv gradients match the cpu backend', () => {
       kh: 1,
       kw: 1,
       strides: [1, 1],
-      pad: [[0, 0], [2, 1], [1, 3], [0, 0]],
+      pad: [
+        [0, 0],
+        [2, 1],
+        [1, 3],
+        [0, 0],
+      ],
     },
     {
       ...base,
@@ -184,7 +188,12 @@ describe('fast wasm conv gradients match the cpu backend', () => {
       kh: 3,
       kw: 3,
       strides: [2, 2],
-      pad: [[0, 0], [4, 3], [3, 4], [0, 0]],
+      pad: [
+        [0, 0],
+        [4, 3],
+        [3, 4],
+        [0, 0],
+      ],
     },
   );
 
@@ -208,7 +217,18 @@ describe('registration and bookkeeping', () => {
     ['1x1, stride 1, same, 8x8 (matmul route)', 1, 1, 'same', 8],
     ['1x1, stride 2, valid, 7x7 (crops)', 1, 2, 'valid', 7],
     ['3x3, stride 2, valid, 8x8 (crops)', 3, 2, 'valid', 8],
-    ['3x3, stride 2, explicit pads wider than the kernel (crops dy)', 3, 2, [[0, 0], [4, 3], [3, 4], [0, 0]], 6],
+    [
+      '3x3, stride 2, explicit pads wider than the kernel (crops dy)',
+      3,
+      2,
+      [
+        [0, 0],
+        [4, 3],
+        [3, 4],
+        [0, 0],
+      ],
+      6,
+    ],
   ] as const)('leaks no tensors and no backend buffers: %s', async (_name, k, s, pad, size) => {
     await use('wasm');
     const rand = seeded(7);
@@ -232,18 +252,26 @@ describe('registration and bookkeeping', () => {
     const dy = tf.ones(outShape);
     const t0 = tf.memory().numTensors;
     const b0 = tf.backend().numDataIds();
-    const dwDirect = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
-      strides: s,
-      pad: p,
-      dataFormat: 'NHWC',
-      filterShape: [k, k, 3, 5],
-    }) as tf.Tensor;
-    const dxDirect = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, {
-      strides: s,
-      pad: p,
-      dataFormat: 'NHWC',
-      inputShape: [4, size, size, 3],
-    }) as tf.Tensor;
+    const dwDirect = tf.engine().runKernel(
+      'Conv2DBackpropFilter',
+      { x, dy },
+      {
+        strides: s,
+        pad: p,
+        dataFormat: 'NHWC',
+        filterShape: [k, k, 3, 5],
+      },
+    ) as tf.Tensor;
+    const dxDirect = tf.engine().runKernel(
+      'Conv2DBackpropInput',
+      { dy, filter: w },
+      {
+        strides: s,
+        pad: p,
+        dataFormat: 'NHWC',
+        inputShape: [4, size, size, 3],
+      },
+    ) as tf.Tensor;
     expect(tf.memory().numTensors).toBe(t0 + 2);
     expect(tf.backend().numDataIds()).toBe(b0 + 2);
     tf.dispose([dwDirect, dxDirect]);
@@ -259,21 +287,29 @@ describe('registration and bookkeeping', () => {
     const w = tf.zeros([3, 3, 3, 5]);
     const b0 = tf.backend().numDataIds();
     expect(() =>
-      tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
-        strides: 1,
-        pad: 'same',
-        dataFormat: 'NCHW',
-        filterShape: [3, 3, 3, 5],
-      }),
+      tf.engine().runKernel(
+        'Conv2DBackpropFilter',
+        { x, dy },
+        {
+          strides: 1,
+          pad: 'same',
+          dataFormat: 'NCHW',
+          filterShape: [3, 3, 3, 5],
+        },
+      ),
     ).toThrow(/NHWC/);
     expect(() =>
-      tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, {
-        strides: 1,
-        pad: 'same',
-        dataFormat: 'NHWC',
-        dilations: [2, 2],
-        inputShape: [1, 6, 6, 3],
-      }),
+      tf.engine().runKernel(
+        'Conv2DBackpropInput',
+        { dy, filter: w },
+        {
+          strides: 1,
+          pad: 'same',
+          dataFormat: 'NHWC',
+          dilations: [2, 2],
+          inputShape: [1, 6, 6, 3],
+        },
+      ),
     ).toThrow(/dilations 1/);
     expect(tf.backend().numDataIds()).toBe(b0);
     tf.dispose([x, dy, w]);

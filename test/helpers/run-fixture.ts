@@ -48,11 +48,19 @@ export function fixtureLine(i: number, logEvery = 5): MetricsLine {
 }
 
 /** Writes `<root>/<id>/` with run.json and `lines` metrics lines; returns the folder. */
-export function writeFixtureRun(root: string, id: string, opts: { lines?: number; info?: Partial<RunInfo>; config?: Partial<TrainConfig> } = {}): string {
+export function writeFixtureRun(
+  root: string,
+  id: string,
+  opts: { lines?: number; info?: Partial<RunInfo>; config?: Partial<TrainConfig> } = {},
+): string {
   const path = join(root, id);
   mkdirSync(path, { recursive: true });
   writeRunInfo(path, fixtureInfo(id, opts.info, opts.config));
   const n = opts.lines ?? 8;
-  if (n > 0) appendMetrics(path, Array.from({ length: n }, (_, k) => fixtureLine(k + 1)));
+  if (n > 0)
+    appendMetrics(
+      path,
+      Array.from({ length: n }, (_, k) => fixtureLine(k + 1)),
+    );
   return path;
 }

@@ -63,7 +63,9 @@ describe('checkpoints', () => {
     saveCheckpoint(dir, state(10), config, 1, 3);
     const other = resolveConfig({ net: 'mlp', arch: 'residual-bn', depth: 6, width: 4 });
     expect(() => loadNewestCheckpoint(dir, other)).toThrow(UserError);
-    expect(() => loadNewestCheckpoint(dir, other)).toThrow(/different network \(arch residual-bn vs residual; depth 6 vs 2; run vs checkpoint\)/);
+    expect(() => loadNewestCheckpoint(dir, other)).toThrow(
+      /different network \(arch residual-bn vs residual; depth 6 vs 2; run vs checkpoint\)/,
+    );
   });
 
   it('refuses an unknown format version', () => {

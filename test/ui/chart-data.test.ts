@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { countNonFinite, downsample, ema, extent, fit, formatTick, LOG_FLOOR, sanitize, stretch, toLog10 } from '../../src/ui/chart-data.js';
+import {
+  countNonFinite,
+  downsample,
+  ema,
+  extent,
+  fit,
+  formatTick,
+  LOG_FLOOR,
+  sanitize,
+  stretch,
+  toLog10,
+} from '../../src/ui/chart-data.js';
 
 describe('sanitize', () => {
   it('holds non-finite values at the previous finite one, leading ones at the first', () => {
@@ -62,7 +73,12 @@ describe('stretch and fit', () => {
   it('fit gives exactly `width` points either way', () => {
     expect(fit([1, 2, 3, 4], 2)).toEqual([1.5, 3.5]);
     expect(fit([0, 1], 3)).toEqual([0, 0.5, 1]);
-    expect(fit(Array.from({ length: 1000 }, (_, i) => i), 77)).toHaveLength(77);
+    expect(
+      fit(
+        Array.from({ length: 1000 }, (_, i) => i),
+        77,
+      ),
+    ).toHaveLength(77);
   });
 });
 
@@ -126,7 +142,12 @@ describe('formatTick', () => {
 
 describe('extent', () => {
   it('spans all series, ignoring non-finite values', () => {
-    expect(extent([[1, NaN, 5], [-2, Infinity]])).toEqual({ min: -2, max: 5 });
+    expect(
+      extent([
+        [1, NaN, 5],
+        [-2, Infinity],
+      ]),
+    ).toEqual({ min: -2, max: 5 });
     expect(extent([[NaN], []])).toBeNull();
   });
 });

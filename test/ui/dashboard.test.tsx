@@ -57,7 +57,17 @@ function setup(columns: number, rows: number, runs = [RUN]) {
 const tick = () => new Promise((r) => setTimeout(r, 30));
 
 async function started(send: (e: FromWorker) => Promise<void>, id = RUN.id) {
-  await send({ v: 1, type: 'started', runId: id, backend: BACKEND, units: UNITS, progress: { step: 0, totalSteps: 1000, stepsPerEpoch: 100, epoch: 0 }, resumedFrom: null, skipped: [], parameterCount: 1000 });
+  await send({
+    v: 1,
+    type: 'started',
+    runId: id,
+    backend: BACKEND,
+    units: UNITS,
+    progress: { step: 0, totalSteps: 1000, stepsPerEpoch: 100, epoch: 0 },
+    resumedFrom: null,
+    skipped: [],
+    parameterCount: 1000,
+  });
 }
 
 function checkFits(frame: string, columns: number, rows: number) {
@@ -122,7 +132,13 @@ describe('Dashboard', () => {
     expect(view.lastFrame()).not.toContain('pause or resume training');
     await key('p');
     expect(commands).toContainEqual({ type: 'pause', runIds: [RUN.id] });
-    await send({ v: 1, type: 'status', runId: RUN.id, status: 'paused', progress: { step: 200, totalSteps: 1000, stepsPerEpoch: 100, epoch: 2 } });
+    await send({
+      v: 1,
+      type: 'status',
+      runId: RUN.id,
+      status: 'paused',
+      progress: { step: 200, totalSteps: 1000, stepsPerEpoch: 100, epoch: 2 },
+    });
     expect(view.lastFrame()).toContain('paused');
     await key('p');
     expect(commands).toContainEqual({ type: 'resume', runIds: [RUN.id] });
@@ -160,8 +176,21 @@ describe('Dashboard', () => {
 
     const second = setup(80, 24);
     await started(second.send);
-    await second.send({ v: 1, type: 'error', runId: RUN.id, message: 'the engine worker ran out of memory (try a smaller --batch-size or --width). The run is marked failed', user: false });
-    await second.send({ v: 1, type: 'done', runId: RUN.id, status: 'failed', progress: { step: 0, totalSteps: 0, stepsPerEpoch: 1, epoch: 0 }, reason: 'out of memory' });
+    await second.send({
+      v: 1,
+      type: 'error',
+      runId: RUN.id,
+      message: 'the engine worker ran out of memory (try a smaller --batch-size or --width). The run is marked failed',
+      user: false,
+    });
+    await second.send({
+      v: 1,
+      type: 'done',
+      runId: RUN.id,
+      status: 'failed',
+      progress: { step: 0, totalSteps: 0, stepsPerEpoch: 1, epoch: 0 },
+      reason: 'out of memory',
+    });
     frame = second.view.lastFrame()!;
     expect(frame).toContain('failed: the engine worker ran out of memory');
     expect(frame).not.toMatch(/\n\s+at /);
@@ -175,7 +204,8 @@ describe('Dashboard', () => {
     ];
     const { view, send } = setup(80, 24, runs);
     for (const r of runs) await started(send, r.id);
-    for (const r of runs) await send({ v: 1, type: 'metrics', runId: r.id, lines: Array.from({ length: 10 }, (_, i) => line((i + 1) * 10)) });
+    for (const r of runs)
+      await send({ v: 1, type: 'metrics', runId: r.id, lines: Array.from({ length: 10 }, (_, i) => line((i + 1) * 10)) });
     const frame = view.lastFrame()!;
     if (process.env.SHOW) console.log(frame);
     checkFits(frame, 80, 24);

@@ -34,7 +34,14 @@ describe('renderChart', () => {
 
   it('never makes a line longer than the width', () => {
     for (const width of [20, 33, 50, 80, 131]) {
-      const c = renderChart({ title: 'x'.repeat(200), series: [ramp], labels: ['a'.repeat(40), 'b'], width, height: 5, xRange: ['from here', 'to there'] });
+      const c = renderChart({
+        title: 'x'.repeat(200),
+        series: [ramp],
+        labels: ['a'.repeat(40), 'b'],
+        width,
+        height: 5,
+        xRange: ['from here', 'to there'],
+      });
       for (const line of lines(c)) expect(line.length).toBeLessThanOrEqual(width);
     }
   });
@@ -55,7 +62,16 @@ describe('renderChart', () => {
   });
 
   it('does not crash on NaN or Infinity, and says how many values it held', () => {
-    const c = renderChart({ title: 'diverged', series: [[1, 2, NaN, Infinity, 3], [NaN, NaN]], labels: ['loss', 'val'], width: 60, height: 4 });
+    const c = renderChart({
+      title: 'diverged',
+      series: [
+        [1, 2, NaN, Infinity, 3],
+        [NaN, NaN],
+      ],
+      labels: ['loss', 'val'],
+      width: 60,
+      height: 4,
+    });
     expect(c).toContain('(2 non-finite values drawn at the previous value)');
     expect(c).toContain('·· val (no data)');
     expect(c).not.toContain('NaN');

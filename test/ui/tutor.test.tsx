@@ -32,7 +32,17 @@ function setup(configDir: string, runner?: ExperimentRunner) {
         .catch((e: Error) => dispatch({ type: 'experiment', update: { status: 'failed', error: e.message } }));
     }
   };
-  const view = render(<TutorApp lessons={tiny} progress={progress} problems={[]} onCommand={onCommand} color={false} unicode size={{ columns: 80, rows: 24 }} />);
+  const view = render(
+    <TutorApp
+      lessons={tiny}
+      progress={progress}
+      problems={[]}
+      onCommand={onCommand}
+      color={false}
+      unicode
+      size={{ columns: 80, rows: 24 }}
+    />,
+  );
   const key = async (input: string) => {
     view.stdin.write(input);
     await tick();

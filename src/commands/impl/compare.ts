@@ -13,11 +13,23 @@ export const MAX_RUNS = 4;
 export function expandComparison(raw: Record<string, unknown>): { label: string; raw: Record<string, unknown> }[] {
   const lists = Object.entries(raw)
     .filter(([, v]) => typeof v === 'string' && v.includes(','))
-    .map(([k, v]) => [k, (v as string).split(',').map((s) => s.trim()).filter(Boolean)] as const);
+    .map(
+      ([k, v]) =>
+        [
+          k,
+          (v as string)
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        ] as const,
+    );
   let combos: { label: string[]; raw: Record<string, unknown> }[] = [{ label: [], raw: { ...raw } }];
   for (const [key, values] of lists) {
     combos = combos.flatMap((c) =>
-      values.map((v) => ({ label: [...c.label, key === 'arch' || key === 'net' || key === 'dataset' ? v : `${flag(key)}=${v}`], raw: { ...c.raw, [key]: v } })),
+      values.map((v) => ({
+        label: [...c.label, key === 'arch' || key === 'net' || key === 'dataset' ? v : `${flag(key)}=${v}`],
+        raw: { ...c.raw, [key]: v },
+      })),
     );
   }
   if (combos.length < MIN_RUNS) {

@@ -83,7 +83,11 @@ export async function runConfigCommand(opts: ConfigCommandOptions): Promise<numb
     case 'list': {
       const loaded = loadSettings(where);
       if (loaded.recovered) io.err(`${loaded.recovered}\n`);
-      io.out(opts.json ? `${JSON.stringify(listJson(loaded.path, loaded.values, loaded.fromFile), null, 2)}\n` : formatList(loaded.path, loaded.values));
+      io.out(
+        opts.json
+          ? `${JSON.stringify(listJson(loaded.path, loaded.values, loaded.fromFile), null, 2)}\n`
+          : formatList(loaded.path, loaded.values),
+      );
       return EXIT.ok;
     }
     case 'get': {
@@ -129,7 +133,10 @@ function listJson(path: string, values: Settings, fromFile: ReadonlySet<SettingK
   return {
     file: path,
     settings: Object.fromEntries(
-      SETTING_KEYS.map((k) => [k, { value: values[k], default: DEFAULT_SETTINGS[k], fromFile: fromFile.has(k), flag: SETTING_INFO[k].flag }]),
+      SETTING_KEYS.map((k) => [
+        k,
+        { value: values[k], default: DEFAULT_SETTINGS[k], fromFile: fromFile.has(k), flag: SETTING_INFO[k].flag },
+      ]),
     ),
   };
 }
@@ -141,7 +148,12 @@ export function formatList(path: string, values: Settings): string {
     ...SETTING_KEYS.map((k) => [k, showValue(k, values[k]), showValue(k, DEFAULT_SETTINGS[k]), SETTING_INFO[k].flag]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const lines = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
+  const lines = rows.map((r) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd(),
+  );
   const changed = SETTING_KEYS.filter((k) => values[k] !== DEFAULT_SETTINGS[k]);
   return [
     ...lines,

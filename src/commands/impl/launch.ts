@@ -54,7 +54,9 @@ export async function resumeTraining(opts: {
   const path = findRun(opts.runRoot, opts.run);
   const info = readRunInfo(path);
   if (info.status === 'completed') {
-    throw new UserError(`Run ${info.id} already completed at step ${info.step}. Look at it with \`resnet-tutor report ${info.id}\`, or start a longer run with \`resnet-tutor train\`.`);
+    throw new UserError(
+      `Run ${info.id} already completed at step ${info.step}. Look at it with \`resnet-tutor report ${info.id}\`, or start a longer run with \`resnet-tutor train\`.`,
+    );
   }
   const backend = opts.backend && opts.backend !== 'auto' ? opts.backend : (info.backend?.name ?? 'auto');
   return superviseRuns([{ id: info.id, path, config: info.config, label: '' }], { ...opts, backend, resume: true });
@@ -92,7 +94,13 @@ export async function superviseRuns(runs: readonly SupervisedRun[], opts: Superv
       const { showDashboard } = await import('../../ui/run-dashboard.js');
       return await showDashboard(
         host,
-        runs.map((r) => ({ id: r.id, path: r.path, label: r.label, title: `${describeModel(r.config)} on ${r.config.dataset}`, batchSize: r.config.batchSize })),
+        runs.map((r) => ({
+          id: r.id,
+          path: r.path,
+          label: r.label,
+          title: `${describeModel(r.config)} on ${r.config.dataset}`,
+          batchSize: r.config.batchSize,
+        })),
         { color: caps.color, unicode: caps.unicode },
       );
     }
@@ -156,7 +164,11 @@ async function printRuns(host: EngineHost, runs: readonly SupervisedRun[], opts:
           case 'metrics': {
             const r = byId.get(event.runId)!;
             for (const line of event.lines) {
-              out(opts.json ? JSON.stringify(runs.length > 1 ? { runId: r.id, ...line } : line) : `${prefix(r.id)}${formatMetricsLine(line, totals.get(r.id) ?? 0, r.config.batchSize)}`);
+              out(
+                opts.json
+                  ? JSON.stringify(runs.length > 1 ? { runId: r.id, ...line } : line)
+                  : `${prefix(r.id)}${formatMetricsLine(line, totals.get(r.id) ?? 0, r.config.batchSize)}`,
+              );
             }
             break;
           }

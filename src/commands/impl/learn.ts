@@ -7,7 +7,8 @@ import { detectTerminal } from '../../ui/terminal.js';
 export const MESSAGES = {
   notInteractive:
     'The tutor needs an interactive terminal (stdin and stdout a TTY, TERM not "dumb"). List the lessons with `resnet-tutor lessons`, or run experiments headless with `resnet-tutor train` and `resnet-tutor probe`.',
-  unknownLesson: (name: string, known: string) => `There is no lesson "${name}". Lessons: ${known}. Open one with \`resnet-tutor learn <number or id>\`.`,
+  unknownLesson: (name: string, known: string) =>
+    `There is no lesson "${name}". Lessons: ${known}. Open one with \`resnet-tutor learn <number or id>\`.`,
 } as const;
 
 export async function startTutor(opts: {

@@ -12,14 +12,7 @@ import type { Dataset, LoadOptions } from './types.js';
 export type { Dataset, LoadOptions, Split } from './types.js';
 export { defaultCacheDir } from './cache.js';
 
-export const DATASET_NAMES = [
-  'fashion-mnist',
-  'mnist',
-  'cifar10',
-  'synthetic-1d',
-  'synthetic-spiral',
-  'synthetic-shapes',
-] as const;
+export const DATASET_NAMES = ['fashion-mnist', 'mnist', 'cifar10', 'synthetic-1d', 'synthetic-spiral', 'synthetic-shapes'] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
 
 /** What a data set looks like without loading it (for building a model or checking flags early). */
@@ -104,9 +97,7 @@ export function isDatasetName(name: string): name is DatasetName {
 }
 
 function unknownDataset(name: string): UserError {
-  return new UserError(
-    `Unknown data set "${name}". Valid names are: ${DATASET_NAMES.join(', ')}. Pass one of them with --dataset.`,
-  );
+  return new UserError(`Unknown data set "${name}". Valid names are: ${DATASET_NAMES.join(', ')}. Pass one of them with --dataset.`);
 }
 
 /** Shape and size of a data set by name, without loading it; UserError for an unknown name. */

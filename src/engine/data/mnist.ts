@@ -49,11 +49,5 @@ export function mnistSource(): PackedSource {
 /** Loads MNIST: inputs [28,28,1] normalised with the data set's pixel mean and std. */
 export async function loadMnist(opts: LoadOptions = {}): Promise<Dataset> {
   const { images } = await loadPacked(mnistSource(), opts.cacheDir ?? defaultCacheDir(), opts.onProgress);
-  return packedDataset(
-    { name: 'mnist', inputShape: [28, 28, 1], classNames: MNIST_CLASSES },
-    images,
-    MNIST_VAL_COUNT,
-    opts,
-    DEFAULT_SEED,
-  );
+  return packedDataset({ name: 'mnist', inputShape: [28, 28, 1], classNames: MNIST_CLASSES }, images, MNIST_VAL_COUNT, opts, DEFAULT_SEED);
 }

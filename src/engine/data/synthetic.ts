@@ -139,8 +139,7 @@ export function drawShape(rng: () => number, kind: ShapeKind, size = 16): DrawnS
     for (let col = 0; col < size; col++) {
       const dx = col + 0.5 - cx;
       const dy = row + 0.5 - cy;
-      const inside =
-        kind === 'circle' ? dx * dx + dy * dy <= extent * extent : Math.abs(dx) <= extent && Math.abs(dy) <= extent;
+      const inside = kind === 'circle' ? dx * dx + dy * dy <= extent * extent : Math.abs(dx) <= extent && Math.abs(dy) <= extent;
       const i = row * size + col;
       const v = inside ? brightness + 0.08 * normal(rng) : 0.3 * rng();
       image[i] = v < 0 ? 0 : v > 1 ? 1 : v;
@@ -151,11 +150,7 @@ export function drawShape(rng: () => number, kind: ShapeKind, size = 16): DrawnS
 }
 
 /** Raw shape images in [0, 1] with masks and labels (0 circle, 1 square; balanced, shuffled). */
-export function generateShapes(
-  n: number,
-  seed: number,
-  size = 16,
-): { images: Float32Array; masks: Uint8Array; labels: Uint8Array } {
+export function generateShapes(n: number, seed: number, size = 16): { images: Float32Array; masks: Uint8Array; labels: Uint8Array } {
   const rng = mulberry32(seed);
   const order = permutation(n, streamSeed(seed, 'order'));
   const images = new Float32Array(n * size * size);

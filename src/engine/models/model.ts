@@ -61,7 +61,10 @@ export function buildModel(config: ModelConfig, inputShape: readonly number[], o
   const identity: Layer = (x) => x;
   const norm = (name: string, unit: number, channels: number): Layer => (bn ? batchNorm(store, name, unit, channels) : identity);
   const relu: Layer = (x) => tf.relu(x);
-  const seq = (...layers: Layer[]): Layer => (x, ctx) => layers.reduce((h, l) => l(h, ctx), x);
+  const seq =
+    (...layers: Layer[]): Layer =>
+    (x, ctx) =>
+      layers.reduce((h, l) => l(h, ctx), x);
 
   let stem: Layer;
   let head: Layer;
@@ -104,9 +107,10 @@ export function buildModel(config: ModelConfig, inputShape: readonly number[], o
     const perStage = (config.depth - 2) / (bottleneck ? 9 : 6);
     const w = config.width;
     const bias = !bn;
-    stem = order === 'preact'
-      ? conv(store, 'stem', 0, 3, inChannels, w, 1, bias)
-      : seq(conv(store, 'stem', 0, 3, inChannels, w, 1, bias), norm('stem/bn', 0, w), relu);
+    stem =
+      order === 'preact'
+        ? conv(store, 'stem', 0, 3, inChannels, w, 1, bias)
+        : seq(conv(store, 'stem', 0, 3, inChannels, w, 1, bias), norm('stem/bn', 0, w), relu);
     let channels = w;
     let k = 0;
     for (let stage = 0; stage < 3; stage++) {
@@ -131,11 +135,12 @@ export function buildModel(config: ModelConfig, inputShape: readonly number[], o
         const reshape = stride !== 1 || channels !== out;
         // Projection shortcut (1x1 convolution with the block's stride) where the shape changes:
         // a strided slice would need no weights, but tfjs has no gradient for stridedSlice.
-        const shortcut = residual && reshape
-          ? order === 'preact'
-            ? conv(store, `${p}/proj`, k, 1, channels, out, stride, bias, projGain)
-            : seq(conv(store, `${p}/proj`, k, 1, channels, out, stride, bias, projGain), norm(`${p}/proj/bn`, k, out))
-          : null;
+        const shortcut =
+          residual && reshape
+            ? order === 'preact'
+              ? conv(store, `${p}/proj`, k, 1, channels, out, stride, bias, projGain)
+              : seq(conv(store, `${p}/proj`, k, 1, channels, out, stride, bias, projGain), norm(`${p}/proj/bn`, k, out))
+            : null;
         blocks.push({ branch: branchOf(lins, norms), shortcut, identityPossible: !reshape });
         channels = out;
       }

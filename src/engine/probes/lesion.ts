@@ -113,7 +113,9 @@ export function buildTrained(net: TrainedNet, data: Pick<Dataset, 'inputShape' |
       const saved = net.tensors[name];
       if (!saved) throw new Error(`checkpoint of run ${net.runId} has no tensor "${name}"`);
       if (saved.shape.join('x') !== variable.shape.join('x')) {
-        throw new Error(`checkpoint tensor "${name}" has shape [${saved.shape.join(', ')}] but the model needs [${variable.shape.join(', ')}]`);
+        throw new Error(
+          `checkpoint tensor "${name}" has shape [${saved.shape.join(', ')}] but the model needs [${variable.shape.join(', ')}]`,
+        );
       }
       tf.tidy(() => variable.assign(tf.tensor(saved.values, saved.shape, 'float32')));
     }
@@ -145,7 +147,12 @@ function evalBatches(data: Dataset): Batch[] {
   return out;
 }
 
-function evaluate(model: Model, batches: readonly Batch[], data: Dataset, off: ReadonlySet<number>): { accuracy: number | null; loss: number } {
+function evaluate(
+  model: Model,
+  batches: readonly Batch[],
+  data: Dataset,
+  off: ReadonlySet<number>,
+): { accuracy: number | null; loss: number } {
   let lossSum = 0;
   let correct = 0;
   let n = 0;

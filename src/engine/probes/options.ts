@@ -4,15 +4,7 @@
  * UserError with the flag's name rather than a failure deep in the engine.
  */
 import { UserError } from '../../errors.js';
-import {
-  ARCHS,
-  resolveConfig,
-  type Arch,
-  type BlockOrder,
-  type ModelConfig,
-  type Net,
-  type TrainConfig,
-} from '../config.js';
+import { ARCHS, resolveConfig, type Arch, type BlockOrder, type ModelConfig, type Net, type TrainConfig } from '../config.js';
 import { DATASET_INFO, DATASET_NAMES, isDatasetName, type DatasetName } from '../data/index.js';
 
 export const PROBE_NAMES = ['variance', 'shatter', 'paths', 'lesion'] as const;
@@ -23,7 +15,7 @@ export const PROBE_SUMMARIES: Readonly<Record<ProbeName, string>> = {
   variance: 'variance of each block output at initialisation: plain vs residual vs residual-bn',
   shatter: 'gradients dy/dx over a 1-D input grid and their autocorrelation: shattered or not',
   paths: 'a residual net as an ensemble of 2^K paths, and how much gradient each path length carries',
-  lesion: "remove one block at a time from a trained run and measure validation accuracy",
+  lesion: 'remove one block at a time from a trained run and measure validation accuracy',
 };
 
 export function isProbeName(name: string): name is ProbeName {
@@ -108,7 +100,12 @@ export type ProbeRequest =
 export const DEFAULTS = {
   variance: { mlp: { depth: 32, width: 256, batchSize: 256, repeats: 4 }, cnn: { depth: 56, width: 16, batchSize: 64, repeats: 1 } },
   shatter: { depth: 24, width: 200, points: 256, inputBias: 0 },
-  paths: { arch: 'residual-bn' as Arch, mlp: { depth: 16, width: 128, batchSize: 128 }, cnn: { depth: 20, width: 16, batchSize: 32 }, samples: 4 },
+  paths: {
+    arch: 'residual-bn' as Arch,
+    mlp: { depth: 16, width: 128, batchSize: 128 },
+    cnn: { depth: 20, width: 16, batchSize: 32 },
+    samples: 4,
+  },
   lesion: { limit: 2000 },
   seed: 1,
   dataset: 'fashion-mnist' as DatasetName,
@@ -227,7 +224,9 @@ export function resolveVarianceOptions(raw: Raw, source = 'flag'): VarianceOptio
 export function resolveShatterOptions(raw: Raw, source = 'flag'): ShatterOptions {
   const r = new Reader(raw, source);
   if (netOf(r) === 'cnn') {
-    throw new UserError(`The shatter probe feeds a 1-D input (a grid of x values) to MLPs; ${r.where('net')} cnn does not apply. Leave ${r.where('net')} out.`);
+    throw new UserError(
+      `The shatter probe feeds a 1-D input (a grid of x values) to MLPs; ${r.where('net')} cnn does not apply. Leave ${r.where('net')} out.`,
+    );
   }
   if (r.has('arch')) {
     throw new UserError(
@@ -256,7 +255,8 @@ export function resolvePathsOptions(raw: Raw, run: RunRef | null, source = 'flag
   };
   if (run) {
     for (const k of ['net', 'arch', 'depth', 'width', 'block', 'blockOrder', 'dataset']) {
-      if (r.has(k)) throw new UserError(`${r.where(k)} does not apply with a run: the paths probe uses the run's own network and data set.`);
+      if (r.has(k))
+        throw new UserError(`${r.where(k)} does not apply with a run: the paths probe uses the run's own network and data set.`);
     }
     if (run.config.arch === 'plain') throw plainPaths(`Run ${run.id} is a plain network`);
     const d = DEFAULTS.paths[run.config.net];

@@ -134,7 +134,14 @@ export async function runPaths(input: PathsInput, onProgress?: (message: string)
       runId: input.trained?.runId ?? null,
       step: input.trained?.step ?? null,
       model: describeModel(config),
-      config: { net: config.net, arch: config.arch, depth: config.depth, width: config.width, block: config.block, blockOrder: config.blockOrder },
+      config: {
+        net: config.net,
+        arch: config.arch,
+        depth: config.depth,
+        width: config.width,
+        block: config.block,
+        blockOrder: config.blockOrder,
+      },
       dataset: data.name,
       blocks: K,
       totalPaths: total,
@@ -142,7 +149,13 @@ export async function runPaths(input: PathsInput, onProgress?: (message: string)
       pathsThroughBlock1: 2 ** (K - 1),
       meanPathLength: K / 2,
       gradientMeanLength: complete && sumC > 0 ? withShares.reduce((s, l) => s + l.length * l.contributionShare!, 0) : null,
-      effectiveRange: complete && sumC > 0 ? middleRange(withShares.map((l) => l.contributionShare!), 0.9) : null,
+      effectiveRange:
+        complete && sumC > 0
+          ? middleRange(
+              withShares.map((l) => l.contributionShare!),
+              0.9,
+            )
+          : null,
       samples: input.samples,
       lengths: withShares,
     };

@@ -143,7 +143,14 @@ function labelOf(spec: NetSpec): string {
 
 function buildGridNet(spec: NetSpec, options: ShatterOptions): GridNet {
   if (spec.arch === 'plain-bn') return buildPlainBn(spec.blocks, options.width, options.blockOrder, options.seed);
-  const config = resolveConfig({ net: 'mlp', arch: spec.arch, depth: spec.blocks, width: options.width, blockOrder: options.blockOrder, seed: options.seed });
+  const config = resolveConfig({
+    net: 'mlp',
+    arch: spec.arch,
+    depth: spec.blocks,
+    width: options.width,
+    blockOrder: options.blockOrder,
+    seed: options.seed,
+  });
   return buildModel(config, [1], 1, options.seed);
 }
 
@@ -155,17 +162,25 @@ function buildGridNet(spec: NetSpec, options: ShatterOptions): GridNet {
 function buildPlainBn(blocks: number, width: number, order: BlockOrder, seed: number): GridNet {
   const store = new ParamStore(seed);
   const relu: Layer = (x) => tf.relu(x);
-  const seq = (...layers: Layer[]): Layer => (x, ctx) => layers.reduce((h, l) => l(h, ctx), x);
+  const seq =
+    (...layers: Layer[]): Layer =>
+    (x, ctx) =>
+      layers.reduce((h, l) => l(h, ctx), x);
   // Gains as in model.ts: 2 after a ReLU, 1 where the input did not pass through one.
   const inGain = order === 'branch' ? 1 : 2;
-  const stem = order === 'preact' ? dense(store, 'stem', 0, 1, width) : seq(dense(store, 'stem', 0, 1, width), batchNorm(store, 'stem/bn', 0, width), relu);
+  const stem =
+    order === 'preact'
+      ? dense(store, 'stem', 0, 1, width)
+      : seq(dense(store, 'stem', 0, 1, width), batchNorm(store, 'stem/bn', 0, width), relu);
   const body: Layer[] = [];
   for (let k = 1; k <= blocks; k++) {
     const lin1 = dense(store, `block${k}/lin1`, k, width, width, inGain);
     const lin2 = dense(store, `block${k}/lin2`, k, width, width);
     const bn1 = batchNorm(store, `block${k}/bn1`, k, width);
     const bn2 = batchNorm(store, `block${k}/bn2`, k, width);
-    body.push(order === 'preact' ? seq(bn1, relu, lin1, bn2, relu, lin2) : seq(lin1, bn1, relu, lin2, bn2, ...(order === 'post' ? [relu] : [])));
+    body.push(
+      order === 'preact' ? seq(bn1, relu, lin1, bn2, relu, lin2) : seq(lin1, bn1, relu, lin2, bn2, ...(order === 'post' ? [relu] : [])),
+    );
   }
   const fc = dense(store, 'head', blocks + 1, width, 1, inGain);
   const head = order === 'preact' ? seq(batchNorm(store, 'head/bn', blocks + 1, width), relu, fc) : fc;
@@ -239,7 +254,9 @@ export function useBatchStatistics(net: GridNet, xs: tf.Tensor): void {
       return tf.div(tf.max(tf.abs(tf.sub(evalOut, train.output))), tf.maximum(scale, 1e-12)).dataSync()[0]!;
     });
     if (!(mismatch < 0.05)) {
-      throw new Error(`shatter probe: the evaluation-mode net differs from the training-mode net by ${mismatch} (relative); BatchNorm's running-statistic update has changed`);
+      throw new Error(
+        `shatter probe: the evaluation-mode net differs from the training-mode net by ${mismatch} (relative); BatchNorm's running-statistic update has changed`,
+      );
     }
   } finally {
     tf.dispose(kept);

@@ -11,7 +11,11 @@ export interface LineFit {
 }
 
 export function fitLine(xs: readonly number[], ys: readonly number[]): LineFit | null {
-  return fitLineWithin(xs, ys, xs.map(() => 0));
+  return fitLineWithin(
+    xs,
+    ys,
+    xs.map(() => 0),
+  );
 }
 
 /**

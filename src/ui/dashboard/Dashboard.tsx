@@ -38,8 +38,10 @@ export const MIN_SIZE = { columns: 60, rows: 16 };
  * Ink clears and redraws the whole screen once its output reaches the terminal's height (flicker).
  */
 export function Dashboard({ runs, subscribe, onCommand, color, unicode, size, now = Date.now }: Props) {
-  const [state, dispatch] = useReducer((s: DashboardState, e: DashboardEvent) => reduce(s, e).state, undefined, () =>
-    initialState(runs, now()),
+  const [state, dispatch] = useReducer(
+    (s: DashboardState, e: DashboardEvent) => reduce(s, e).state,
+    undefined,
+    () => initialState(runs, now()),
   );
   // Keys are reduced once more against the newest state here to get the commands they ask for, so
   // the reducer stays free of effects and a key that changes nothing on screen (p, c) still acts.
@@ -82,14 +84,20 @@ export function Dashboard({ runs, subscribe, onCommand, color, unicode, size, no
   if (columns < MIN_SIZE.columns || rows < MIN_SIZE.rows) {
     return (
       <Text>
-        {clipText(`Terminal too small (${columns}x${rows}); the dashboard needs ${MIN_SIZE.columns}x${MIN_SIZE.rows}. Enlarge the window, or press q and use \`resnet-tutor watch\` for plain lines.`, Math.max(20, columns - 1))}
+        {clipText(
+          `Terminal too small (${columns}x${rows}); the dashboard needs ${MIN_SIZE.columns}x${MIN_SIZE.rows}. Enlarge the window, or press q and use \`resnet-tutor watch\` for plain lines.`,
+          Math.max(20, columns - 1),
+        )}
       </Text>
     );
   }
 
   const width = columns - 1;
   const compare = state.runs.length > 1;
-  const notices = state.runs.flatMap((r) => notice(r)).flatMap((n) => wrapText(n, columns - 1)).slice(0, 3);
+  const notices = state.runs
+    .flatMap((r) => notice(r))
+    .flatMap((n) => wrapText(n, columns - 1))
+    .slice(0, 3);
   const message = state.messages[state.messages.length - 1];
   // Fixed lines: header (2), progress (one per run, or the table in compare mode), footer, a message
   // line, notices, the prompt; the panel takes the rest, less one line kept free (see above).
@@ -117,7 +125,11 @@ export function Dashboard({ runs, subscribe, onCommand, color, unicode, size, no
             smoothing={state.smoothing}
             logLoss={state.logLoss}
             system={state.system}
-            width={width} lines={panelLines} color={color} unicode={unicode} />
+            width={width}
+            lines={panelLines}
+            color={color}
+            unicode={unicode}
+          />
         )}
       </Box>
       {notices.map((n, i) => (

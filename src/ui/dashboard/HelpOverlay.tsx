@@ -17,7 +17,7 @@ export const HELP_LINES = [
   '',
   'Reading the charts',
   '  Gradient norms and activation variances are per block, input side left.',
-  '  Without BatchNorm, a residual net\'s variance roughly doubles per block',
+  "  Without BatchNorm, a residual net's variance roughly doubles per block",
   '  (lesson 6); with BatchNorm it grows about linearly (lesson 7).',
 ];
 

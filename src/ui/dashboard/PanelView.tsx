@@ -69,11 +69,20 @@ export const PanelView = memo(function PanelView({ runs, panel, smoothing, logLo
         sys?.gpu
           ? `GPU ${sys.gpu.name}: ${sys.gpu.utilPercent.toFixed(0)}% busy · ${sys.gpu.memUsedMb.toFixed(0)}/${sys.gpu.memTotalMb.toFixed(0)} MB`
           : 'GPU: none in use (nvidia-smi not found or no GPU backend)',
-        ...runs.map((r) => `${runs.length > 1 ? `${r.label}: ` : ''}checkpoint ${r.lastCheckpoint ?? 'none yet'}${r.backend ? ` · ${r.backend.device}` : ''}`),
+        ...runs.map(
+          (r) =>
+            `${runs.length > 1 ? `${r.label}: ` : ''}checkpoint ${r.lastCheckpoint ?? 'none yet'}${r.backend ? ` · ${r.backend.device}` : ''}`,
+        ),
       ];
       return (
         <Box flexDirection="column" width={width}>
-          <ChartText spec={learningRateChart(runs)} width={width} lines={Math.max(4, lines - info.length)} color={color} unicode={unicode} />
+          <ChartText
+            spec={learningRateChart(runs)}
+            width={width}
+            lines={Math.max(4, lines - info.length)}
+            color={color}
+            unicode={unicode}
+          />
           {info.slice(0, Math.max(0, lines - 4)).map((l, i) => (
             <Text key={i}>{l.slice(0, width)}</Text>
           ))}

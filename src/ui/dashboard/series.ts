@@ -29,7 +29,12 @@ export function lossChart(runs: readonly RunView[], smoothing: number, log: bool
   const labels: string[] = [];
   const colorIndex: number[] = [];
   runs.forEach((r, i) => {
-    series.push(smooth(r.lines.map((l) => l.loss), smoothing));
+    series.push(
+      smooth(
+        r.lines.map((l) => l.loss),
+        smoothing,
+      ),
+    );
     labels.push(runs.length > 1 ? `${r.label} train` : 'train loss');
     colorIndex.push(runs.length > 1 ? i : 0);
     const val = r.lines.filter((l) => l.valLoss !== undefined);
@@ -50,7 +55,12 @@ export function accuracyChart(runs: readonly RunView[], smoothing: number): Char
   const colorIndex: number[] = [];
   runs.forEach((r, i) => {
     if (!r.lines.some((l) => l.accuracy !== undefined)) return;
-    series.push(smooth(r.lines.map((l) => 100 * (l.accuracy ?? NaN)), smoothing));
+    series.push(
+      smooth(
+        r.lines.map((l) => 100 * (l.accuracy ?? NaN)),
+        smoothing,
+      ),
+    );
     labels.push(runs.length > 1 ? `${r.label} train` : 'train acc %');
     colorIndex.push(runs.length > 1 ? i : 0);
     if (runs.length === 1 && r.lines.some((l) => l.valAccuracy !== undefined)) {

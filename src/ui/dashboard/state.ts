@@ -163,8 +163,13 @@ function onKey(state: DashboardState, key: Extract<DashboardEvent, { type: 'key'
     return { state: { ...state, quitPrompt: false, quitting: 'stop' }, commands: [{ type: 'stop', runIds: live, background: false }] };
   }
   if (state.quitPrompt) {
-    if (key.input === 's') return { state: { ...state, quitPrompt: false, quitting: 'stop' }, commands: [{ type: 'stop', runIds: live, background: false }] };
-    if (key.input === 'b') return { state: { ...state, quitPrompt: false, quitting: 'background' }, commands: [{ type: 'stop', runIds: live, background: true }] };
+    if (key.input === 's')
+      return { state: { ...state, quitPrompt: false, quitting: 'stop' }, commands: [{ type: 'stop', runIds: live, background: false }] };
+    if (key.input === 'b')
+      return {
+        state: { ...state, quitPrompt: false, quitting: 'background' },
+        commands: [{ type: 'stop', runIds: live, background: true }],
+      };
     if (key.escape || key.input === 'n' || key.input === 'q') return { state: { ...state, quitPrompt: false }, commands: [] };
     return none;
   }

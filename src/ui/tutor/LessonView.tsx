@@ -29,7 +29,11 @@ export function LessonView({ state, lesson, columns, rows, color, unicode }: Pro
   const where = `step ${state.step + 1}/${lesson.steps.length} · ${kindName}`;
   const title = step.title ? renderInline(step.title, charset) : step.kind === 'experiment' ? step.experiment.title : '';
   const extra = interactive(state, lesson, width, charset);
-  const chart = step.kind === 'experiment' && state.experiment && state.experiment.runs.length > 0 && state.experiment.runs.some((r) => r.lines.length > 0);
+  const chart =
+    step.kind === 'experiment' &&
+    state.experiment &&
+    state.experiment.runs.length > 0 &&
+    state.experiment.runs.some((r) => r.lines.length > 0);
   const chartLines = chart ? Math.max(6, Math.min(12, rows - 14)) : 0;
   // Header (2), title, footer, a spare line; the rest is the step's text plus its interactive part.
   const room = Math.max(3, rows - 5 - (title ? 1 : 0) - chartLines - extra.length);
@@ -45,7 +49,11 @@ export function LessonView({ state, lesson, columns, rows, color, unicode }: Pro
         <Text bold>{clipText(fix(header), Math.max(10, width - where.length - 2))}</Text>
         <Text dimColor>{where}</Text>
       </Box>
-      {title ? <Text bold color={color ? 'cyan' : undefined}>{fix(clipText(title, width))}</Text> : null}
+      {title ? (
+        <Text bold color={color ? 'cyan' : undefined}>
+          {fix(clipText(title, width))}
+        </Text>
+      ) : null}
       <Text> </Text>
       {visible.map((l, i) => (
         <Text key={i}>{fix(l) || ' '}</Text>
@@ -80,10 +88,16 @@ interface ExtraLine {
 function interactive(state: TutorState, lesson: Lesson, width: number, charset: Charset): ExtraLine[] {
   const step = lesson.steps[state.step];
   const out: ExtraLine[] = [];
-  const wrap = (text: string, color?: string, bold?: boolean) => wrapText(renderInline(text, charset), width).forEach((t) => out.push({ text: t, color, bold }));
+  const wrap = (text: string, color?: string, bold?: boolean) =>
+    wrapText(renderInline(text, charset), width).forEach((t) => out.push({ text: t, color, bold }));
   if (step.kind === 'question') {
     const q = step.question;
-    const prompt = q.type === 'numeric' ? `Your answer${q.unit ? ` (${q.unit})` : ''}: ` : q.type === 'single' ? 'Your choice: ' : 'Your choices (toggle letters): ';
+    const prompt =
+      q.type === 'numeric'
+        ? `Your answer${q.unit ? ` (${q.unit})` : ''}: `
+        : q.type === 'single'
+          ? 'Your choice: '
+          : 'Your choices (toggle letters): ';
     out.push({ text: `${prompt}${state.input}${state.feedback?.kind === 'graded' ? '' : '_'}`, bold: true });
     if (state.hint) wrap(`Hint: ${q.hint}`, 'yellow');
     const f = state.feedback;
@@ -103,7 +117,9 @@ function interactive(state: TutorState, lesson: Lesson, width: number, charset: 
     } else {
       for (const r of e.runs) {
         const last = r.lines[r.lines.length - 1];
-        out.push({ text: `  ${(r.label || 'run').padEnd(16)} ${last ? `step ${last.step}/${r.totalSteps}  loss ${num(last.loss, 3)}` : r.status}  ${r.status}` });
+        out.push({
+          text: `  ${(r.label || 'run').padEnd(16)} ${last ? `step ${last.step}/${r.totalSteps}  loss ${num(last.loss, 3)}` : r.status}  ${r.status}`,
+        });
       }
       if (e.probeText) {
         const lines = e.probeText.split('\n').filter((l) => l.trim() !== '');
@@ -124,7 +140,18 @@ function interactive(state: TutorState, lesson: Lesson, width: number, charset: 
 }
 
 function asRunView(r: TutorState['experiment'] extends infer E ? (E extends { runs: readonly (infer R)[] } ? R : never) : never): RunView {
-  return { id: r.id, label: r.label || 'run', title: '', batchSize: 1, backend: null, units: [], progress: null, status: 'running', lines: r.lines, lastCheckpoint: null };
+  return {
+    id: r.id,
+    label: r.label || 'run',
+    title: '',
+    batchSize: 1,
+    backend: null,
+    units: [],
+    progress: null,
+    status: 'running',
+    lines: r.lines,
+    lastCheckpoint: null,
+  };
 }
 
 function formatMeasure(v: number): string {
@@ -142,7 +169,8 @@ function footerKeys(state: TutorState): string {
   const nav = '← back · → next · q menu';
   if (step.kind === 'question') {
     if (state.feedback?.kind === 'graded') return `r retry · ${nav}`;
-    const typing = step.question.type === 'numeric' ? 'type a number' : step.question.type === 'single' ? 'choose a letter' : 'toggle letters';
+    const typing =
+      step.question.type === 'numeric' ? 'type a number' : step.question.type === 'single' ? 'choose a letter' : 'toggle letters';
     return `${typing} · Enter answer · h hint · ${nav}`;
   }
   if (step.kind === 'experiment') {

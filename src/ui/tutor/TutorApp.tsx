@@ -61,7 +61,14 @@ export function TutorApp({ lessons, progress, problems, open, onCommand, color, 
   useEffect(() => undefined, []);
 
   if (columns < TUTOR_MIN_SIZE.columns || rows < TUTOR_MIN_SIZE.rows) {
-    return <Text>{clipText(`Terminal too small (${columns}x${rows}); the tutor needs ${TUTOR_MIN_SIZE.columns}x${TUTOR_MIN_SIZE.rows}. Enlarge the window.`, Math.max(20, columns - 1))}</Text>;
+    return (
+      <Text>
+        {clipText(
+          `Terminal too small (${columns}x${rows}); the tutor needs ${TUTOR_MIN_SIZE.columns}x${TUTOR_MIN_SIZE.rows}. Enlarge the window.`,
+          Math.max(20, columns - 1),
+        )}
+      </Text>
+    );
   }
   if (lessons.length === 0) {
     return <Text>No lessons to show. Run `resnet-tutor lessons --check` to see what is wrong with the lesson files.</Text>;
@@ -71,7 +78,14 @@ export function TutorApp({ lessons, progress, problems, open, onCommand, color, 
     <Box flexDirection="column" width={columns}>
       {state.screen === 'menu' || !lesson ? (
         <>
-          <LessonMenu lessons={lessons} selected={state.menuIndex} progress={state.progress} problems={problems} width={columns - 1} unicode={unicode} />
+          <LessonMenu
+            lessons={lessons}
+            selected={state.menuIndex}
+            progress={state.progress}
+            problems={problems}
+            width={columns - 1}
+            unicode={unicode}
+          />
           <Text inverse>{clipText('↑/↓ choose · Enter open · 1-9 jump to a lesson · q quit', columns - 1).padEnd(columns - 1)}</Text>
         </>
       ) : (

@@ -63,7 +63,12 @@ export type TutorEvent =
       readonly backspace?: boolean;
       readonly ctrl?: boolean;
     }
-  | { readonly type: 'experiment'; readonly update: Partial<ExperimentState> & { readonly runUpdate?: { id: string; lines?: readonly MetricsLine[]; totalSteps?: number; status?: string } } };
+  | {
+      readonly type: 'experiment';
+      readonly update: Partial<ExperimentState> & {
+        readonly runUpdate?: { id: string; lines?: readonly MetricsLine[]; totalSteps?: number; status?: string };
+      };
+    };
 
 export type TutorCommand =
   | { readonly type: 'reach-step'; readonly lessonId: string; readonly step: number }
@@ -151,7 +156,15 @@ export function openLesson(s: TutorState, index: number): Result {
 }
 
 function atStep(s: TutorState, step: number): TutorState {
-  return { ...s, step, scroll: 0, input: '', feedback: null, hint: false, experiment: currentLessonStep(s, step)?.kind === 'experiment' ? EMPTY_EXPERIMENT : null };
+  return {
+    ...s,
+    step,
+    scroll: 0,
+    input: '',
+    feedback: null,
+    hint: false,
+    experiment: currentLessonStep(s, step)?.kind === 'experiment' ? EMPTY_EXPERIMENT : null,
+  };
 }
 
 function currentLessonStep(s: TutorState, step: number): Step | undefined {
@@ -181,26 +194,52 @@ function onLessonKey(s: TutorState, k: Extract<TutorEvent, { type: 'key' }>): Re
   if (step.kind === 'experiment') {
     const status = s.experiment?.status ?? 'idle';
     if ((k.return || k.input === ' ') && (status === 'idle' || status === 'failed')) {
-      return { state: { ...s, experiment: { ...EMPTY_EXPERIMENT, status: 'running', message: 'starting…' } }, commands: [{ type: 'run-experiment', lessonId: lesson.id, step: s.step }] };
+      return {
+        state: { ...s, experiment: { ...EMPTY_EXPERIMENT, status: 'running', message: 'starting…' } },
+        commands: [{ type: 'run-experiment', lessonId: lesson.id, step: s.step }],
+      };
     }
     if (k.input === 'p' && running) {
       const paused = status === 'paused';
-      return { state: { ...s, experiment: { ...s.experiment!, status: paused ? 'running' : 'paused' } }, commands: [{ type: paused ? 'resume-experiment' : 'pause-experiment' }] };
+      return {
+        state: { ...s, experiment: { ...s.experiment!, status: paused ? 'running' : 'paused' } },
+        commands: [{ type: paused ? 'resume-experiment' : 'pause-experiment' }],
+      };
     }
     if (k.input === 's' && (running || status === 'idle')) {
-      return { state: { ...s, experiment: { ...(s.experiment ?? EMPTY_EXPERIMENT), status: 'skipped' } }, commands: running ? [{ type: 'skip-experiment' }] : [] };
+      return {
+        state: { ...s, experiment: { ...(s.experiment ?? EMPTY_EXPERIMENT), status: 'skipped' } },
+        commands: running ? [{ type: 'skip-experiment' }] : [],
+      };
     }
     if (running && (k.rightArrow || k.input === 'n' || k.leftArrow || k.input === 'b')) {
       // Leaving a running experiment would lose it: say how to stop it instead.
-      return { state: { ...s, experiment: { ...s.experiment!, message: 'The experiment is running: p pauses it, s skips it.' } }, commands: [] };
+      return {
+        state: { ...s, experiment: { ...s.experiment!, message: 'The experiment is running: p pauses it, s skips it.' } },
+        commands: [],
+      };
     }
   }
   if (k.rightArrow || k.input === 'n' || (k.return && step.kind !== 'experiment')) {
     if (s.step + 1 >= lesson.steps.length) {
-      return { state: { ...s, screen: 'menu', menuIndex: Math.min(s.lessons.length - 1, s.lessonIndex + 1), progress: { ...s.progress, [lesson.id]: { step: s.step, completed: true } } }, commands: [{ type: 'complete', lessonId: lesson.id }] };
+      return {
+        state: {
+          ...s,
+          screen: 'menu',
+          menuIndex: Math.min(s.lessons.length - 1, s.lessonIndex + 1),
+          progress: { ...s.progress, [lesson.id]: { step: s.step, completed: true } },
+        },
+        commands: [{ type: 'complete', lessonId: lesson.id }],
+      };
     }
     const next = atStep(s, s.step + 1);
-    return { state: { ...next, progress: { ...s.progress, [lesson.id]: { step: s.step + 1, completed: s.progress[lesson.id]?.completed ?? false } } }, commands: [{ type: 'reach-step', lessonId: lesson.id, step: s.step + 1 }] };
+    return {
+      state: {
+        ...next,
+        progress: { ...s.progress, [lesson.id]: { step: s.step + 1, completed: s.progress[lesson.id]?.completed ?? false } },
+      },
+      commands: [{ type: 'reach-step', lessonId: lesson.id, step: s.step + 1 }],
+    };
   }
   if (k.leftArrow || k.input === 'b') {
     if (s.step === 0) return { state: { ...s, screen: 'menu' }, commands: [] };
@@ -214,7 +253,12 @@ function typeAnswer(s: TutorState, q: Question, k: Extract<TutorEvent, { type: '
   const lesson = currentLesson(s)!;
   if (k.return) {
     if (s.input.trim() === '') {
-      const what = q.type === 'numeric' ? 'Type a number' : q.type === 'single' ? 'Press the letter of your choice' : 'Press the letters of your choices';
+      const what =
+        q.type === 'numeric'
+          ? 'Type a number'
+          : q.type === 'single'
+            ? 'Press the letter of your choice'
+            : 'Press the letters of your choices';
       return { state: { ...s, feedback: { kind: 'invalid', message: `${what}, then Enter (→ skips the question).` } }, commands: [] };
     }
     const grade = gradeAnswer(q, s.input);
@@ -226,7 +270,8 @@ function typeAnswer(s: TutorState, q: Question, k: Extract<TutorEvent, { type: '
   }
   if (k.backspace) return { state: { ...s, input: s.input.slice(0, -1), feedback: null }, commands: [] };
   if (q.type === 'numeric') {
-    if (/^[0-9.eE+-]$/.test(k.input) || (k.input === ',' && s.input !== '')) return { state: { ...s, input: s.input + k.input, feedback: null }, commands: [] };
+    if (/^[0-9.eE+-]$/.test(k.input) || (k.input === ',' && s.input !== ''))
+      return { state: { ...s, input: s.input + k.input, feedback: null }, commands: [] };
     return null;
   }
   const label = k.input.toLowerCase();

@@ -7,12 +7,20 @@ import { wrapText } from '../dashboard/format.js';
  * tutor can scroll long steps and tests can check what a step says.
  */
 export function stepLines(step: Step, width: number, charset: Charset): string[] {
-  const wrap = (text: string) => text.split('\n').flatMap((para) => (para.trim() === '' ? [''] : wrapText(renderInline(para.trim(), charset), width)));
+  const wrap = (text: string) =>
+    text.split('\n').flatMap((para) => (para.trim() === '' ? [''] : wrapText(renderInline(para.trim(), charset), width)));
   switch (step.kind) {
     case 'text':
       return wrap(reflow(step.body));
     case 'math':
-      return step.equations.flatMap((e) => ['', ...renderMath(e.tex, charset).split('\n').map((l) => `    ${l}`)]).concat('');
+      return step.equations
+        .flatMap((e) => [
+          '',
+          ...renderMath(e.tex, charset)
+            .split('\n')
+            .map((l) => `    ${l}`),
+        ])
+        .concat('');
     case 'summary':
       return step.items.flatMap((i) => wrapText(`${charset === 'unicode' ? '•' : '*'} ${renderInline(i.text, charset)}`, width));
     case 'question':

@@ -86,7 +86,12 @@ describe('cifar10', () => {
     // Record 1: R = column * 8, G = row * 8: row-major order inside each plane.
     const base = 1024 * 3;
     expect(d.val.y[1]).toBe(4);
-    for (const [row, col] of [[0, 0], [0, 31], [5, 7], [31, 2]] as const) {
+    for (const [row, col] of [
+      [0, 0],
+      [0, 31],
+      [5, 7],
+      [31, 2],
+    ] as const) {
       const p = row * 32 + col;
       expect(x[base + p * 3]).toBeCloseTo((col * 8) / 255 / CIFAR10_STD[0] - CIFAR10_MEAN[0] / CIFAR10_STD[0], 5);
       expect(x[base + p * 3 + 1]).toBeCloseTo((row * 8) / 255 / CIFAR10_STD[1] - CIFAR10_MEAN[1] / CIFAR10_STD[1], 5);

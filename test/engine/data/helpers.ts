@@ -99,9 +99,33 @@ export function cifarBatches(perBatch = 20): Map<string, Buffer> {
   names.forEach((name, f) => {
     const recs: Buffer[] = [];
     for (let i = 0; i < perBatch; i++) {
-      if (name === 'test_batch.bin' && i === 0) recs.push(cifarRecord(3, () => 255, () => 0, () => 0));
-      else if (name === 'test_batch.bin' && i === 1) recs.push(cifarRecord(4, (p) => (p % 32) * 8, (p) => Math.floor(p / 32) * 8, () => 0));
-      else recs.push(cifarRecord(i % 10, (p) => (p * 7 + i + f) % 256, (p) => (p * 3 + i) % 256, (p) => (p + 11 * i) % 256));
+      if (name === 'test_batch.bin' && i === 0)
+        recs.push(
+          cifarRecord(
+            3,
+            () => 255,
+            () => 0,
+            () => 0,
+          ),
+        );
+      else if (name === 'test_batch.bin' && i === 1)
+        recs.push(
+          cifarRecord(
+            4,
+            (p) => (p % 32) * 8,
+            (p) => Math.floor(p / 32) * 8,
+            () => 0,
+          ),
+        );
+      else
+        recs.push(
+          cifarRecord(
+            i % 10,
+            (p) => (p * 7 + i + f) % 256,
+            (p) => (p * 3 + i) % 256,
+            (p) => (p + 11 * i) % 256,
+          ),
+        );
     }
     files.set(name, Buffer.concat(recs));
   });

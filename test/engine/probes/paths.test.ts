@@ -20,7 +20,14 @@ describe('paths probe', () => {
   it('counts 2^K paths, C(K, k) of each length, for a 10-block residual net', async () => {
     const options = resolvePathsOptions({ depth: 10, width: 16, batchSize: 16, samples: 2 }, null);
     const before = tf.memory().numTensors;
-    const r = await runPaths({ model: options.model, seed: options.seed, trained: null, dataset: options.dataset, batchSize: options.batchSize, samples: options.samples });
+    const r = await runPaths({
+      model: options.model,
+      seed: options.seed,
+      trained: null,
+      dataset: options.dataset,
+      batchSize: options.batchSize,
+      samples: options.samples,
+    });
     expect(tf.memory().numTensors).toBe(before);
     expect(r.blocks).toBe(10);
     expect(r.totalPaths).toBe(1024);

@@ -75,7 +75,7 @@ describe('correlation statistics', () => {
     expect(acf[0]).toBeCloseTo(1);
     expect(acf[1]).toBeCloseTo(-0.9);
     expect(acf[2]).toBeCloseTo(0.8);
-    expect(correlationLength(acf, 0.5)).toBeCloseTo(0.5 * (1 - 1 / Math.E) / 1.9, 6);
+    expect(correlationLength(acf, 0.5)).toBeCloseTo((0.5 * (1 - 1 / Math.E)) / 1.9, 6);
   });
 });
 
