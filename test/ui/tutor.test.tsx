@@ -151,7 +151,7 @@ describe('tutor', () => {
     await waitFor(() => view.lastFrame()!.includes('Measured (final train loss)'), 90_000, 'the experiment to finish');
     const frame = view.lastFrame()!;
     expect(frame).toMatch(/Measured \(final train loss\): depth 2 \d\.\d+, depth 8 \d\.\d+\./);
-    expect(frame).toContain('The lecture predicts: The deeper plain net trains worse.');
+    expect(frame).toContain('Prediction (the lecture): The deeper plain net trains worse.');
     view.unmount();
     await (host as EngineHost | null)?.close();
   });

@@ -28,7 +28,8 @@ export function LessonView({ state, lesson, columns, rows, color, unicode }: Pro
   const header = `Lesson ${lesson.number} · ${lesson.title}`;
   const where = `step ${state.step + 1}/${lesson.steps.length} · ${kindName}`;
   const title = step.title ? renderInline(step.title, charset) : step.kind === 'experiment' ? step.experiment.title : '';
-  const extra = interactive(state, lesson, width, charset);
+  // A probe's chart and table get the room the step's text leaves.
+  const extra = interactive(state, lesson, width, charset, Math.max(8, rows - 12));
   const chart =
     step.kind === 'experiment' &&
     state.experiment &&
@@ -85,7 +86,7 @@ interface ExtraLine {
 }
 
 /** The lines under the text: the answer being typed and its feedback, or the experiment's state. */
-function interactive(state: TutorState, lesson: Lesson, width: number, charset: Charset): ExtraLine[] {
+function interactive(state: TutorState, lesson: Lesson, width: number, charset: Charset, probeLines: number): ExtraLine[] {
   const step = lesson.steps[state.step];
   const out: ExtraLine[] = [];
   const wrap = (text: string, color?: string, bold?: boolean) =>
@@ -123,7 +124,7 @@ function interactive(state: TutorState, lesson: Lesson, width: number, charset: 
       }
       if (e.probeText) {
         const lines = e.probeText.split('\n').filter((l) => l.trim() !== '');
-        for (const l of lines.slice(-8)) out.push({ text: l });
+        for (const l of lines.slice(0, probeLines)) out.push({ text: l });
       }
       if (e.message && e.status !== 'done') wrap(e.message, undefined);
       if (e.status === 'paused') wrap('Paused: p resumes, s skips.', 'yellow');
@@ -131,8 +132,7 @@ function interactive(state: TutorState, lesson: Lesson, width: number, charset: 
       if (e.status === 'skipped') wrap('Skipped. → moves on.', 'yellow');
       if (e.status === 'done') {
         const measured = e.measured.map((m) => `${m.label || 'result'} ${formatMeasure(m.value)}`).join(', ');
-        wrap(`Measured (${exp.measure}): ${measured}.`, 'green', true);
-        wrap(`The lecture predicts: ${exp.predict}`);
+        wrap(`Measured (${exp.measure}): ${measured}. Compare with the prediction above.`, 'green', true);
       }
     }
   }
