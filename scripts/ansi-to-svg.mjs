@@ -2,6 +2,7 @@
 // Renders a terminal capture with ANSI colours (`tmux capture-pane -e -p`) as an SVG, for the README's
 // screenshots: `node scripts/ansi-to-svg.mjs capture.txt > shot.svg && convert shot.svg shot.png`.
 import { readFileSync } from 'node:fs';
+import process from 'node:process';
 
 const COLORS = {
   30: '#1e1e1e', 31: '#e06c75', 32: '#98c379', 33: '#e5c07b', 34: '#61afef', 35: '#c678dd', 36: '#56b6c2', 37: '#dcdfe4',

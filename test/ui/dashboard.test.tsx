@@ -25,7 +25,7 @@ function line(step: number): MetricsLine {
 }
 
 /** Renders the dashboard with a scripted event stream; returns helpers to drive it. */
-function setup(columns: number, rows: number, runs = [RUN]) {
+function setup(columns: number, rows: number, runs = [RUN], unicode = true) {
   let dispatch: (e: DashboardEvent) => void = () => {};
   const commands: Command[] = [];
   const view = render(
@@ -37,7 +37,7 @@ function setup(columns: number, rows: number, runs = [RUN]) {
       }}
       onCommand={(c) => commands.push(c)}
       color={false}
-      unicode
+      unicode={unicode}
       size={{ columns, rows }}
       now={() => 0}
     />,
@@ -214,6 +214,18 @@ describe('Dashboard', () => {
     expect(frame).toContain('·· residual-bn train');
     expect(frame).toMatch(/plain\s+100\/1000/);
     expect(frame).toMatch(/residual-bn\s+100\/1000/);
+    view.unmount();
+  });
+
+  it('draws only ASCII when the locale is not UTF-8', async () => {
+    const { view, send, key } = setup(80, 24, [RUN], false);
+    await started(send);
+    await send({ v: 1, type: 'metrics', runId: RUN.id, lines: Array.from({ length: 20 }, (_, i) => line((i + 1) * 10)) });
+    for (const panel of ['1', '2', '3', '4', 'q']) {
+      await key(panel);
+      expect(view.lastFrame()).toMatch(/^[\x20-\x7e\n]*$/);
+    }
+    expect(view.lastFrame()).toContain('Loss');
     view.unmount();
   });
 

@@ -1,6 +1,7 @@
 import { Box, Text, useInput } from 'ink';
 import { useEffect, useReducer, useRef } from 'react';
 import { Footer } from './Footer.js';
+import { toAscii } from '../terminal.js';
 import { clipText, wrapText } from './format.js';
 import { Header } from './Header.js';
 import { HelpOverlay } from './HelpOverlay.js';
@@ -106,10 +107,11 @@ export function Dashboard({ runs, subscribe, onCommand, color, unicode, size, no
   const panelLines = Math.max(6, rows - 1 - fixed);
   const elapsed = (state.now - state.startedAt) / 1000;
   const paused = state.runs.some((r) => r.status === 'paused');
+  const fix = (text: string) => (unicode ? text : toAscii(text));
 
   return (
     <Box flexDirection="column" width={columns}>
-      <Header runs={state.runs} width={width} color={color} />
+      <Header runs={state.runs} width={width} color={color} unicode={unicode} />
       {compare ? (
         <RunTable runs={state.runs} width={width} color={color} />
       ) : (
@@ -134,12 +136,12 @@ export function Dashboard({ runs, subscribe, onCommand, color, unicode, size, no
       </Box>
       {notices.map((n, i) => (
         <Text key={i} color={color ? 'red' : undefined} bold>
-          {clipText(n, width)}
+          {fix(clipText(n, width))}
         </Text>
       ))}
-      <Text dimColor>{clipText(message ?? ' ', width)}</Text>
-      {state.quitPrompt || state.quitting ? <QuitPrompt width={width} quitting={state.quitting} /> : null}
-      <Footer panel={state.panel} width={width} paused={paused} />
+      <Text dimColor>{fix(clipText(message ?? ' ', width))}</Text>
+      {state.quitPrompt || state.quitting ? <QuitPrompt width={width} quitting={state.quitting} unicode={unicode} /> : null}
+      <Footer panel={state.panel} width={width} paused={paused} unicode={unicode} />
     </Box>
   );
 }

@@ -1,16 +1,19 @@
 import { Text } from 'ink';
+import { toAscii } from '../terminal.js';
 import { PANELS, type Panel } from './state.js';
 
 export type Props = {
   readonly panel: Panel;
   readonly width: number;
   readonly paused: boolean;
+  /** False on non-UTF-8 terminals: glyphs become ASCII. */
+  readonly unicode: boolean;
 };
 
 /** Panel tabs and the keys, on one line. */
-export function Footer({ panel, width, paused }: Props) {
+export function Footer({ panel, width, paused, unicode }: Props) {
   const tabs = PANELS.map((name, i) => (i === panel ? `[${i + 1} ${name}]` : ` ${i + 1} ${name} `)).join('');
   const keys = `p ${paused ? 'resume' : 'pause'} · c ckpt · l log · s/S smooth · ? help · q quit`;
   const line = tabs.length + 2 + keys.length <= width ? `${tabs}  ${keys}` : `${tabs} ${`p c l s/S ? q`}`;
-  return <Text inverse>{line.slice(0, width).padEnd(width)}</Text>;
+  return <Text inverse>{(unicode ? line : toAscii(line)).slice(0, width).padEnd(width)}</Text>;
 }

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { toAscii } from '../terminal.js';
 import { clipText } from './format.js';
 import type { RunView } from './state.js';
 
@@ -6,6 +7,8 @@ export type Props = {
   readonly runs: readonly RunView[];
   readonly width: number;
   readonly color: boolean;
+  /** False on non-UTF-8 terminals: glyphs become ASCII. */
+  readonly unicode: boolean;
 };
 
 const STATUS_COLOR: Record<RunView['status'], string> = {
@@ -19,7 +22,8 @@ const STATUS_COLOR: Record<RunView['status'], string> = {
 };
 
 /** Two lines: the run (or comparison) and its status; then model, data set, backend and device. */
-export function Header({ runs, width, color }: Props) {
+export function Header({ runs, width, color, unicode }: Props) {
+  const t = (text: string) => (unicode ? text : toAscii(text));
   const first = runs[0];
   const backend = first?.backend;
   const device = backend ? `${backend.name} backend, ${backend.device}` : 'starting the engine…';
@@ -29,12 +33,12 @@ export function Header({ runs, width, color }: Props) {
   return (
     <Box flexDirection="column" width={width}>
       <Box width={width} justifyContent="space-between">
-        <Text bold>{clipText(name, Math.max(10, width - status.length - 2))}</Text>
+        <Text bold>{t(clipText(name, Math.max(10, width - status.length - 2)))}</Text>
         <Text color={statusColor} bold>
           {status}
         </Text>
       </Box>
-      <Text dimColor>{clipText(`${first?.title ?? ''} · ${device}`, width)}</Text>
+      <Text dimColor>{t(clipText(`${first?.title ?? ''} · ${device}`, width))}</Text>
     </Box>
   );
 }

@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
+import { toAscii } from '../terminal.js';
 import { ChartText } from './ChartText.js';
 import {
   accuracyChart,
@@ -84,7 +85,7 @@ export const PanelView = memo(function PanelView({ runs, panel, smoothing, logLo
             unicode={unicode}
           />
           {info.slice(0, Math.max(0, lines - 4)).map((l, i) => (
-            <Text key={i}>{l.slice(0, width)}</Text>
+            <Text key={i}>{(unicode ? l : toAscii(l)).slice(0, width)}</Text>
           ))}
         </Box>
       );
