@@ -50,6 +50,8 @@ async function withDashboard(): Promise<number> {
   const root = mkdtempSync(join(tmpdir(), 'rt-bench-'));
   const session = `rt-bench-${process.pid}`;
   execFileSync('tmux', [
+    '-L',
+    session,
     'new-session',
     '-d',
     '-s',
@@ -68,9 +70,9 @@ async function withDashboard(): Promise<number> {
     if (info && existsSync(info) && JSON.parse(readFileSync(info, 'utf8')).status === 'completed') break;
     if (Date.now() - start > 300_000) throw new Error('dashboard run did not complete in 5 minutes');
   }
-  execFileSync('tmux', ['send-keys', '-t', session, 'q']);
+  execFileSync('tmux', ['-L', session, 'send-keys', '-t', session, 'q']);
   await new Promise((r) => setTimeout(r, 500));
-  spawnSync('tmux', ['kill-session', '-t', session]);
+  spawnSync('tmux', ['-L', session, 'kill-server']);
   return medianSps(root);
 }
 

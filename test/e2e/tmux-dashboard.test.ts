@@ -7,11 +7,13 @@ import { CLI, ensureBuilt, tempDir, waitFor } from '../helpers/cli.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const session = `rt-e2e-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+// A server of its own (-L): the test neither sees nor disturbs the user's tmux sessions.
+const socket = ['-L', `rt-e2e-${process.pid}`];
+const tmux = (...args: string[]) => execFileSync('tmux', [...socket, ...args], { encoding: 'utf8' });
 const screen = () => tmux('capture-pane', '-t', session, '-p');
 
 afterAll(() => {
-  if (hasTmux) spawnSync('tmux', ['kill-session', '-t', session]);
+  if (hasTmux) spawnSync('tmux', [...socket, 'kill-server']);
 });
 
 /** Drives the real program in a real terminal, as a user on an SSH session would. */
