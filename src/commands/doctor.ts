@@ -1,3 +1,4 @@
+import { wrapWords } from '../wrap.js';
 import type { CommandSpec } from './types.js';
 import type { DoctorReport } from '../engine/doctor.js';
 import { EXIT } from '../errors.js';
@@ -31,24 +32,7 @@ export const doctor: CommandSpec<DoctorArgs> = {
 };
 
 /** Wraps text to `width` columns; continuation lines get `indent`. */
-export function wrap(text: string, width: number, firstPrefix: string, indent: string): string[] {
-  const lines: string[] = [];
-  let line = firstPrefix;
-  let empty = true;
-  // Commands in backticks stay on one line, so they can be copied.
-  const words = text.match(/`[^`]*`\S*|\S+/g) ?? [];
-  for (const word of words) {
-    if (!empty && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = indent + word;
-    } else {
-      line += (empty ? '' : ' ') + word;
-    }
-    empty = false;
-  }
-  lines.push(line);
-  return lines;
-}
+export const wrap = wrapWords;
 
 /** Aligned columns; a last column that would pass `width` wraps under itself. */
 function table(rows: readonly (readonly string[])[], indent = '  ', width = 80): string[] {

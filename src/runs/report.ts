@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { describeModel } from '../engine/config.js';
+import { wrapWords } from '../wrap.js';
 import type { MetricsLine } from '../engine/trainer.js';
 import { colorEnabled, DEFAULT_COLORS, renderChart, type ChartColor } from '../ui/text-chart.js';
 import { listCheckpoints } from './checkpoint.js';
@@ -260,23 +261,8 @@ function clip(text: string, width: number): string {
 /** "  key          value…" wrapped to `width`, continuation lines under the value. */
 function wrapValue(key: string, value: string, width: number): string[] {
   const indent = ' '.repeat(2 + KEY_WIDTH);
-  const first = `  ${key.padEnd(KEY_WIDTH - 1)} `;
-  const lines: string[] = [];
-  let line = first;
-  let empty = true;
-  // Commands in backticks stay whole, so they can be copied.
-  for (const word of value.match(/`[^`]*`\S*|\S+/g) ?? []) {
-    if (!empty && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = indent + word;
-    } else {
-      line += (empty ? '' : ' ') + word;
-    }
-    empty = false;
-  }
-  lines.push(line);
   // A single word longer than the width (a deep folder path) is cut rather than overflowing.
-  return lines.map((l) => clip(l.trimEnd(), width));
+  return wrapWords(value, width, `  ${key.padEnd(KEY_WIDTH - 1)} `, indent).map((l) => clip(l.trimEnd(), width));
 }
 
 const CSV_BASE = ['step', 'epoch', 'time', 'loss', 'accuracy', 'valLoss', 'valAccuracy', 'lr', 'samplesPerSecond'] as const;

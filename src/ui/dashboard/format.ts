@@ -1,3 +1,4 @@
+import { wrapWords } from '../../wrap.js';
 import type { RunView } from './state.js';
 
 /** Small text helpers shared by the dashboard's components. */
@@ -41,16 +42,7 @@ export function clipText(text: string, width: number): string {
 
 /** Word-wraps to `width` columns (long words are cut). */
 export function wrapText(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let current = '';
-  for (const word of text.split(' ')) {
-    const candidate = current ? `${current} ${word}` : word;
-    if (candidate.length <= width) current = candidate;
-    else {
-      if (current) lines.push(current);
-      current = word.slice(0, width);
-    }
-  }
-  if (current) lines.push(current);
-  return lines;
+  // Leading spaces (an indented option, a bullet) are kept on the first line.
+  const lead = /^\s*/.exec(text)?.[0] ?? '';
+  return wrapWords(text, width, lead).map((l) => l.slice(0, width));
 }
