@@ -60,7 +60,7 @@ async function withDashboard(): Promise<number> {
     '120',
     '-y',
     '40',
-    [process.execPath, CLI, 'train', ...ARGS, '--run-dir', root].join(' '),
+    ['CI=false', process.execPath, CLI, 'train', ...ARGS, '--run-dir', root].join(' '),
   ]);
   const start = Date.now();
   for (;;) {

@@ -43,7 +43,7 @@ export async function tutorFirstScreenMs(runs = 5): Promise<number | null> {
   try {
     for (let i = 0; i <= runs; i++) {
       const start = performance.now();
-      spawnSync('tmux', ['-L', socket, 'new-session', '-d', '-s', 's', '-x', '100', '-y', '30', `${process.execPath} ${CLI}`]);
+      spawnSync('tmux', ['-L', socket, 'new-session', '-d', '-s', 's', '-x', '100', '-y', '30', `CI=false ${process.execPath} ${CLI}`]);
       for (;;) {
         const screen = spawnSync('tmux', ['-L', socket, 'capture-pane', '-t', 's', '-p'], { encoding: 'utf8' }).stdout ?? '';
         if (screen.includes('lesson by lesson')) break;

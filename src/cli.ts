@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type yargsFactory from 'yargs';
 import type { hideBin as hideBinFn } from 'yargs/helpers';
 import { commands } from './commands/index.js';
+import { detectTerminal } from './ui/terminal.js';
 import { EXIT, UserError } from './errors.js';
 import { reportUnexpected } from './unexpected.js';
 import { packageVersion } from './version.js';
@@ -77,7 +78,7 @@ export function withDefaultCommand(argv: readonly string[], interactive = isInte
 }
 
 function isInteractive(): boolean {
-  return process.stdin.isTTY === true && process.stdout.isTTY === true && process.env.TERM !== 'dumb';
+  return detectTerminal().interactive;
 }
 
 /**

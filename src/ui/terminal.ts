@@ -1,6 +1,6 @@
 /**
  * What the terminal can show. Colour follows NO_COLOR and --no-color; box-drawing and block glyphs
- * need a UTF-8 locale (otherwise ASCII); TERM=dumb or a non-TTY stdout gets the headless lines.
+ * need a UTF-8 locale (otherwise ASCII); TERM=dumb, a non-TTY stdout or a CI job gets the headless lines.
  */
 export interface TerminalCaps {
   readonly interactive: boolean;
@@ -14,7 +14,10 @@ export function detectTerminal(
   env: Readonly<Record<string, string | undefined>> = process.env,
   noColorFlag = false,
 ): TerminalCaps {
-  const interactive = stdout.isTTY === true && stdin.isTTY === true && env.TERM !== 'dumb';
+  // Ink draws only the last frame when CI or CONTINUOUS_INTEGRATION is set (is-in-ci), so a CI job
+  // gets the headless lines even on a pseudo-terminal.
+  const inCi = ['CI', 'CONTINUOUS_INTEGRATION'].some((k) => k in env && env[k] !== '0' && env[k] !== 'false');
+  const interactive = stdout.isTTY === true && stdin.isTTY === true && env.TERM !== 'dumb' && !inCi;
   const color = interactive && !noColorFlag && !(env.NO_COLOR !== undefined && env.NO_COLOR !== '');
   const locale = env.LC_ALL || env.LC_CTYPE || env.LANG || '';
   // An unset locale in an SSH session usually still renders UTF-8; only an explicit non-UTF-8 one

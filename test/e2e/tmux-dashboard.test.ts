@@ -22,7 +22,8 @@ describe.skipIf(!hasTmux)('dashboard in tmux (80x24)', () => {
     ensureBuilt();
     const root = tempDir();
     const done = join(root, 'exit-code');
-    const cmd = `${process.execPath} ${CLI} train --steps 100000 --train-limit 1024 --val-limit 64 --depth 3 --width 32 --batch-size 32 --log-every 5 --checkpoint-every 0 --backend wasm --run-dir ${root}; echo $? > ${done}; sleep 30`;
+    // CI=false: the test itself runs under CI=true, where the program (like Ink) would fall back to lines.
+    const cmd = `CI=false ${process.execPath} ${CLI} train --steps 100000 --train-limit 1024 --val-limit 64 --depth 3 --width 32 --batch-size 32 --log-every 5 --checkpoint-every 0 --backend wasm --run-dir ${root}; echo $? > ${done}; sleep 30`;
     tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', cmd);
     await waitFor(() => /\d+\/100000/.test(screen()) && screen().includes('Loss'), 60_000, 'the dashboard');
     let s = screen();
