@@ -199,8 +199,8 @@ describe('Dashboard', () => {
 
   it('overlays compared runs with one legend entry each and a table of their numbers', async () => {
     const runs = [
-      { ...RUN, id: 'a', label: 'plain' },
-      { ...RUN, id: 'b', label: 'residual-bn' },
+      { ...RUN, id: 'a', label: 'plain', title: 'mlp plain d4 w64 on fashion-mnist' },
+      { ...RUN, id: 'b', label: 'residual-bn', title: 'mlp residual-bn d4 w64 on fashion-mnist' },
     ];
     const { view, send } = setup(80, 24, runs);
     for (const r of runs) await started(send, r.id);
@@ -210,6 +210,7 @@ describe('Dashboard', () => {
     if (process.env.SHOW) console.log(frame);
     checkFits(frame, 80, 24);
     expect(frame).toContain('compare 2 runs: plain vs residual-bn');
+    expect(frame).toContain('mlp * d4 w64 on fashion-mnist');
     expect(frame).toContain('── plain train');
     expect(frame).toContain('·· residual-bn train');
     expect(frame).toMatch(/plain\s+100\/1000/);

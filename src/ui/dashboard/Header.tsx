@@ -38,9 +38,21 @@ export function Header({ runs, width, color, unicode }: Props) {
           {status}
         </Text>
       </Box>
-      <Text dimColor>{t(clipText(`${first?.title ?? ''} · ${device}`, width))}</Text>
+      <Text dimColor>
+        {t(clipText(`${runs.length > 1 ? commonTitle(runs.map((r) => r.title)) : (first?.title ?? '')} · ${device}`, width))}
+      </Text>
     </Box>
   );
+}
+
+/** What compared runs share, word by word, with `*` where they differ: "mlp * d8 w64 on fashion-mnist". */
+export function commonTitle(titles: readonly string[]): string {
+  const split = titles.map((t) => t.split(' '));
+  const longest = Math.max(...split.map((w) => w.length));
+  return Array.from({ length: longest }, (_, i) => {
+    const words = new Set(split.map((w) => w[i] ?? ''));
+    return words.size === 1 ? [...words][0] : '*';
+  }).join(' ');
 }
 
 function summarise(runs: readonly RunView[]): string {
