@@ -38,10 +38,14 @@ function timeSpawns(args: readonly string[], runs: number): number {
  */
 export async function tutorFirstScreenMs(runs = 5): Promise<number | null> {
   if (spawnSync('tmux', ['-V']).status !== 0) return null;
-  const socket = `rt-startup-${process.pid}`;
+  const base = `rt-startup-${process.pid}`;
+  const used: string[] = [];
   const times: number[] = [];
   try {
     for (let i = 0; i <= runs; i++) {
+      // A fresh server per run: a server that is still shutting down may refuse the next session.
+      const socket = `${base}-${i}`;
+      used.push(socket);
       const start = performance.now();
       spawnSync('tmux', ['-L', socket, 'new-session', '-d', '-s', 's', '-x', '100', '-y', '30', `CI=false ${process.execPath} ${CLI}`]);
       for (;;) {
@@ -54,7 +58,7 @@ export async function tutorFirstScreenMs(runs = 5): Promise<number | null> {
       spawnSync('tmux', ['-L', socket, 'kill-server']);
     }
   } finally {
-    spawnSync('tmux', ['-L', socket, 'kill-server']);
+    for (const socket of used) spawnSync('tmux', ['-L', socket, 'kill-server']);
   }
   return median(times);
 }

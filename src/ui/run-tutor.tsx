@@ -9,7 +9,10 @@ import type { TutorCommand, TutorEvent, TutorState } from './tutor/state.js';
 export interface TutorOptions {
   readonly lessons: readonly Lesson[];
   readonly problems: readonly string[];
-  readonly store: ProgressStore;
+  /** Opened after the first screen is up (conf takes a few hundred ms to load); until then, `initial`. */
+  readonly openStore: () => Promise<ProgressStore>;
+  /** Progress as last saved, read without conf, for the first screen. */
+  readonly initial: Readonly<Record<string, { step?: number; completed?: boolean }>>;
   readonly open?: number;
   readonly runRoot: string;
   readonly backend: string;
@@ -26,21 +29,27 @@ export async function runTutor(opts: TutorOptions): Promise<number> {
   let host: EngineHost | null = null;
   const getHost = () => (host ??= new EngineHost());
   const runner = new ExperimentRunner(getHost, opts.runRoot, opts.backend);
-  const all = opts.store.all();
+  const all = opts.initial;
   const progress = Object.fromEntries(
     opts.lessons.map((l) => [l.id, { step: all[l.id]?.step ?? 0, completed: all[l.id]?.completed ?? false }]),
   );
+  let store: Promise<ProgressStore> | null = null;
+  // Saves happen in order, once the store is open.
+  const save = (f: (s: ProgressStore) => void) => {
+    store ??= opts.openStore();
+    void store.then(f);
+  };
 
   const onCommand = (c: TutorCommand, dispatch: (e: TutorEvent) => void, state: TutorState) => {
     switch (c.type) {
       case 'reach-step':
-        opts.store.reachStep(c.lessonId, c.step);
+        save((s) => s.reachStep(c.lessonId, c.step));
         break;
       case 'complete':
-        opts.store.complete(c.lessonId);
+        save((s) => s.complete(c.lessonId));
         break;
       case 'answer':
-        opts.store.answer(c.lessonId, c.key, c.given, c.correct);
+        save((s) => s.answer(c.lessonId, c.key, c.given, c.correct));
         break;
       case 'pause-experiment':
         runner.pause();
@@ -63,15 +72,8 @@ export async function runTutor(opts: TutorOptions): Promise<number> {
               dispatch({ type: 'experiment', update: { status: 'skipped' } });
               return;
             }
-            opts.store.recordExperiment(
-              lesson.id,
-              step.experiment.key,
-              Object.fromEntries(outcome.measured.map((m) => [m.label || 'result', m.value])),
-              {
-                runIds: outcome.runIds,
-                full: opts.full,
-              },
-            );
+            const measured = Object.fromEntries(outcome.measured.map((m) => [m.label || 'result', m.value]));
+            save((s) => s.recordExperiment(lesson.id, step.experiment.key, measured, { runIds: outcome.runIds, full: opts.full }));
             dispatch({ type: 'experiment', update: { status: 'done', measured: outcome.measured } });
           })
           .catch((err: unknown) =>
@@ -97,7 +99,17 @@ export async function runTutor(opts: TutorOptions): Promise<number> {
     />,
     { exitOnCtrlC: false, patchConsole: true, maxFps: 10 },
   );
+  // Open the store once the first screen is drawn, so a corrupt file is found (and backed up) early.
+  setImmediate(() => {
+    store ??= opts.openStore();
+  });
   await instance.waitUntilExit().catch(() => undefined);
+  // (A cast: TypeScript cannot see the closures above assign `store`.)
+  const opening = store as Promise<ProgressStore> | null;
+  if (opening) {
+    const opened = await opening;
+    if (opened.recovered) process.stderr.write(`${opened.recovered}\n`);
+  }
   if (host) await (host as EngineHost).close();
   return 0;
 }

@@ -1,6 +1,8 @@
 import { UserError } from '../../errors.js';
 import { loadLessons } from '../../lessons/load.js';
-import { ProgressStore } from '../../lessons/progress.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { configDir } from '../../settings.js';
 import { formatProblem } from '../../lessons/types.js';
 import { detectTerminal } from '../../ui/terminal.js';
 
@@ -30,13 +32,12 @@ export async function startTutor(opts: {
   }
   const caps = detectTerminal(process.stdout, process.stdin, process.env, opts.noColor);
   if (!caps.interactive) throw new UserError(MESSAGES.notInteractive);
-  const store = new ProgressStore();
-  if (store.recovered) process.stderr.write(`${store.recovered}\n`);
   const { runTutor } = await import('../../ui/run-tutor.js');
   return runTutor({
     lessons: loaded.lessons,
     problems: loaded.problems.filter((p) => p.severity === 'error').map(formatProblem),
-    store,
+    initial: readSavedProgress(),
+    openStore: async () => new (await import('../../lessons/progress.js')).ProgressStore(),
     ...(open !== undefined ? { open } : {}),
     runRoot: opts.runRoot,
     backend: opts.backend,
@@ -44,4 +45,20 @@ export async function startTutor(opts: {
     color: caps.color,
     unicode: caps.unicode,
   });
+}
+
+/**
+ * The saved progress for the first screen, read as plain JSON: loading conf (which the progress store
+ * uses to write) costs a few hundred ms, so the store opens after the menu is drawn. Anything
+ * unreadable counts as no progress here; the store then reports and backs up the file.
+ */
+function readSavedProgress(): Record<string, { step?: number; completed?: boolean }> {
+  try {
+    const saved = JSON.parse(readFileSync(join(configDir(), 'progress.json'), 'utf8')) as {
+      lessons?: Record<string, { step?: number; completed?: boolean }>;
+    };
+    return saved.lessons && typeof saved.lessons === 'object' ? saved.lessons : {};
+  } catch {
+    return {};
+  }
 }
