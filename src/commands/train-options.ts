@@ -12,15 +12,21 @@ export const BACKEND_OPTION_CHOICES = BACKEND_CHOICES;
 export function withTrainOptions(y: Argv): Argv {
   return y
     .option('net', { type: 'string', describe: `Network family: ${NETS.join(' | ')}`, group: 'Model:' })
-    .option('arch', { type: 'string', describe: `${ARCHS.join(' | ')} (default residual-bn)`, group: 'Model:' })
+    .option('arch', {
+      type: 'string',
+      describe: `${ARCHS.join(' | ')} (default residual-bn; densenet with --net cnn only; with --net unet, plain = without the skip concatenations, residual-bn = with them)`,
+      group: 'Model:',
+    })
     .option('depth', {
       type: 'string',
-      describe: 'MLP: number of blocks (default 8). CNN: weight layers, 6n+2 e.g. 20, 32, 56, 110 (default 20)',
+      describe:
+        'MLP: number of blocks (default 8). CNN: weight layers, 6n+2 e.g. 20, 32, 56, 110 (default 20); densenet: conv layers 3n+4 e.g. 16, 22, 40 (default 16). U-Net: fixed (2 levels down, a bottleneck, 2 up), --depth ignored',
       group: 'Model:',
     })
     .option('width', {
       type: 'string',
-      describe: 'MLP: hidden units (default 128). CNN: first-stage channels (default 16)',
+      describe:
+        'MLP: hidden units (default 128). CNN: first-stage channels (default 16); densenet: growth rate k (default 12). U-Net: base channels (default 8)',
       group: 'Model:',
     })
     .option('block', { type: 'string', describe: `CNN block: ${BLOCKS.join(' | ')}`, group: 'Model:' })
@@ -31,7 +37,8 @@ export function withTrainOptions(y: Argv): Argv {
     })
     .option('dataset', {
       type: 'string',
-      describe: 'fashion-mnist (default) | mnist | cifar10 | synthetic-1d | synthetic-spiral | synthetic-shapes',
+      describe:
+        'fashion-mnist (default) | mnist | cifar10 | synthetic-1d | synthetic-spiral | synthetic-shapes | synthetic-segment (segmentation, --net unet)',
       group: 'Data:',
     })
     .option('train-limit', { type: 'string', describe: 'Use at most this many training examples', group: 'Data:' })

@@ -5,8 +5,14 @@ import { UserError } from '../errors.js';
  * can be resumed (and a checkpoint of a different architecture refused) without the original flags.
  * This module has no tfjs import: the CLI validates flags on the main thread before any worker starts.
  */
-export const NETS = ['mlp', 'cnn'] as const;
-export const ARCHS = ['plain', 'residual', 'residual-bn'] as const;
+export const NETS = ['mlp', 'cnn', 'unet'] as const;
+/**
+ * `densenet` is a CNN only (dense blocks concatenate instead of adding). For `--net unet`, `plain` means
+ * without the skip concatenations and `residual-bn` (or `residual`) with them.
+ */
+export const ARCHS = ['plain', 'residual', 'residual-bn', 'densenet'] as const;
+/** The lecture's three twins, which the probes compare (DenseNet has no residual blocks to probe). */
+export const RESIDUAL_ARCHS = ['plain', 'residual', 'residual-bn'] as const;
 export const BLOCKS = ['basic', 'bottleneck'] as const;
 /**
  * Residual block orders from the lecture: `post` is He et al. 2015 (ReLU after the addition), `branch`
@@ -85,6 +91,12 @@ export const DEFAULT_CONFIG: TrainConfig = {
 /** Default width when `--width` is not given: the CIFAR ResNet's 16 channels for CNNs. */
 export const DEFAULT_CNN_WIDTH = 16;
 export const DEFAULT_CNN_DEPTH = 20;
+/** DenseNet: growth rate k (`--width`) and conv layers 3n+4 (`--depth`). */
+export const DEFAULT_DENSENET_WIDTH = 12;
+export const DEFAULT_DENSENET_DEPTH = 16;
+/** U-Net: base channels (`--width`); its depth is fixed (2 down levels, a bottleneck, 2 up levels). */
+export const DEFAULT_UNET_WIDTH = 8;
+export const UNET_DEPTH = 5;
 
 type Raw = Record<string, unknown>;
 
@@ -121,9 +133,27 @@ export function resolveConfig(raw: Raw, source = 'flag'): TrainConfig {
     raw[name] === undefined || raw[name] === null ? null : num(name, 0, { int: true, min });
 
   const net = pick('net', NETS, DEFAULT_CONFIG.net);
+  const arch = pick('arch', ARCHS, DEFAULT_CONFIG.arch);
   const block = pick('block', BLOCKS, DEFAULT_CONFIG.block);
-  const depth = num('depth', net === 'cnn' ? DEFAULT_CNN_DEPTH : DEFAULT_CONFIG.depth, { int: true, min: 1, max: 1202 });
-  if (net === 'cnn') {
+  if (arch === 'densenet' && net !== 'cnn') {
+    throw new UserError(
+      `${where('arch')} densenet applies to --net cnn only (dense blocks concatenate convolutional feature maps); got --net ${net}. Use --net cnn --arch densenet.`,
+    );
+  }
+  const densenet = arch === 'densenet';
+  const defaultDepth =
+    net === 'unet' ? UNET_DEPTH : densenet ? DEFAULT_DENSENET_DEPTH : net === 'cnn' ? DEFAULT_CNN_DEPTH : DEFAULT_CONFIG.depth;
+  // A U-Net's depth is fixed: a given --depth is ignored (stored as the fixed value).
+  const depth = net === 'unet' ? UNET_DEPTH : num('depth', defaultDepth, { int: true, min: 1, max: 1202 });
+  if (densenet) {
+    if ((depth - 4) % 3 !== 0 || depth < 7) {
+      throw new UserError(
+        `${where('depth')} for --arch densenet must be 3n+4 (three dense blocks of n layers, plus the first convolution, two transition convolutions and the classifier), e.g. 7, 10, 16, 22, 40; got ${depth}.`,
+      );
+    }
+    if (block !== 'basic')
+      throw new UserError(`${where('block')} ${block} does not apply to --arch densenet (a dense layer is BN-ReLU-conv3x3).`);
+  } else if (net === 'cnn') {
     const per = block === 'bottleneck' ? 9 : 6;
     if ((depth - 2) % per !== 0 || depth < per + 2) {
       const examples = block === 'bottleneck' ? '29, 56, 110, 164' : '8, 14, 20, 32, 44, 56, 110';
@@ -132,18 +162,26 @@ export function resolveConfig(raw: Raw, source = 'flag'): TrainConfig {
       );
     }
   }
-  const width = num('width', net === 'cnn' ? DEFAULT_CNN_WIDTH : DEFAULT_CONFIG.width, { int: true, min: 1, max: 4096 });
-  if (block === 'bottleneck' && net === 'mlp') {
+  const defaultWidth =
+    net === 'unet' ? DEFAULT_UNET_WIDTH : densenet ? DEFAULT_DENSENET_WIDTH : net === 'cnn' ? DEFAULT_CNN_WIDTH : DEFAULT_CONFIG.width;
+  const width = num('width', defaultWidth, { int: true, min: 1, max: 4096 });
+  if (block === 'bottleneck' && net !== 'cnn') {
     throw new UserError(`${where('block')} bottleneck applies to --net cnn only (an MLP block is two linear layers).`);
+  }
+  const blockOrder = pick('blockOrder', BLOCK_ORDERS, DEFAULT_CONFIG.blockOrder);
+  if (blockOrder !== 'post' && (densenet || net === 'unet')) {
+    throw new UserError(
+      `${where('blockOrder')} ${blockOrder} applies to residual blocks; ${densenet ? 'a DenseNet layer is always BN-ReLU-conv' : 'a U-Net level is always conv-BN-ReLU'}, so leave it out.`,
+    );
   }
   const steps = optionalInt('steps', 1);
   const config: TrainConfig = {
     net,
-    arch: pick('arch', ARCHS, DEFAULT_CONFIG.arch),
+    arch,
     depth,
     width,
     block,
-    blockOrder: pick('blockOrder', BLOCK_ORDERS, DEFAULT_CONFIG.blockOrder),
+    blockOrder,
     dataset: typeof raw.dataset === 'string' && raw.dataset !== '' ? raw.dataset : DEFAULT_CONFIG.dataset,
     trainLimit: optionalInt('trainLimit', 1),
     valLimit: optionalInt('valLimit', 1),
@@ -181,6 +219,33 @@ export function architectureDiff(a: ModelConfig, b: ModelConfig): string[] {
 export function describeModel(c: ModelConfig): string {
   const extra = [c.block !== 'basic' ? c.block : '', c.blockOrder !== 'post' ? `order=${c.blockOrder}` : ''].filter(Boolean).join(' ');
   return `${c.net} ${c.arch} d${c.depth} w${c.width}${extra ? ` ${extra}` : ''}`;
+}
+
+/**
+ * Refuses a network that cannot work on a data set: CNNs and U-Nets need images, a U-Net needs a
+ * segmentation data set and a segmentation data set needs a U-Net. `where` names the flag or field.
+ */
+export function checkNetForData(
+  config: ModelConfig & { readonly dataset: string },
+  info: { readonly inputShape: readonly number[]; readonly task: string },
+  where: (name: string) => string = (name) => `--${kebab(name)}`,
+): void {
+  const shape = `[${info.inputShape.join(', ')}]`;
+  if (config.net === 'unet' && info.task !== 'segmentation') {
+    throw new UserError(
+      `${where('net')} unet predicts a mask per pixel and needs a segmentation data set, but ${config.dataset} is a ${info.task} data set. Use ${where('dataset')} synthetic-segment, or --net cnn for ${config.dataset}.`,
+    );
+  }
+  if (info.task === 'segmentation' && config.net !== 'unet') {
+    throw new UserError(
+      `${where('dataset')} ${config.dataset} is a segmentation data set (one target per pixel); only --net unet predicts masks. Use --net unet, or a classification data set such as fashion-mnist for --net ${config.net}.`,
+    );
+  }
+  if (config.net === 'cnn' && info.inputShape.length !== 3) {
+    throw new UserError(
+      `${where('net')} cnn needs image data, but ${config.dataset} has examples of shape ${shape}. Use --net mlp, or ${where('dataset')} fashion-mnist, mnist or cifar10.`,
+    );
+  }
 }
 
 function kebab(name: string): string {

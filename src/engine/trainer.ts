@@ -11,7 +11,7 @@ export interface MetricsLine {
   readonly epoch: number;
   /** Mean training loss over the steps since the previous line. */
   readonly loss: number;
-  /** Mean training accuracy over the same steps (classification only). */
+  /** Mean training accuracy over the same steps (classification; pixel accuracy for segmentation). */
   readonly accuracy?: number;
   readonly lr: number;
   /** L2 norm of the gradient of each unit's parameters (stem, blocks, head), input side first. */
@@ -69,6 +69,10 @@ export class Trainer {
   private perm: { epoch: number; order: Uint32Array } | null = null;
   private readonly exampleSize: number;
   private readonly classification: boolean;
+  /** Per-pixel binary masks: sigmoid cross-entropy loss, pixel accuracy. */
+  private readonly segmentation: boolean;
+  /** Whether accuracy applies (classification or segmentation). */
+  private readonly scored: boolean;
 
   constructor(
     readonly config: TrainConfig,
@@ -84,6 +88,8 @@ export class Trainer {
     this.totalSteps = config.steps ?? config.epochs * this.stepsPerEpoch;
     this.exampleSize = data.inputShape.reduce((a, b) => a * b, 1);
     this.classification = data.task === 'classification';
+    this.segmentation = data.task === 'segmentation';
+    this.scored = this.classification || this.segmentation;
   }
 
   get step(): number {
@@ -124,9 +130,7 @@ export class Trainer {
       const r = this.model.forward(xs, { training: true, collect: logNow });
       kept.statUpdates = r.statUpdates;
       if (logNow) kept.units = tf.keep(tf.stack(r.units.map((u) => tf.moments(u).variance)));
-      if (this.classification) {
-        kept.correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(r.output, 1), ys), 'float32')));
-      }
+      if (this.scored) kept.correct = tf.keep(this.correct(r.output, ys));
       return this.loss(r.output, ys);
     }, vars);
     const loss = value.dataSync()[0];
@@ -159,7 +163,7 @@ export class Trainer {
       step: stepNumber,
       epoch: stepNumber / this.stepsPerEpoch,
       loss: this.interval.lossSum / this.interval.count,
-      ...(this.classification ? { accuracy: this.interval.accuracySum / this.interval.count } : {}),
+      ...(this.scored ? { accuracy: this.interval.accuracySum / this.interval.count } : {}),
       lr,
       gradNorms,
       activationVariances,
@@ -184,7 +188,7 @@ export class Trainer {
       const [l, c] = tf.tidy(() => {
         const out = this.model.forward(xs, { training: false }).output;
         const lossT = tf.mul(this.loss(out, ys), count);
-        const cT = this.classification ? tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), ys), 'float32')) : tf.scalar(0);
+        const cT = this.scored ? this.correct(out, ys) : tf.scalar(0);
         return [lossT.dataSync()[0], cT.dataSync()[0]];
       });
       tf.dispose([xs, ys]);
@@ -192,7 +196,7 @@ export class Trainer {
       correct += c;
     }
     this.resetClock();
-    return this.classification ? { valLoss: lossSum / n, valAccuracy: correct / n } : { valLoss: lossSum / n };
+    return this.scored ? { valLoss: lossSum / n, valAccuracy: correct / n } : { valLoss: lossSum / n };
   }
 
   /** A snapshot of everything needed to continue exactly (read back with `restore`). */
@@ -236,7 +240,35 @@ export class Trainer {
     this.optimizer.dispose();
   }
 
+  /**
+   * The model's output for `examples` inputs (flat, `n * product(inputShape)`), in evaluation mode:
+   * logits, or for segmentation the per-pixel probability (sigmoid) as `n * height * width` floats.
+   */
+  predict(examples: Float32Array): Float32Array {
+    const n = Math.floor(examples.length / this.exampleSize);
+    return tf.tidy(() => {
+      const xs = tf.tensor(examples.subarray(0, n * this.exampleSize), [n, ...this.data.inputShape], 'float32');
+      const out = this.model.forward(xs, { training: false }).output;
+      return new Float32Array((this.segmentation ? tf.sigmoid(out) : out).dataSync() as Float32Array);
+    });
+  }
+
+  /** Correct predictions in a batch: examples (classification) or pixels averaged per example (segmentation). */
+  private correct(output: tf.Tensor, ys: tf.Tensor): tf.Scalar {
+    if (this.segmentation) {
+      // Pixel accuracy, scaled to "examples" so that dividing by the batch size gives the mean.
+      const hit = tf.cast(tf.equal(tf.greater(output, 0), tf.greater(ys, 0.5)), 'float32');
+      return tf.mul(tf.mean(hit), output.shape[0]!) as tf.Scalar;
+    }
+    return tf.sum(tf.cast(tf.equal(tf.argMax(output, 1), ys), 'float32')) as tf.Scalar;
+  }
+
   private loss(output: tf.Tensor, ys: tf.Tensor): tf.Scalar {
+    if (this.segmentation) {
+      // Per-pixel sigmoid cross-entropy, written out stably: max(z, 0) - z*y + log(1 + exp(-|z|)).
+      const z = output;
+      return tf.mean(tf.add(tf.sub(tf.relu(z), tf.mul(z, ys)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))))) as tf.Scalar;
+    }
     if (this.classification) {
       const logProbs = tf.logSoftmax(output as tf.Tensor2D);
       const picked = tf.sum(tf.mul(logProbs, tf.oneHot(ys as tf.Tensor1D, this.data.numClasses)), 1);
@@ -303,6 +335,14 @@ export class Trainer {
     const x = new Float32Array(idx.length * size);
     idx.forEach((j, i) => x.set(split.x.subarray(j * size, (j + 1) * size), i * size));
     const xs = tf.tensor(x, [idx.length, ...this.data.inputShape], 'float32');
+    if (this.segmentation) {
+      // One mask per example, the image's height x width, as [n, h, w, 1] to match the logits.
+      const [h, w] = this.data.inputShape;
+      const pixels = h * w;
+      const y = new Float32Array(idx.length * pixels);
+      idx.forEach((j, i) => y.set(split.y.subarray(j * pixels, (j + 1) * pixels), i * pixels));
+      return { xs, ys: tf.tensor(y, [idx.length, h, w, 1], 'float32') };
+    }
     const ys = this.classification
       ? tf.tensor1d(
           Int32Array.from(idx, (j) => split.y[j]),

@@ -7,7 +7,7 @@
  */
 import { basename } from 'node:path';
 import { UserError } from '../errors.js';
-import { resolveConfig, type TrainConfig } from '../engine/config.js';
+import { checkNetForData, resolveConfig, type TrainConfig } from '../engine/config.js';
 import { DATASET_INFO, DATASET_NAMES, isDatasetName } from '../engine/data/index.js';
 import {
   resolveLesionOptions,
@@ -25,6 +25,8 @@ import {
   PROBES,
   QUESTION_TYPES,
   EXPERIMENT_KINDS,
+  SHOW_KINDS,
+  type ShowKind,
   type Chart,
   type Experiment,
   type FieldSource,
@@ -66,7 +68,7 @@ export const PROBE_FIELDS: Readonly<Record<ProbeName, readonly string[]>> = {
 /** Fields a probe takes as a list itself (one probe run compares them), so they need no `compare:`. */
 const NATIVE_LISTS: Readonly<Partial<Record<ProbeName, readonly string[]>>> = { variance: ['arch'] };
 
-const EXPERIMENT_META = ['kind', 'id', 'title', 'probe', 'cost', 'predict', 'measure', 'compare', 'full'] as const;
+const EXPERIMENT_META = ['kind', 'id', 'title', 'probe', 'cost', 'predict', 'measure', 'compare', 'paired', 'full', 'show'] as const;
 /** Fields a `full:` block may set besides the configuration. */
 const FULL_META = ['compare', 'cost'] as const;
 /** Optional configuration fields that `none` resets (e.g. `train-limit: none` in a full variant). */
@@ -464,7 +466,12 @@ function buildExperiment(s: RawStep, index: number, r: Reporter, ctx: CheckConte
   }
   const configFields: readonly string[] = probe ? PROBE_FIELDS[probe] : TRAIN_FIELDS;
   const what = probe ? `a ${probe} probe` : 'a train experiment';
-  unknownFields(r, s.fields, [...EXPERIMENT_META.filter((k) => k !== 'probe' || probe), ...configFields], what);
+  unknownFields(r, s.fields, [...EXPERIMENT_META.filter((k) => (k !== 'probe' || probe) && (k !== 'show' || !probe)), ...configFields], what);
+  const showField = fm.get('show');
+  const showText = showField ? fieldText(showField) : '';
+  if (showField && !(SHOW_KINDS as readonly string[]).includes(showText)) {
+    r.error(showField.line, `unknown \`show\` value "${showText}" (known: ${SHOW_KINDS.join(', ')})`);
+  }
 
   const key = idOf(r, fm, index);
   const titleField = fm.get('title');
@@ -489,9 +496,11 @@ function buildExperiment(s: RawStep, index: number, r: Reporter, ctx: CheckConte
   }
   const compareField = fm.get('compare');
   const compare = compareField ? { values: splitList(fieldText(compareField)), line: compareField.line } : null;
+  const pairedField = fm.get('paired');
+  const paired = pairedField ? { values: splitList(fieldText(pairedField)), line: pairedField.line } : null;
   const cost = costOf(r, fm.get('cost'), s.line, 'experiment');
   const source = `${ctx.file} line ${s.line}`;
-  const quick = variant(r, { settings, compare, cost, probe, source, full: false, stepLine: s.line });
+  const quick = variant(r, { settings, compare, paired, cost, probe, source, full: false, stepLine: s.line });
 
   // The full variant: `full:` overrides.
   let full: ReturnType<typeof variant> = null;
@@ -521,7 +530,7 @@ function buildExperiment(s: RawStep, index: number, r: Reporter, ctx: CheckConte
     if (!sawCost) {
       r.error(fullField.line, '`full:` has no `cost` (expected seconds on one GPU)');
     }
-    full = variant(r, { settings: fullSettings, compare: fullCompare, cost: fullCost ?? 0, probe, source, full: true, stepLine: fullField.line });
+    full = variant(r, { settings: fullSettings, compare: fullCompare, paired: fullCompare ? paired : null, cost: fullCost ?? 0, probe, source, full: true, stepLine: fullField.line });
   }
 
   if (r.errors > before || !quick) return null;
@@ -529,7 +538,15 @@ function buildExperiment(s: RawStep, index: number, r: Reporter, ctx: CheckConte
   if (probe) {
     return { kind: 'probe', probe, ...base, quick: quick as Variant<ProbeRun>, full: full as Variant<ProbeRun> | null };
   }
-  return { kind: 'train', ...base, quick: quick as Variant<TrainRun>, full: full as Variant<TrainRun> | null };
+  const show = showField ? (showText as ShowKind) : null;
+  if (show === 'segmentation') {
+    for (const v of [quick, full]) {
+      const bad = (v as Variant<TrainRun> | null)?.runs.find((run) => run.config.net !== 'unet');
+      if (bad) r.error(showField!.line, `\`show: segmentation\` draws a U-Net's masks, but a run of this experiment is \`net: ${bad.config.net}\`: use \`net: unet\` with \`dataset: synthetic-segment\``);
+    }
+    if (r.errors > before) return null;
+  }
+  return { kind: 'train', ...base, show, quick: quick as Variant<TrainRun>, full: full as Variant<TrainRun> | null };
 }
 
 function splitList(text: string): string[] {
@@ -553,6 +570,8 @@ function costOf(r: Reporter, f: RawField | undefined, stepLine: number, what: st
 interface VariantInput {
   readonly settings: ReadonlyMap<string, Setting>;
   readonly compare: { values: readonly string[]; line: number } | null;
+  /** Fields whose lists go value by value with the one compared field (`paired: depth, width`). */
+  readonly paired: { values: readonly string[]; line: number } | null;
   readonly cost: number;
   readonly probe: ProbeName | null;
   readonly source: string;
@@ -575,8 +594,20 @@ function variant(r: Reporter, v: VariantInput): Variant<TrainRun> | Variant<Prob
       else axes.push({ key, values: s.values });
     }
   }
+  const paired: { key: string; values: readonly string[] }[] = [];
+  if (v.paired) {
+    if (axes.length !== 1) r.error(v.paired.line, '`paired` needs exactly one compared field: its values go one by one with that field\'s');
+    for (const key of v.paired.values) {
+      const s = v.settings.get(key);
+      if (!s) r.error(v.paired.line, `\`paired: ${key}\`${where} names a field the experiment does not set`);
+      else if (axes.length === 1 && s.values.length !== axes[0]!.values.length) {
+        r.error(s.line, `\`${key}\` is paired with \`${axes[0]!.key}\`${where}, so it needs ${axes[0]!.values.length} values (one per run); got ${s.values.length}`);
+      } else paired.push({ key, values: s.values });
+    }
+  }
   for (const [key, s] of v.settings) {
     if (s.values.length === 0) r.error(s.line, `\`${key}\` has no value`);
+    if (v.paired?.values.includes(key)) continue;
     // (A field a probe compares itself, like variance's `arch`, arrives as one comma-joined value.)
     if (s.values.length > 1 && !axes.some((a) => a.key === key) && !v.compare?.values.includes(key)) {
       r.error(s.line, `\`${key}\` has several values (${s.values.join(', ')}): name it in \`compare:\` to run one per value`);
@@ -592,6 +623,8 @@ function variant(r: Reporter, v: VariantInput): Variant<TrainRun> | Variant<Prob
     for (const c of combos) for (const value of a.values) next.push([...c, { key: a.key, value }]);
     combos.splice(0, combos.length, ...next);
   }
+  // Paired fields (one compared field only): the i-th run takes their i-th values, unlabelled.
+  const pairedOf = (i: number) => paired.map((p) => ({ key: p.key, value: p.values[i]! }));
   const fields: FieldSource[] = [...v.settings].map(([key, s]) => ({ key, value: s.text, line: s.line }));
   const compare = axes.map((a) => a.key);
   const lineOf = (camel: string) => v.settings.get(kebab(camel))?.line ?? v.stepLine;
@@ -604,10 +637,10 @@ function variant(r: Reporter, v: VariantInput): Variant<TrainRun> | Variant<Prob
 
   const trainRuns: TrainRun[] = [];
   const probeRuns: ProbeRun[] = [];
-  for (const combo of combos) {
+  for (const [i, combo] of combos.entries()) {
     const raw: Record<string, unknown> = {};
     for (const [key, s] of v.settings) raw[camel(key)] = NULLABLE.has(key) && s.values[0] === 'none' ? null : s.values[0];
-    for (const { key, value } of combo) raw[camel(key)] = NULLABLE.has(key) && value === 'none' ? null : value;
+    for (const { key, value } of [...combo, ...pairedOf(i)]) raw[camel(key)] = NULLABLE.has(key) && value === 'none' ? null : value;
     const label = combo.map((c) => `${c.key} ${c.value}`).join(', ');
     const config = checkConfig(raw, v, lineOf, report);
     if (config === false) continue;
@@ -680,6 +713,13 @@ function checkConfig(
   const info = DATASET_INFO[config.dataset];
   if (config.net === 'cnn' && info.inputShape.length !== 3) {
     report(lineOf('net'), `\`net: cnn\` needs image data, but ${config.dataset} has examples of shape [${info.inputShape.join(', ')}]: use \`net: mlp\`, or fashion-mnist, mnist or cifar10`);
+    return false;
+  }
+  try {
+    checkNetForData(config, info, (name) => `\`${kebab(name)}\``);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    report(lineOf(err.message.includes('`dataset`') && !err.message.startsWith('`net`') ? 'dataset' : 'net'), err.message.replace(/\.$/, ''));
     return false;
   }
   if (v.probe === 'lesion') {

@@ -9,6 +9,7 @@ import { createRunDir, type RunStatus } from '../runs/run-dir.js';
 import { packageVersion } from '../version.js';
 import type { EngineHost } from '../worker/engine-host.js';
 import type { ProbeResult } from '../worker/probe-protocol.js';
+import type { PredictedExample } from '../worker/protocol.js';
 import type { Experiment, Measure, ProbeRun, TrainRun } from './types.js';
 
 /**
@@ -22,12 +23,26 @@ export interface RunnerUpdate {
   readonly probeText?: string;
   readonly runs?: readonly { id: string; label: string; lines: readonly MetricsLine[]; totalSteps: number; status: string }[];
   readonly runUpdate?: { id: string; lines?: readonly MetricsLine[]; totalSteps?: number; status?: string };
+  /** `show: segmentation`: each run's predictions on the same few validation images, after training. */
+  readonly predictions?: readonly RunPredictions[];
 }
+
+/** One run's network on the first validation examples (input, target mask, predicted probabilities). */
+export interface RunPredictions {
+  readonly label: string;
+  readonly shape: readonly [number, number];
+  readonly examples: readonly PredictedExample[];
+}
+
+/** How many validation images `show: segmentation` draws per run. */
+export const SHOWN_EXAMPLES = 3;
 
 export interface ExperimentOutcome {
   readonly measured: { label: string; value: number }[];
   readonly runIds: string[];
   readonly skipped: boolean;
+  /** Present for `show: segmentation`. */
+  readonly predictions?: readonly RunPredictions[];
 }
 
 export class ExperimentRunner {
@@ -45,7 +60,17 @@ export class ExperimentRunner {
     if (experiment.kind === 'train') {
       const variant = full && experiment.full ? experiment.full : experiment.quick;
       const finals = await this.train(variant.runs, onUpdate);
-      return { measured: finals.map((f) => ({ label: f.label, value: trainMeasure(experiment.measure, f.lines) })), runIds: finals.map((f) => f.id), skipped: this.skipped };
+      const measured = finals.map((f) => ({ label: f.label, value: trainMeasure(experiment.measure, f.lines) }));
+      const runIds = finals.map((f) => f.id);
+      if (experiment.show !== 'segmentation' || this.skipped) return { measured, runIds, skipped: this.skipped };
+      onUpdate({ message: 'drawing the networks\' masks on validation images…' });
+      const predictions: RunPredictions[] = [];
+      for (const [i, f] of finals.entries()) {
+        const p = await this.host().predict(f.path, variant.runs[i].config, SHOWN_EXAMPLES, this.backend);
+        predictions.push({ label: f.label, shape: p.shape, examples: p.examples });
+      }
+      onUpdate({ predictions });
+      return { measured, runIds, skipped: this.skipped, predictions };
     }
     const variant = full && experiment.full ? experiment.full : experiment.quick;
     const measured: { label: string; value: number }[] = [];

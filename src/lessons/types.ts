@@ -210,8 +210,17 @@ interface ExperimentBase {
   readonly measure: Measure;
 }
 
+/** What a training experiment draws at the end, besides its numbers (`show:`). */
+export const SHOW_KINDS = ['segmentation'] as const;
+export type ShowKind = (typeof SHOW_KINDS)[number];
+
 export interface TrainExperiment extends ExperimentBase {
   readonly kind: 'train';
+  /**
+   * `segmentation`: after training, run each (U-Net) run on a few validation images and draw input,
+   * target and prediction side by side. Null when the experiment shows only its numbers and charts.
+   */
+  readonly show: ShowKind | null;
   readonly quick: Variant<TrainRun>;
   /** Paper-sized (CIFAR-10, ResNet-20/56 and plain twins): used with `--full` or on a GPU; null when none. */
   readonly full: Variant<TrainRun> | null;

@@ -92,6 +92,40 @@ export class EngineHost {
     });
   }
 
+  /**
+   * Runs a run's network (its newest checkpoint) on the first `count` validation examples in the
+   * engine worker; a user error from the worker (no checkpoint, unknown data set) is rethrown as a
+   * UserError. Mirrors `probe`.
+   */
+  predict(
+    runPath: string,
+    config: TrainConfig,
+    count: number,
+    backend: string,
+  ): Promise<Omit<Extract<FromWorker, { type: 'predictions' }>, 'v' | 'type' | 'requestId'>> {
+    const requestId = `predict-${++this.probeCount}`;
+    return new Promise((resolve, reject) => {
+      const off = this.on((e) => {
+        if (!('requestId' in e) || e.requestId !== requestId) {
+          if (e.type === 'error' && e.runId === null && this.exited) {
+            off();
+            reject(new Error(e.message));
+          }
+          return;
+        }
+        if (e.type === 'predictions') {
+          off();
+          resolve({ step: e.step, shape: e.shape, examples: e.examples });
+        }
+        if (e.type === 'predict-error') {
+          off();
+          reject(e.user ? new UserError(e.message) : new Error(e.message));
+        }
+      });
+      this.send({ v: PROTOCOL_VERSION, type: 'predict', requestId, runPath, config, count, backend });
+    });
+  }
+
   send(msg: ToWorker): void {
     if (!this.exited) this.worker.postMessage(msg);
   }

@@ -15,7 +15,7 @@ import { Trainer, type MetricsLine } from '../engine/trainer.js';
 import { loadNewestCheckpoint, saveCheckpoint } from '../runs/checkpoint.js';
 import { appendMetrics, trimMetrics, updateRunInfo, type BackendSummary } from '../runs/run-dir.js';
 import { runProbeRequest } from './probe-runner.js';
-import { parseToWorker, type FromWorker, type RunProgress, type ToWorker } from './protocol.js';
+import { parseToWorker, type FromWorker, type PredictedExample, type RunProgress, type ToWorker } from './protocol.js';
 
 if (!parentPort) throw new Error('engine-worker.ts must run in a worker thread');
 const port = parentPort;
@@ -77,6 +77,21 @@ port.on('message', (raw: unknown) => {
     );
     return;
   }
+  if (msg.type === 'predict') {
+    const { requestId } = msg;
+    void predict(msg).then(
+      (answer) => post({ v: 1, type: 'predictions', requestId, ...answer }),
+      (err: unknown) =>
+        post({
+          v: 1,
+          type: 'predict-error',
+          requestId,
+          message: err instanceof Error ? err.message : String(err),
+          user: err instanceof UserError,
+        }),
+    );
+    return;
+  }
   const run = runs.get(msg.runId);
   if (!run) return;
   if (msg.type === 'pause') run.paused = true;
@@ -92,6 +107,43 @@ port.on('message', (raw: unknown) => {
 });
 
 setInterval(flushAll, FLUSH_INTERVAL_MS).unref();
+
+/**
+ * Loads a run's newest checkpoint into a fresh Trainer (as a resume would) and runs its network on
+ * the first validation examples in evaluation mode.
+ */
+async function predict(
+  msg: Extract<ToWorker, { type: 'predict' }>,
+): Promise<{ step: number; shape: [number, number]; examples: PredictedExample[] }> {
+  await (backend ??= initBackend(msg.backend as never));
+  const config = msg.config;
+  const count = Math.max(0, Math.floor(msg.count));
+  const data = await loadDataset(config.dataset, {
+    seed: config.seed,
+    ...(config.trainLimit ? { trainLimit: config.trainLimit } : {}),
+    valLimit: Math.max(1, Math.min(count, config.valLimit ?? count)),
+  });
+  const trainer = new Trainer(config, data);
+  try {
+    const loaded = loadNewestCheckpoint(msg.runPath, config);
+    if (!loaded) throw new UserError(`Run folder ${msg.runPath} has no checkpoint to predict with; train it first.`);
+    trainer.restore(loaded.state);
+    const n = Math.min(count, data.val.n);
+    const [h, w] = data.inputShape.length === 3 ? [data.inputShape[0], data.inputShape[1]] : [1, data.inputShape[0] ?? 1];
+    const size = data.inputShape.reduce((a, b) => a * b, 1);
+    const out = trainer.predict(data.val.x.subarray(0, n * size));
+    const per = out.length / Math.max(1, n);
+    const pixels = h * w;
+    const examples: PredictedExample[] = Array.from({ length: n }, (_, i) => ({
+      input: Array.from(data.val.x.subarray(i * size, (i + 1) * size)),
+      target: data.task === 'segmentation' ? Array.from(data.val.y.subarray(i * pixels, (i + 1) * pixels)) : [],
+      prediction: Array.from(out.subarray(i * per, (i + 1) * per)),
+    }));
+    return { step: loaded.manifest.step, shape: [h, w], examples };
+  } finally {
+    trainer.dispose();
+  }
+}
 
 async function startRun(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const choice = await (backend ??= initBackend(msg.backend as never));

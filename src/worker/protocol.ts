@@ -29,7 +29,30 @@ export type ToWorker =
   /** Finish the current step, write a checkpoint (when `checkpoint`), mark the run interrupted. */
   | { readonly v: 1; readonly type: 'stop'; readonly runId: string; readonly checkpoint: boolean }
   /** Run a probe in this worker (between training steps), so the process loads tfjs in one thread only. */
-  | { readonly v: 1; readonly type: 'probe'; readonly requestId: string; readonly request: ProbeRequest; readonly backend: string };
+  | { readonly v: 1; readonly type: 'probe'; readonly requestId: string; readonly request: ProbeRequest; readonly backend: string }
+  /**
+   * Run a finished (or checkpointed) run's network on the first `count` validation examples, from its
+   * newest checkpoint, in evaluation mode; answered by `predictions` or `predict-error`.
+   */
+  | {
+      readonly v: 1;
+      readonly type: 'predict';
+      readonly requestId: string;
+      readonly runPath: string;
+      readonly config: TrainConfig;
+      readonly count: number;
+      readonly backend: string;
+    };
+
+/** One example of a prediction: flat row-major values, `height * width` (one channel) each. */
+export interface PredictedExample {
+  /** The input image as the network saw it (normalised). */
+  readonly input: readonly number[];
+  /** The target mask (segmentation), or an empty array when the task has no per-pixel target. */
+  readonly target: readonly number[];
+  /** The network's output: per-pixel probabilities for segmentation, else its logits. */
+  readonly prediction: readonly number[];
+}
 
 export interface RunProgress {
   readonly step: number;
@@ -48,6 +71,17 @@ export type FromWorker =
       readonly backend: ProbeBackend;
     }
   | { readonly v: 1; readonly type: 'probe-error'; readonly requestId: string; readonly message: string; readonly user: boolean }
+  | {
+      readonly v: 1;
+      readonly type: 'predictions';
+      readonly requestId: string;
+      /** The checkpoint step the weights came from. */
+      readonly step: number;
+      /** Height and width of one example's image. */
+      readonly shape: readonly [number, number];
+      readonly examples: readonly PredictedExample[];
+    }
+  | { readonly v: 1; readonly type: 'predict-error'; readonly requestId: string; readonly message: string; readonly user: boolean }
   | {
       readonly v: 1;
       readonly type: 'started';
@@ -88,7 +122,7 @@ export type FromWorker =
       readonly reason?: string;
     };
 
-const TO_WORKER_TYPES = new Set(['start', 'pause', 'resume', 'checkpoint', 'stop', 'probe']);
+const TO_WORKER_TYPES = new Set(['start', 'pause', 'resume', 'checkpoint', 'stop', 'probe', 'predict']);
 const FROM_WORKER_TYPES = new Set([
   'started',
   'metrics',
@@ -100,6 +134,8 @@ const FROM_WORKER_TYPES = new Set([
   'probe-progress',
   'probe-result',
   'probe-error',
+  'predictions',
+  'predict-error',
 ]);
 
 export function parseToWorker(msg: unknown): ToWorker {
@@ -117,7 +153,7 @@ function check(msg: unknown, types: Set<string>, from: string): unknown {
     throw new Error(`protocol: message from the ${from} has version ${String(m.v)}, expected ${PROTOCOL_VERSION}`);
   if (typeof m.type !== 'string' || !types.has(m.type))
     throw new Error(`protocol: unknown message type ${String(m.type)} from the ${from}`);
-  const probeMessage = typeof m.type === 'string' && m.type.startsWith('probe');
+  const probeMessage = typeof m.type === 'string' && (m.type.startsWith('probe') || m.type.startsWith('predict'));
   if (probeMessage && typeof m.requestId !== 'string') throw new Error(`protocol: ${m.type} message from the ${from} has no requestId`);
   if (!probeMessage && m.type !== 'log' && m.type !== 'error' && typeof m.runId !== 'string') {
     throw new Error(`protocol: ${m.type} message from the ${from} has no runId`);
@@ -127,6 +163,12 @@ function check(msg: unknown, types: Set<string>, from: string): unknown {
       throw new Error('protocol: start message needs runPath, config and backend');
     }
   }
+  if (m.type === 'predict') {
+    if (typeof m.runPath !== 'string' || typeof m.config !== 'object' || m.config === null || typeof m.count !== 'number') {
+      throw new Error('protocol: predict message needs runPath, config and count');
+    }
+  }
+  if (m.type === 'predictions' && !Array.isArray(m.examples)) throw new Error('protocol: predictions message needs examples');
   if (m.type === 'metrics' && !Array.isArray(m.lines)) throw new Error('protocol: metrics message needs lines');
   return msg;
 }

@@ -52,7 +52,7 @@ describe('the fixture course', () => {
     ]);
     expect(byFile('06-bad-config.md')).toEqual([
       `${f}06-bad-config.md:14: \`depth\` must be an integer at least 1 and at most 1202; got "0"`,
-      `${f}06-bad-config.md:24: unknown data set "imagenet" (known: fashion-mnist, mnist, cifar10, synthetic-1d, synthetic-spiral, synthetic-shapes)`,
+      `${f}06-bad-config.md:24: unknown data set "imagenet" (known: fashion-mnist, mnist, cifar10, synthetic-1d, synthetic-spiral, synthetic-shapes, synthetic-segment)`,
       `${f}06-bad-config.md:34: \`net: cnn\` needs image data, but synthetic-spiral has examples of shape [2]: use \`net: mlp\`, or fashion-mnist, mnist or cifar10`,
     ]);
     expect(byFile('07-unclosed.md')).toEqual([
@@ -186,14 +186,25 @@ describe('lesson rules', () => {
     expect(e('steps: 10', 'net: cnn', 'depth: 12')[0]).toMatch(/^18: `depth` for --net cnn with basic blocks must be 6n\+2/);
     expect(e('steps: 10', 'lr: fast')).toEqual(['17: `lr` must be a number greater than 0; got "fast"']);
     expect(e('steps: 10', 'dataset: imagenet')).toEqual([
-      '17: unknown data set "imagenet" (known: fashion-mnist, mnist, cifar10, synthetic-1d, synthetic-spiral, synthetic-shapes)',
+      '17: unknown data set "imagenet" (known: fashion-mnist, mnist, cifar10, synthetic-1d, synthetic-spiral, synthetic-shapes, synthetic-segment)',
     ]);
     expect(e('steps: 10', 'depth: 2, 8')).toEqual(['17: `depth` has several values (2, 8): name it in `compare:` to run one per value']);
     expect(e('steps: 10', 'compare: width')).toEqual([
       '17: `compare: width` names a field the experiment does not set: add `width: value, value`',
     ]);
+    // `paired` lists go with the one compared field; `show: segmentation` needs U-Nets; nets fit data.
+    expect(e('steps: 10', 'compare: arch', 'arch: plain, residual', 'paired: depth', 'depth: 2, 4, 8')).toEqual([
+      '20: `depth` is paired with `arch`, so it needs 2 values (one per run); got 3',
+    ]);
+    expect(e('steps: 10', 'compare: arch', 'arch: plain, residual', 'paired: depth', 'depth: 2, 4')).toEqual([]);
+    expect(e('steps: 10', 'show: pictures')).toEqual(['17: unknown `show` value "pictures" (known: segmentation)']);
+    expect(e('steps: 10', 'show: segmentation')[0]).toMatch(/^17: `show: segmentation` draws a U-Net's masks/);
+    expect(e('steps: 10', 'net: unet', 'dataset: synthetic-segment', 'show: segmentation')).toEqual([]);
+    expect(e('steps: 10', 'net: unet')[0]).toMatch(/^17: `net` unet predicts a mask per pixel and needs a segmentation data set/);
+    expect(e('steps: 10', 'dataset: synthetic-segment')[0]).toMatch(/^17: `dataset` synthetic-segment is a segmentation data set/);
+    expect(e('steps: 10', 'net: mlp', 'arch: densenet')[0]).toMatch(/^18: `arch` densenet applies to --net cnn only/);
     expect(e('steps: 10', 'colour: red')).toEqual([
-      '17: unknown field `colour` in a train experiment (known: kind, id, title, cost, predict, measure, compare, full, net, arch, depth, width, block, block-order, dataset, train-limit, val-limit, steps, epochs, batch-size, lr, optimizer, momentum, weight-decay, schedule, seed, log-every)',
+      '17: unknown field `colour` in a train experiment (known: kind, id, title, cost, predict, measure, compare, paired, full, show, net, arch, depth, width, block, block-order, dataset, train-limit, val-limit, steps, epochs, batch-size, lr, optimizer, momentum, weight-decay, schedule, seed, log-every)',
     ]);
     expect(check(['::: experiment', 'kind: train', 'title: T', 'predict: P', 'measure: loss', 'steps: 10', ':::'])).toEqual([
       '14: unknown measure "loss" for a train experiment (known: final train loss, final train accuracy, val loss, val accuracy, samples per second)',
@@ -276,7 +287,7 @@ describe('lesson rules', () => {
     expect(p('probe: paths', 'measure: path count', 'arch: plain')[0]).toMatch(/^17: `arch` plain is a plain network: it has exactly one path/);
     expect(p('probe: shatter', 'measure: neighbour correlation', 'points: 3')).toEqual(['17: `points` must be an integer from 16 to 4096; got "3"']);
     expect(p('probe: shatter', 'measure: neighbour correlation', 'arch: plain')[0]).toBe(
-      '17: unknown field `arch` in a shatter probe (known: kind, id, title, probe, cost, predict, measure, compare, full, depth, width, block-order, seed, points, input-bias)',
+      '17: unknown field `arch` in a shatter probe (known: kind, id, title, probe, cost, predict, measure, compare, paired, full, depth, width, block-order, seed, points, input-bias)',
     );
     expect(p('probe: variance', 'measure: growth per block', 'arch: plain, residual', 'depth: 4')).toEqual([]);
     expect(p('probe: variance', 'measure: neighbour correlation')).toEqual([
@@ -350,7 +361,7 @@ const ANSWER_KEY: Record<string, (string | number)[]> = {
   'block-order': ['a', 'a', Math.max(0, 0.5 - 0.8), 'b, c'],
   'exploding-variance': [2 ** 10, 'a', 1 + 10 * 1, 'a, b'],
   'batch-norm': [(6 - 3) / Math.sqrt(((1 - 3) ** 2 + (2 - 3) ** 2 + (3 - 3) ** 2 + (6 - 3) ** 2) / 4), 2 * 10 * 128, 'a', 'a, b, c, e'],
-  architectures: [2 * (3 * 3 * 64 * 64), 1 * 1 * 256 * 64 + 3 * 3 * 64 * 64 + 1 * 1 * 64 * 256, 'c', 24 + 4 * 12, 'a', 'a, b, c'],
+  architectures: [2 * (3 * 3 * 64 * 64), 1 * 1 * 256 * 64 + 3 * 3 * 64 * 64 + 1 * 1 * 64 * 256, 'c', 24 + 2 * 12, 24 + 4 * 12, 'a', 'a', 'a, b, c'],
 };
 
 describe('the shipped lessons', () => {
@@ -425,12 +436,13 @@ describe('the shipped lessons', () => {
         if (e.kind === 'train') {
           expect(e.full, where).not.toBeNull();
           for (const r of e.quick.runs) {
-            expect(['fashion-mnist', 'mnist'], where).toContain(r.config.dataset);
+            // Real images, or the synthetic masks a U-Net segments (it has no real-data counterpart here).
+            expect(r.config.net === 'unet' ? ['synthetic-segment'] : ['fashion-mnist', 'mnist'], where).toContain(r.config.dataset);
             expect(r.config.steps, where).not.toBeNull();
             expect(r.config.trainLimit, where).not.toBeNull();
             if (r.config.net === 'cnn') expect(r.config.steps! * r.config.batchSize, where).toBeLessThanOrEqual(4000);
           }
-          expect(e.full!.runs.some((r) => r.config.dataset === 'cifar10'), where).toBe(true);
+          if (e.quick.runs.every((r) => r.config.net !== 'unet')) expect(e.full!.runs.some((r) => r.config.dataset === 'cifar10'), where).toBe(true);
         }
       }
     }
@@ -441,6 +453,18 @@ describe('the shipped lessons', () => {
     const lesson8 = experiments(lessons[7]!)[0] as TrainExperiment;
     expect(lesson8.quick.runs.every((r) => r.config.net === 'cnn')).toBe(true);
     expect(lesson8.full!.runs.map((r) => r.label)).toEqual(['arch plain, depth 20', 'arch plain, depth 56', 'arch residual-bn, depth 20', 'arch residual-bn, depth 56']);
+    // Lesson 8's DenseNet and U-Net: paired sizes, and the masks drawn at the end.
+    const [, densenet, unet] = experiments(lessons[7]!) as TrainExperiment[];
+    expect(densenet!.quick.runs.map((r) => `${r.label}: ${r.config.arch} d${r.config.depth} w${r.config.width}`)).toEqual([
+      'arch residual-bn: residual-bn d8 w8',
+      'arch densenet: densenet d10 w12',
+    ]);
+    expect(densenet!.full!.runs.map((r) => `${r.config.arch} d${r.config.depth} w${r.config.width} ${r.config.dataset}`)).toEqual([
+      'residual-bn d20 w16 cifar10',
+      'densenet d28 w12 cifar10',
+    ]);
+    expect(unet!.show).toBe('segmentation');
+    expect(unet!.quick.runs.map((r) => `${r.config.net} ${r.config.arch}`)).toEqual(['unet plain', 'unet residual-bn']);
     const probes = lessons.flatMap(experiments).flatMap((e) => (e.kind === 'probe' ? [e.probe] : []));
     expect(new Set(probes)).toEqual(new Set(['shatter', 'paths', 'lesion', 'variance']));
   });

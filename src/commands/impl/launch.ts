@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { packageVersion } from '../../version.js';
 import { UserError, EXIT } from '../../errors.js';
-import { describeModel, resolveConfig, type TrainConfig } from '../../engine/config.js';
+import { checkNetForData, describeModel, resolveConfig, type TrainConfig } from '../../engine/config.js';
 import { DATASET_INFO, DATASET_NAMES, isDatasetName } from '../../engine/data/index.js';
 import { EngineHost } from '../../worker/engine-host.js';
 import type { FromWorker } from '../../worker/protocol.js';
@@ -27,12 +27,7 @@ export function checkedConfig(raw: Record<string, unknown>): TrainConfig {
   if (!isDatasetName(config.dataset)) {
     throw new UserError(`--dataset must be one of ${DATASET_NAMES.join(', ')}; got "${config.dataset}".`);
   }
-  const info = DATASET_INFO[config.dataset];
-  if (config.net === 'cnn' && info.inputShape.length !== 3) {
-    throw new UserError(
-      `--net cnn needs image data, but ${config.dataset} has examples of shape [${info.inputShape.join(', ')}]. Use --net mlp, or --dataset fashion-mnist, mnist or cifar10.`,
-    );
-  }
+  checkNetForData(config, DATASET_INFO[config.dataset]);
   return config;
 }
 

@@ -6,13 +6,21 @@ import { UserError } from '../../errors.js';
 import { loadCifar10 } from './cifar10.js';
 import { loadFashionMnist } from './fashion-mnist.js';
 import { loadMnist } from './mnist.js';
-import { loadSynthetic1d, loadSyntheticShapes, loadSyntheticSpiral } from './synthetic.js';
+import { loadSynthetic1d, loadSyntheticSegment, loadSyntheticShapes, loadSyntheticSpiral } from './synthetic.js';
 import type { Dataset, LoadOptions } from './types.js';
 
 export type { Dataset, LoadOptions, Split } from './types.js';
 export { defaultCacheDir } from './cache.js';
 
-export const DATASET_NAMES = ['fashion-mnist', 'mnist', 'cifar10', 'synthetic-1d', 'synthetic-spiral', 'synthetic-shapes'] as const;
+export const DATASET_NAMES = [
+  'fashion-mnist',
+  'mnist',
+  'cifar10',
+  'synthetic-1d',
+  'synthetic-spiral',
+  'synthetic-shapes',
+  'synthetic-segment',
+] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
 
 /** What a data set looks like without loading it (for building a model or checking flags early). */
@@ -90,6 +98,17 @@ export const DATASET_INFO: Readonly<Record<DatasetName, DatasetInfo>> = {
     download: false,
     description: '16x16 grey images of a circle or a square on noise, 2 classes',
   },
+  'synthetic-segment': {
+    name: 'synthetic-segment',
+    inputShape: [16, 16, 1],
+    task: 'segmentation',
+    numClasses: 1,
+    trainSize: 4000,
+    valSize: 800,
+    download: false,
+    description:
+      "16x16 grey images of a circle or a square on noise, with the shape's mask as a per-pixel target (segmentation, --net unet)",
+  },
 };
 
 export function isDatasetName(name: string): name is DatasetName {
@@ -122,5 +141,7 @@ export async function loadDataset(name: string, opts: LoadOptions = {}): Promise
       return loadSyntheticSpiral(opts);
     case 'synthetic-shapes':
       return loadSyntheticShapes(opts);
+    case 'synthetic-segment':
+      return loadSyntheticSegment(opts);
   }
 }

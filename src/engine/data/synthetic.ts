@@ -5,12 +5,13 @@
  *   synthetic-1d      1-D regression on a grid: y = 0.5 sin(3 pi x) + 0.3 x, noisy train targets.
  *   synthetic-spiral  three interleaved spiral arms in 2-D, 3 classes.
  *   synthetic-shapes  16x16 grey images of one filled circle or square on noise, 2 classes.
+ *   synthetic-segment the same images with the shape's mask as the target (1 inside, 0 outside).
  */
 import { checkLimit, checkSeed } from './split.js';
 import { DEFAULT_SEED, mulberry32, normal, permutation, streamSeed } from './shuffle.js';
 import type { Dataset, LoadOptions, Split } from './types.js';
 
-export const SYNTHETIC_NAMES = ['synthetic-1d', 'synthetic-spiral', 'synthetic-shapes'] as const;
+export const SYNTHETIC_NAMES = ['synthetic-1d', 'synthetic-spiral', 'synthetic-shapes', 'synthetic-segment'] as const;
 export type SyntheticName = (typeof SYNTHETIC_NAMES)[number];
 
 // ---------------------------------------------------------------------------------------------
@@ -185,6 +186,36 @@ export function loadSyntheticShapes(opts: LoadOptions = {}): Dataset {
     task: 'classification',
     numClasses: 2,
     classNames: SHAPE_KINDS,
+    train: split(n, 'train'),
+    val: split(nVal, 'val'),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// synthetic-segment
+
+export const SYNTHETIC_SEGMENT_TRAIN = 4000;
+export const SYNTHETIC_SEGMENT_VAL = 800;
+
+/**
+ * Segmentation of synthetic-shapes images: x is the normalised image, y the shape's binary mask
+ * (`n * 16 * 16` floats, 1 inside the shape). Drawn from streams of their own, so the images differ
+ * from synthetic-shapes' for the same seed.
+ */
+export function loadSyntheticSegment(opts: LoadOptions = {}): Dataset {
+  const seed = checkSeed(opts.seed, DEFAULT_SEED);
+  const n = Math.min(SYNTHETIC_SEGMENT_TRAIN, checkLimit(opts.trainLimit, 'trainLimit'));
+  const nVal = Math.min(SYNTHETIC_SEGMENT_VAL, checkLimit(opts.valLimit, 'valLimit'));
+  const split = (count: number, part: string): Split => {
+    const { images, masks } = generateShapes(count, streamSeed(seed, 'synthetic-segment', part));
+    for (let i = 0; i < images.length; i++) images[i] = (images[i] - SHAPES_PIXEL_MEAN) / SHAPES_PIXEL_STD;
+    return { x: images, y: Float32Array.from(masks), n: count };
+  };
+  return {
+    name: 'synthetic-segment',
+    inputShape: [16, 16, 1],
+    task: 'segmentation',
+    numClasses: 1,
     train: split(n, 'train'),
     val: split(nVal, 'val'),
   };

@@ -5,7 +5,10 @@
 export interface Split {
   /** Inputs, row-major: `n * product(inputShape)` floats. */
   readonly x: Float32Array;
-  /** Class labels (`classification`) or one float target per example (`regression`). */
+  /**
+   * Class labels (`classification`), one float target per example (`regression`), or a 0/1 mask per
+   * example (`segmentation`: `n * height * width` floats).
+   */
   readonly y: Uint8Array | Float32Array;
   /** Number of examples. */
   readonly n: number;
@@ -16,8 +19,11 @@ export interface Dataset {
   readonly name: string;
   /** Shape of one example: `[28, 28, 1]` for images (NHWC without N), `[d]` for vectors. */
   readonly inputShape: readonly number[];
-  /** `classification` uses softmax cross-entropy over `numClasses`; `regression` uses mean squared error on one output. */
-  readonly task: 'classification' | 'regression';
+  /**
+   * `classification` uses softmax cross-entropy over `numClasses`; `regression` uses mean squared error
+   * on one output; `segmentation` uses per-pixel sigmoid cross-entropy on one logit per pixel.
+   */
+  readonly task: 'classification' | 'regression' | 'segmentation';
   /** Number of classes (1 for regression). */
   readonly numClasses: number;
   /** Human-readable class names, when there are classes. */

@@ -2,7 +2,9 @@ import * as tf from '../tf.js';
 import { UserError } from '../../errors.js';
 import type { ModelConfig } from '../config.js';
 import { batchNorm, conv, dense, type ForwardContext, type Layer } from './layers.js';
+import { buildDenseNet } from './densenet.js';
 import { ParamStore, type Param } from './params.js';
+import { buildUNet } from './unet.js';
 
 /**
  * A network as the lecture draws it: a stem, K blocks h_k = h_{k-1} + f_k[h_{k-1}] (or, for the plain
@@ -48,6 +50,15 @@ interface BlockParts {
 
 /** Builds the model for inputs of `inputShape` (one example) and `outputs` logits or targets. */
 export function buildModel(config: ModelConfig, inputShape: readonly number[], outputs: number, seed: number): Model {
+  if (config.net === 'unet') return buildUNet(config, inputShape, seed);
+  if (config.arch === 'densenet') {
+    if (inputShape.length !== 3) {
+      throw new UserError(
+        `--arch densenet needs image data (height x width x channels); this data set's examples have shape [${inputShape.join(', ')}].`,
+      );
+    }
+    return buildDenseNet(config, inputShape, outputs, seed);
+  }
   const store = new ParamStore(seed);
   const bn = config.arch === 'residual-bn';
   const residual = config.arch !== 'plain';

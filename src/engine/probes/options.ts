@@ -4,7 +4,15 @@
  * UserError with the flag's name rather than a failure deep in the engine.
  */
 import { UserError } from '../../errors.js';
-import { ARCHS, resolveConfig, type Arch, type BlockOrder, type ModelConfig, type Net, type TrainConfig } from '../config.js';
+import {
+  RESIDUAL_ARCHS as ARCHS,
+  resolveConfig,
+  type Arch,
+  type BlockOrder,
+  type ModelConfig,
+  type Net,
+  type TrainConfig,
+} from '../config.js';
 import { DATASET_INFO, DATASET_NAMES, isDatasetName, type DatasetName } from '../data/index.js';
 
 export const PROBE_NAMES = ['variance', 'shatter', 'paths', 'lesion'] as const;
@@ -169,12 +177,28 @@ function modelConfig(r: Reader, raw: Raw, source: string, arch: Arch, fallback: 
   );
 }
 
-function netOf(r: Reader): Net {
+/** The probes take apart residual blocks: a DenseNet or U-Net run has none to probe. */
+function probedNet(run: RunRef): Exclude<Net, 'unet'> {
+  const { net, arch } = run.config;
+  if (net === 'unet' || arch === 'densenet') {
+    throw new UserError(
+      `Run ${run.id} is a ${net === 'unet' ? 'U-Net' : 'DenseNet'}; the probes take apart residual blocks, so they apply to plain, residual and residual-bn runs of --net mlp or cnn.`,
+    );
+  }
+  return net;
+}
+
+function netOf(r: Reader): Exclude<Net, 'unet'> {
   return r.has('net') && String(r.get('net')) === 'cnn' ? 'cnn' : 'mlp';
 }
 
 function checkCnnData(net: Net, dataset: DatasetName, r: Reader): void {
   const shape = DATASET_INFO[dataset].inputShape;
+  if (DATASET_INFO[dataset].task === 'segmentation') {
+    throw new UserError(
+      `${r.where('dataset')} ${dataset} is a segmentation data set; the probes work on classification and regression data sets such as fashion-mnist.`,
+    );
+  }
   if (net === 'cnn' && shape.length !== 3) {
     throw new UserError(
       `${r.where('net')} cnn needs image data, but ${dataset} has examples of shape [${shape.join(', ')}]. Use ${r.where('dataset')} fashion-mnist, mnist or cifar10, or --net mlp.`,
@@ -259,7 +283,7 @@ export function resolvePathsOptions(raw: Raw, run: RunRef | null, source = 'flag
         throw new UserError(`${r.where(k)} does not apply with a run: the paths probe uses the run's own network and data set.`);
     }
     if (run.config.arch === 'plain') throw plainPaths(`Run ${run.id} is a plain network`);
-    const d = DEFAULTS.paths[run.config.net];
+    const d = DEFAULTS.paths[probedNet(run)];
     return {
       ...common,
       model: run.config,
@@ -301,6 +325,7 @@ export function resolveLesionOptions(raw: Raw, run: RunRef, source = 'flag'): Le
   for (const k of ['net', 'arch', 'depth', 'width', 'block', 'blockOrder', 'dataset']) {
     if (r.has(k)) throw new UserError(`${r.where(k)} does not apply to the lesion probe: it uses the run's own network and data set.`);
   }
+  probedNet(run);
   const fallback = run.config.valLimit ?? DEFAULTS.lesion.limit;
   return {
     ...backendOf(r),

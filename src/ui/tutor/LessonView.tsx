@@ -9,6 +9,7 @@ import type { RunView } from '../dashboard/state.js';
 import { toAscii } from '../terminal.js';
 import type { TutorState } from './state.js';
 import { stepLines } from './step-text.js';
+import { mergeRunPredictions, renderSegmentationGrids } from './segmentation-grid.js';
 
 export type Props = {
   readonly state: TutorState;
@@ -34,7 +35,9 @@ export function LessonView({ state, lesson, columns, rows, color, unicode }: Pro
     step.kind === 'experiment' &&
     state.experiment &&
     state.experiment.runs.length > 0 &&
-    state.experiment.runs.some((r) => r.lines.length > 0);
+    state.experiment.runs.some((r) => r.lines.length > 0) &&
+    // The masks need the room more than the loss curve (a chart step can draw it).
+    !(state.experiment.predictions && state.experiment.predictions.length > 0);
   const chartLines = chart ? Math.max(6, Math.min(12, rows - 14)) : 0;
   // Header (2), title, footer, a spare line; the rest is the step's text plus its interactive part.
   const room = Math.max(3, rows - 5 - (title ? 1 : 0) - chartLines - extra.length);
@@ -125,6 +128,14 @@ function interactive(state: TutorState, lesson: Lesson, width: number, charset: 
       if (e.probeText) {
         const lines = e.probeText.split('\n').filter((l) => l.trim() !== '');
         for (const l of lines.slice(0, probeLines)) out.push({ text: l });
+      }
+      if (e.predictions && e.predictions.length > 0) {
+        // `show: segmentation`: input | target | each run's prediction, as many examples as fit.
+        const { shape, examples } = mergeRunPredictions(e.predictions);
+        const lines = renderSegmentationGrids(examples, shape, { ascii: charset === 'ascii' });
+        const fit = Math.max(shape[0] + 1, probeLines);
+        for (const l of lines.slice(0, fit)) out.push({ text: l });
+        if (lines.length > fit) out.push({ text: `(${examples.length} examples; a taller terminal shows them all)` });
       }
       if (e.message && e.status !== 'done') wrap(e.message, undefined);
       if (e.status === 'paused') wrap('Paused: p resumes, s skips.', 'yellow');

@@ -1,6 +1,7 @@
 import type { MetricsLine } from '../../engine/trainer.js';
 import { gradeAnswer } from '../../lessons/grade.js';
 import type { Lesson, Question, Step } from '../../lessons/types.js';
+import type { RunPredictions } from '../../lessons/experiment-runner.js';
 
 /**
  * The tutor's state and its one reducer. Keys and experiment events are `TutorEvent`s; what they ask
@@ -22,6 +23,8 @@ export interface ExperimentState {
   readonly message: string;
   /** A probe's rendered chart and table. */
   readonly probeText: string;
+  /** `show: segmentation`: each run's masks on a few validation images, drawn when present. */
+  readonly predictions?: readonly RunPredictions[];
   /** Measured outcome, one entry per run, for the comparison with the prediction. */
   readonly measured: readonly { readonly label: string; readonly value: number }[];
   readonly error: string;

@@ -4,12 +4,20 @@ import { UserError } from '../../../src/errors.js';
 
 describe('loadDataset', () => {
   it('lists the data sets', () => {
-    expect(DATASET_NAMES).toEqual(['fashion-mnist', 'mnist', 'cifar10', 'synthetic-1d', 'synthetic-spiral', 'synthetic-shapes']);
+    expect(DATASET_NAMES).toEqual([
+      'fashion-mnist',
+      'mnist',
+      'cifar10',
+      'synthetic-1d',
+      'synthetic-spiral',
+      'synthetic-shapes',
+      'synthetic-segment',
+    ]);
     for (const name of DATASET_NAMES) expect(datasetInfo(name).name).toBe(name);
   });
 
   it('dispatches by name, and the static info matches what loads', async () => {
-    for (const name of ['synthetic-1d', 'synthetic-spiral', 'synthetic-shapes'] as const) {
+    for (const name of ['synthetic-1d', 'synthetic-spiral', 'synthetic-shapes', 'synthetic-segment'] as const) {
       const d = await loadDataset(name, { seed: 1 });
       const info = DATASET_INFO[name];
       expect(d.name).toBe(name);
