@@ -19,7 +19,11 @@ export const learn: CommandSpec<LearnArgs> = {
     y
       .positional('lesson', { type: 'string', describe: 'Lesson number or id to open (default: the menu)' })
       .option('lessons', { type: 'string', ...flagDefault('lessons'), describe: 'Folder of lesson files (default: the shipped lessons)' })
-      .option('full', { type: 'boolean', describe: 'Run the paper-sized experiments (CIFAR-10, ResNet-20/56); for a GPU' })
+      .option('full', {
+        type: 'boolean',
+        describe:
+          'Run the paper-sized experiments (CIFAR-10, ResNet-20/56). Default: on with --backend node-gpu, off otherwise (--no-full)',
+      })
       .option('backend', {
         type: 'string',
         choices: BACKEND_OPTION_CHOICES,
@@ -31,13 +35,14 @@ export const learn: CommandSpec<LearnArgs> = {
       .example('$0', 'open the tutor where you left off')
       .example('$0 learn 6', 'lesson 6: exploding variance')
       .example('$0 learn batch-norm', 'a lesson by id')
-      .example('$0 learn --full --backend node-gpu', 'the paper-sized experiments on the GPU') as never,
+      .example('$0 learn --backend node-gpu', 'on the GPU: the paper-sized experiments (add --no-full for the quick ones)') as never,
   run: async (args) => {
     const { startTutor } = await import('./impl/learn.js');
     return startTutor({
       lesson: args.lesson,
       lessonsDir: args.lessons || undefined,
-      full: Boolean(args.full),
+      // The GPU backend runs the paper-sized versions unless told otherwise.
+      full: args.full ?? String(args.backend) === 'node-gpu',
       backend: String(args.backend ?? 'auto'),
       runRoot: String(args.runDir ?? 'checkpoints'),
       noColor: args.color === false,
