@@ -1,6 +1,8 @@
 /**
  * `node dist/bench/profile-step.js [cnn|mlp] [backend]`: which kernels one training step spends its
- * time in (tf.profile), to decide what to optimise next.
+ * time in (tf.profile), to decide what to optimise next. `--shapes` adds the 25 largest
+ * (kernel, input shapes) groups. Nested kernels (a custom gradient's forward, fused ops) are counted
+ * both inside and as their own entries.
  */
 import * as tf from '../src/engine/tf.js';
 import { initBackend, type BackendName } from '../src/engine/backend.js';
@@ -36,6 +38,19 @@ async function main(): Promise<void> {
   const total = rows.reduce((s, [, e]) => s + e.ms, 0);
   console.log(`total kernel time ${total.toFixed(0)} ms`);
   for (const [name, e] of rows.slice(0, 20)) console.log(`${name.padEnd(28)} ${e.ms.toFixed(1).padStart(8)} ms  x${e.count}`);
+  if (process.argv.includes('--shapes')) {
+    const byShape = new Map<string, { ms: number; count: number }>();
+    for (const k of info.kernels) {
+      const key = `${k.name} ${k.inputShapes.map((s) => (s ? `[${s.join(',')}]` : '-')).join(' ')}`;
+      const e = byShape.get(key) ?? { ms: 0, count: 0 };
+      e.ms += k.kernelTimeMs as number;
+      e.count++;
+      byShape.set(key, e);
+    }
+    console.log('\nby input shapes:');
+    const top = [...byShape.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25);
+    for (const [key, e] of top) console.log(`${e.ms.toFixed(1).padStart(8)} ms  x${String(e.count).padEnd(4)} ${key}`);
+  }
   t.dispose();
 }
 void main();

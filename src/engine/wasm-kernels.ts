@@ -36,6 +36,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
+import { registerWasmSharingKernels } from './wasm-share.js';
 
 type TensorInfo = tf.TensorInfo;
 type Backend = tf.KernelBackend;
@@ -346,9 +347,12 @@ function install(config: tf.KernelConfig): tf.KernelConfig | undefined {
 /**
  * Registers the fast `Conv2DBackpropFilter` and `Conv2DBackpropInput` kernels for the 'wasm'
  * backend (replacing wasm's own slow `Conv2DBackpropInput`). Idempotent; can be called before or
- * after the wasm backend is initialised, and whatever the current backend is.
+ * after the wasm backend is initialised, and whatever the current backend is. Also registers the
+ * zero-copy `Identity`/`Cast` of wasm-share.ts (every gradient-saved tensor goes through `Identity`),
+ * which `unregisterFastWasmConvGradients` leaves in place.
  */
 export function registerFastWasmConvGradients(): void {
+  registerWasmSharingKernels();
   const filterBefore = tf.getKernel(FILTER, WASM);
   const inputBefore = tf.getKernel(INPUT, WASM);
   const hadOurs = filterBefore?.kernelFunc === filterConfig.kernelFunc && inputBefore?.kernelFunc === inputConfig.kernelFunc;
