@@ -21,7 +21,7 @@ export class EngineHost {
   /** Runs started and not yet done, with their folders (to mark them failed if the worker dies). */
   private readonly active = new Map<string, string>();
   private exited = false;
-  private probeCount = 0;
+  private requestCount = 0;
 
   constructor() {
     this.worker = new Worker(workerScript(), {
@@ -68,34 +68,20 @@ export class EngineHost {
     backend: string,
     onProgress?: (message: string) => void,
   ): Promise<{ result: ProbeResult; backend: ProbeBackend }> {
-    const requestId = `probe-${++this.probeCount}`;
-    return new Promise((resolve, reject) => {
-      const off = this.on((e) => {
-        if (!('requestId' in e) || e.requestId !== requestId) {
-          if (e.type === 'error' && e.runId === null && this.exited) {
-            off();
-            reject(new Error(e.message));
-          }
-          return;
-        }
+    return this.ask(
+      'probe',
+      (requestId) => ({ v: PROTOCOL_VERSION, type: 'probe', requestId, request, backend }),
+      (e, done) => {
         if (e.type === 'probe-progress') onProgress?.(e.message);
-        if (e.type === 'probe-result') {
-          off();
-          resolve({ result: e.result, backend: e.backend });
-        }
-        if (e.type === 'probe-error') {
-          off();
-          reject(e.user ? new UserError(e.message) : new Error(e.message));
-        }
-      });
-      this.send({ v: PROTOCOL_VERSION, type: 'probe', requestId, request, backend });
-    });
+        if (e.type === 'probe-result') done({ result: e.result, backend: e.backend });
+      },
+    );
   }
 
   /**
    * Runs a run's network (its newest checkpoint) on the first `count` validation examples in the
    * engine worker; a user error from the worker (no checkpoint, unknown data set) is rethrown as a
-   * UserError. Mirrors `probe`.
+   * UserError.
    */
   predict(
     runPath: string,
@@ -103,8 +89,26 @@ export class EngineHost {
     count: number,
     backend: string,
   ): Promise<Omit<Extract<FromWorker, { type: 'predictions' }>, 'v' | 'type' | 'requestId'>> {
-    const requestId = `predict-${++this.probeCount}`;
-    return new Promise((resolve, reject) => {
+    return this.ask(
+      'predict',
+      (requestId) => ({ v: PROTOCOL_VERSION, type: 'predict', requestId, runPath, config, count, backend }),
+      (e, done) => {
+        if (e.type === 'predictions') done({ step: e.step, shape: e.shape, examples: e.examples });
+      },
+    );
+  }
+
+  /**
+   * One request to the worker and its answer: events carrying this request's id go to `handle`,
+   * which calls `done` with the result; a `*-error` event, or the worker dying, rejects.
+   */
+  private ask<T>(
+    kind: string,
+    message: (requestId: string) => ToWorker,
+    handle: (e: FromWorker, done: (value: T) => void) => void,
+  ): Promise<T> {
+    const requestId = `${kind}-${++this.requestCount}`;
+    return new Promise<T>((resolve, reject) => {
       const off = this.on((e) => {
         if (!('requestId' in e) || e.requestId !== requestId) {
           if (e.type === 'error' && e.runId === null && this.exited) {
@@ -113,16 +117,17 @@ export class EngineHost {
           }
           return;
         }
-        if (e.type === 'predictions') {
-          off();
-          resolve({ step: e.step, shape: e.shape, examples: e.examples });
-        }
-        if (e.type === 'predict-error') {
+        if (e.type === 'probe-error' || e.type === 'predict-error') {
           off();
           reject(e.user ? new UserError(e.message) : new Error(e.message));
+          return;
         }
+        handle(e, (value) => {
+          off();
+          resolve(value);
+        });
       });
-      this.send({ v: PROTOCOL_VERSION, type: 'predict', requestId, runPath, config, count, backend });
+      this.send(message(requestId));
     });
   }
 
