@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     console.log(`\n== ${name} (${tf.getBackend()}) ==`);
     const row: Record<string, unknown> = {};
     const mlp = resolveConfig({ net: 'mlp', arch: 'residual-bn', depth: 20, width: 128, batchSize: 128, steps: 1_000_000 });
-    const m = timeSteps(mlp, fashion, 3, quick ? 5 : 20);
+    const m = timeSteps(mlp, fashion, 3, name === 'cpu' ? 5 : quick ? 5 : 20);
     row.mlp = m;
     console.log(
       `residual-bn MLP d20 w128 b128: ${m.samplesPerSecond.toFixed(0)} samples/s (${m.msPerStep.toFixed(1)} ms/step), tensors/step ${m.tensorsPerStep}`,
@@ -154,7 +154,9 @@ async function main(): Promise<void> {
     } else {
       console.log('ResNet-20: skipped on the pure-JS cpu backend (minutes per step)');
     }
-    const overheadMlp = instrumentOverhead(mlp, fashion, quick ? 3 : 6, 20);
+    // The pure-JS backend takes seconds per MLP step: fewer, shorter rounds there. More rounds on wasm,
+    // where a few percent of noise would otherwise swamp the few percent being measured.
+    const overheadMlp = name === 'cpu' ? instrumentOverhead(mlp, fashion, 2, 10) : instrumentOverhead(mlp, fashion, quick ? 3 : 12, 20);
     row.instrumentOverheadMlp = overheadMlp;
     console.log(
       `instruments at the default log interval (MLP): ${((overheadMlp - 1) * 100).toFixed(1)}% (ratio ${overheadMlp.toFixed(3)})`,
