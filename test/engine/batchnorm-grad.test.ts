@@ -36,6 +36,8 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
 
 describe('BatchNorm analytic gradient', () => {
   beforeAll(async () => {
+    // Quiet: without PROD, tfjs prints a banner about tfjs-node on the cpu backend's first use.
+    tf.env().set('PROD', true);
     await tf.setBackend('cpu');
   });
 
