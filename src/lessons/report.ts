@@ -3,7 +3,7 @@
  * print `file:line: message`, exit 1 on errors) and `--reset` (forget progress, after asking).
  * Plain text, no escape codes, so it reads the same in a pipe and in a log.
  */
-import { createInterface } from 'node:readline/promises';
+import { defaultConsoleIo, type ConsoleIo } from '../console-io.js';
 import { EXIT, UserError } from '../errors.js';
 import { charsetFromEnv, renderInline, type Charset } from './math.js';
 import { checkLessonsAt, defaultLessonsDir, displayPath, loadLessons, type LoadResult } from './load.js';
@@ -23,14 +23,8 @@ export interface LessonsCommandOptions {
   readonly io?: Partial<LessonsIo>;
 }
 
-export interface LessonsIo {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-  readonly isTTY: boolean;
-  /** Asks a question on the terminal and returns the typed line. */
-  readonly ask: (question: string) => Promise<string>;
+export interface LessonsIo extends ConsoleIo {
   readonly charset: Charset;
-  readonly cwd: string;
 }
 
 export const MESSAGES = {
@@ -50,21 +44,7 @@ const MARKS: Record<Charset, Record<LessonState, string>> = {
 };
 
 function defaultIo(): LessonsIo {
-  return {
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
-    isTTY: Boolean(process.stdin.isTTY && process.stdout.isTTY),
-    ask: async (question) => {
-      const rl = createInterface({ input: process.stdin, output: process.stdout });
-      try {
-        return await rl.question(question);
-      } finally {
-        rl.close();
-      }
-    },
-    charset: charsetFromEnv(),
-    cwd: process.cwd(),
-  };
+  return { ...defaultConsoleIo(), charset: charsetFromEnv() };
 }
 
 /** Runs the command; returns the exit code. */

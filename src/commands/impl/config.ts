@@ -4,7 +4,6 @@
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import { EXIT, UserError } from '../../errors.js';
 import {
   CONFIG_DIR_ENV,
@@ -19,6 +18,7 @@ import {
   type Settings,
 } from '../../settings.js';
 import type { ConfigAction } from '../config.js';
+import { defaultConsoleIo, type ConsoleIo } from '../../console-io.js';
 
 export interface ConfigCommandOptions {
   readonly action: ConfigAction;
@@ -31,14 +31,8 @@ export interface ConfigCommandOptions {
   readonly io?: Partial<ConfigIo>;
 }
 
-export interface ConfigIo {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-  readonly isTTY: boolean;
-  /** Asks a question on the terminal and returns the typed line. */
-  readonly ask: (question: string) => Promise<string>;
-  readonly cwd: string;
-}
+/** The console the command talks to (tests pass their own). */
+export type ConfigIo = ConsoleIo;
 
 export const MESSAGES = {
   resetRefused:
@@ -52,22 +46,7 @@ export const MESSAGES = {
     `Note: "${dir}" is a relative path, so each command looks for it in the folder you run it from. Give an absolute path to use one folder everywhere.`,
 } as const;
 
-function defaultIo(): ConfigIo {
-  return {
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
-    isTTY: Boolean(process.stdin.isTTY && process.stdout.isTTY),
-    ask: async (question) => {
-      const rl = createInterface({ input: process.stdin, output: process.stdout });
-      try {
-        return await rl.question(question);
-      } finally {
-        rl.close();
-      }
-    },
-    cwd: process.cwd(),
-  };
-}
+const defaultIo: () => ConfigIo = defaultConsoleIo;
 
 /** How a value reads in text output. */
 export function showValue(key: SettingKey, value: Settings[SettingKey]): string {
