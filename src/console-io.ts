@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline/promises';
+import { UserError } from './errors.js';
 
 /**
  * What a plain-text command reads and writes, so tests can pass their own: output, errors, whether a
@@ -28,4 +29,15 @@ export function defaultConsoleIo(): ConsoleIo {
     },
     cwd: process.cwd(),
   };
+}
+
+/**
+ * Asks before a destructive action: true to go ahead. `yes` skips the question; without a terminal
+ * there is nobody to ask, so it refuses with `refused` (a UserError saying to pass --yes).
+ */
+export async function confirm(io: ConsoleIo, yes: boolean | undefined, question: string, refused: string): Promise<boolean> {
+  if (yes) return true;
+  if (!io.isTTY) throw new UserError(refused);
+  const answer = (await io.ask(question)).trim().toLowerCase();
+  return answer === 'y' || answer === 'yes';
 }

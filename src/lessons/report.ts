@@ -3,7 +3,7 @@
  * print `file:line: message`, exit 1 on errors) and `--reset` (forget progress, after asking).
  * Plain text, no escape codes, so it reads the same in a pipe and in a log.
  */
-import { defaultConsoleIo, type ConsoleIo } from '../console-io.js';
+import { confirm, defaultConsoleIo, type ConsoleIo } from '../console-io.js';
 import { EXIT, UserError } from '../errors.js';
 import { charsetFromEnv, renderInline, type Charset } from './math.js';
 import { checkLessonsAt, defaultLessonsDir, displayPath, loadLessons, type LoadResult } from './load.js';
@@ -58,13 +58,9 @@ export async function runLessonsCommand(opts: LessonsCommandOptions): Promise<nu
 async function reset(opts: LessonsCommandOptions, io: LessonsIo): Promise<number> {
   const store = new ProgressStore({ cwd: opts.progressDir });
   if (store.recovered) io.err(`${store.recovered}\n`);
-  if (!opts.yes) {
-    if (!io.isTTY) throw new UserError(MESSAGES.resetRefused);
-    const answer = (await io.ask(MESSAGES.resetQuestion(store.path))).trim().toLowerCase();
-    if (answer !== 'y' && answer !== 'yes') {
-      io.out(`${MESSAGES.resetKept}\n`);
-      return EXIT.ok;
-    }
+  if (!(await confirm(io, opts.yes, MESSAGES.resetQuestion(store.path), MESSAGES.resetRefused))) {
+    io.out(`${MESSAGES.resetKept}\n`);
+    return EXIT.ok;
   }
   store.reset();
   io.out(opts.json ? `${JSON.stringify({ reset: true, progressFile: store.path })}\n` : `${MESSAGES.resetDone(store.path)}\n`);

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { EXIT, UserError } from '../../errors.js';
+import { EXIT } from '../../errors.js';
 import {
   CONFIG_DIR_ENV,
   DEFAULT_SETTINGS,
@@ -18,7 +18,7 @@ import {
   type Settings,
 } from '../../settings.js';
 import type { ConfigAction } from '../config.js';
-import { defaultConsoleIo, type ConsoleIo } from '../../console-io.js';
+import { confirm, defaultConsoleIo, type ConsoleIo } from '../../console-io.js';
 
 export interface ConfigCommandOptions {
   readonly action: ConfigAction;
@@ -93,13 +93,9 @@ export async function runConfigCommand(opts: ConfigCommandOptions): Promise<numb
     case 'reset': {
       const { store, recovered } = await openSettingsStore(where);
       if (recovered) io.err(`${recovered}\n`);
-      if (!opts.yes) {
-        if (!io.isTTY) throw new UserError(MESSAGES.resetRefused);
-        const answer = (await io.ask(MESSAGES.resetQuestion(store.path))).trim().toLowerCase();
-        if (answer !== 'y' && answer !== 'yes') {
-          io.out(`${MESSAGES.resetKept}\n`);
-          return EXIT.ok;
-        }
+      if (!(await confirm(io, opts.yes, MESSAGES.resetQuestion(store.path), MESSAGES.resetRefused))) {
+        io.out(`${MESSAGES.resetKept}\n`);
+        return EXIT.ok;
       }
       store.clear();
       io.out(`${MESSAGES.resetDone(store.path)}\n`);
