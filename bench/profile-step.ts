@@ -12,7 +12,7 @@ import { Trainer } from '../src/engine/trainer.js';
 
 async function main(): Promise<void> {
   const net = (process.argv[2] ?? 'cnn') as 'cnn' | 'mlp';
-  await initBackend((process.argv[3] ?? 'wasm') as BackendName);
+  await initBackend((process.argv[3] ?? 'wasm') as BackendName, { convolutional: net === 'cnn' });
   const shape = net === 'cnn' ? [32, 32, 3] : [28, 28, 1];
   const size = shape.reduce((a, b) => a * b, 1);
   const n = 256;

@@ -50,33 +50,29 @@ function timeSteps(config: TrainConfig, data: Dataset, warmup: number, steps: nu
 }
 
 /**
- * Instrument overhead at the default log interval: total time of the same steps with per-unit
- * gradient norms and activation variances every 10 steps, over the time with them never collected.
- * Alternating blocks of steps keeps machine noise from favouring either side.
+ * Instrument overhead at the default log interval (10): the extra time of a logged step (per-unit
+ * gradient norms and activation variances) over an unlogged one, spread over the interval, as a
+ * ratio of step time: 1 + (median logged - median unlogged) / (10 x median unlogged). Both medians
+ * come from the same run, interleaved, so load changes hit both alike; comparing the total time of
+ * two runs instead swung by +-6% between runs on this 2-core machine, more than the cost measured.
  */
-function instrumentOverhead(base: TrainConfig, data: Dataset, rounds: number, stepsPerRound: number): number {
-  const withInstruments = new Trainer({ ...base, logEvery: 10 }, data);
-  const without = new Trainer({ ...base, logEvery: 1_000_000_000 }, data);
-  let tWith = 0;
-  let tWithout = 0;
+function instrumentOverhead(base: TrainConfig, data: Dataset, loggedSteps: number): number {
+  const logEvery = 10;
+  const trainer = new Trainer({ ...base, logEvery }, data);
+  const logged: number[] = [];
+  const unlogged: number[] = [];
   try {
-    for (let i = 0; i < 10; i++) {
-      withInstruments.trainStep();
-      without.trainStep();
-    }
-    for (let r = 0; r < rounds; r++) {
-      let s = performance.now();
-      for (let i = 0; i < stepsPerRound; i++) without.trainStep();
-      tWithout += performance.now() - s;
-      s = performance.now();
-      for (let i = 0; i < stepsPerRound; i++) withInstruments.trainStep();
-      tWith += performance.now() - s;
+    for (let i = 0; i < logEvery; i++) trainer.trainStep();
+    while (logged.length < loggedSteps) {
+      const start = performance.now();
+      const outcome = trainer.trainStep();
+      (outcome.line ? logged : unlogged).push(performance.now() - start);
     }
   } finally {
-    withInstruments.dispose();
-    without.dispose();
+    trainer.dispose();
   }
-  return tWith / tWithout;
+  const plain = median(unlogged);
+  return 1 + (median(logged) - plain) / (logEvery * plain);
 }
 
 /** Multiply-adds of one forward pass of the CIFAR ResNet (3 stages of n basic blocks, 16/32/64). */
@@ -126,11 +122,12 @@ async function main(): Promise<void> {
         console.log(`${name}: skipped (${trial.attempt.reason ?? 'does not load'})`);
         continue;
       }
-    } else {
-      await initBackend(name);
     }
-    console.log(`\n== ${name} (${tf.getBackend()}) ==`);
-    const row: Record<string, unknown> = {};
+    // As the CLI would start it for a CNN: on wasm that is the multi-threaded build. A process keeps
+    // the build it started, so the MLP below runs on it too (threads neither help nor hurt its wall time).
+    const choice = name === 'node-gpu' || name === 'node' ? undefined : await initBackend(name, { convolutional: true });
+    console.log(`\n== ${name} (${tf.getBackend()}${choice ? `, ${choice.device}` : ''}) ==`);
+    const row: Record<string, unknown> = choice ? { device: choice.device } : {};
     const mlp = resolveConfig({ net: 'mlp', arch: 'residual-bn', depth: 20, width: 128, batchSize: 128, steps: 1_000_000 });
     const m = timeSteps(mlp, fashion, 3, name === 'cpu' ? 5 : quick ? 5 : 20);
     row.mlp = m;
@@ -146,7 +143,7 @@ async function main(): Promise<void> {
       console.log(
         `ResNet-20 (CIFAR layout) b32 32x32x3: ${r.samplesPerSecond.toFixed(1)} samples/s (${r.msPerStep.toFixed(0)} ms/step), ${gflops.toFixed(1)} GFLOP/s achieved (${(flops / 1e9).toFixed(2)} GFLOP/step), tensors/step ${r.tensorsPerStep}`,
       );
-      const overheadCnn = instrumentOverhead(resnet, cifar, quick ? 2 : 4, 10);
+      const overheadCnn = instrumentOverhead(resnet, cifar, quick ? 3 : 8);
       row.instrumentOverheadResnet20 = overheadCnn;
       console.log(
         `instruments at the default log interval (ResNet-20): ${((overheadCnn - 1) * 100).toFixed(1)}% (ratio ${overheadCnn.toFixed(3)})`,
@@ -154,9 +151,8 @@ async function main(): Promise<void> {
     } else {
       console.log('ResNet-20: skipped on the pure-JS cpu backend (minutes per step)');
     }
-    // The pure-JS backend takes seconds per MLP step: fewer, shorter rounds there. More rounds on wasm,
-    // where a few percent of noise would otherwise swamp the few percent being measured.
-    const overheadMlp = name === 'cpu' ? instrumentOverhead(mlp, fashion, 2, 10) : instrumentOverhead(mlp, fashion, quick ? 3 : 12, 20);
+    // The pure-JS backend takes seconds per MLP step: fewer logged steps there.
+    const overheadMlp = instrumentOverhead(mlp, fashion, name === 'cpu' ? 2 : quick ? 5 : 20);
     row.instrumentOverheadMlp = overheadMlp;
     console.log(
       `instruments at the default log interval (MLP): ${((overheadMlp - 1) * 100).toFixed(1)}% (ratio ${overheadMlp.toFixed(3)})`,

@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2).filter((a) => a !== '--mlp');
   const mlp = process.argv.includes('--mlp');
   const steps = Number(args[0] ?? 10);
-  await initBackend((args[1] ?? 'wasm') as BackendName);
+  await initBackend((args[1] ?? 'wasm') as BackendName, { convolutional: !process.argv.includes('--mlp') });
   tf.env().set('PROD', true);
   const n = 256;
   const inputShape = mlp ? [28, 28, 1] : [32, 32, 3];

@@ -58,6 +58,11 @@ export interface InitOptions {
    * hung. Never called for the fast paths.
    */
   readonly onStatus?: (message: string) => void;
+  /**
+   * The work has convolutions: on wasm, worth the multi-threaded build (see wasm-threads.ts). A
+   * process keeps the wasm build it started first, so the first request of a process decides.
+   */
+  readonly convolutional?: boolean;
 }
 
 /** What one try of one backend found. Never throws. */
@@ -552,7 +557,41 @@ async function tryNative(name: 'node-gpu' | 'node', options: InitOptions): Promi
   };
 }
 
-async function tryWasm(): Promise<BackendTrial> {
+/** True once the threaded wasm build is the running 'wasm' backend in this process. */
+let threadedWasmRunning = false;
+
+/**
+ * Starts the multi-threaded wasm build when more than one thread is wanted (see wasm-threads.ts).
+ * Returns false, with the stock single-threaded factory back in place, when it is not wanted or does
+ * not start; a failure to start is also a warning, since training is then slower than it could be.
+ */
+async function startThreadedWasm(convolutional: boolean, warnings: string[]): Promise<boolean> {
+  if (threadedWasmRunning) return tf.setBackend('wasm');
+  // The stock build already runs in this process: replacing it would drop its tensors.
+  if (tf.findBackend('wasm') != null) return false;
+  const { registerThreadedWasm, wasmThreadCount, WASM_THREADS_ENV } = await import('./wasm-threads.js');
+  const { threads, problem } = wasmThreadCount(convolutional);
+  if (problem) warnings.push(problem);
+  if (threads <= 1) return false;
+  const attempt = registerThreadedWasm(threads);
+  let thrown: unknown;
+  try {
+    if (await tf.setBackend('wasm')) {
+      threadedWasmRunning = true;
+      return true;
+    }
+  } catch (err) {
+    thrown = err;
+  }
+  const why = attempt.failure() ?? thrown;
+  warnings.push(
+    `The multi-threaded wasm build did not start${why === undefined ? '' : ` (${errorText(why)})`}; using one thread (set ${WASM_THREADS_ENV}=1 to skip trying).`,
+  );
+  attempt.restore();
+  return false;
+}
+
+async function tryWasm(options: InitOptions): Promise<BackendTrial> {
   const name = 'wasm';
   silenceTfjs();
   let wasm: { getThreadsCount?: () => number; version_wasm?: string };
@@ -569,11 +608,14 @@ async function tryWasm(): Promise<BackendTrial> {
       },
     };
   }
-  let ok = false;
-  try {
-    ok = await tf.setBackend('wasm');
-  } catch {
-    ok = false;
+  const warnings: string[] = [];
+  let ok = await startThreadedWasm(options.convolutional === true, warnings);
+  if (!ok) {
+    try {
+      ok = await tf.setBackend('wasm');
+    } catch {
+      ok = false;
+    }
   }
   if (!ok) {
     // tfjs swallows the init error (its warning is silenced); run the factory once more to learn it.
@@ -585,7 +627,6 @@ async function tryWasm(): Promise<BackendTrial> {
     }
     return { attempt: { name, ok: false, reason: why, fix: `${INSTALL_FIX.wasm}, or use \`--backend cpu\`` } };
   }
-  const warnings: string[] = [];
   try {
     // Replaces wasm's missing/slow convolution gradient kernels (see DESIGN.md). It is idempotent.
     const { registerFastWasmConvGradients } = await import('./wasm-kernels.js');
@@ -608,6 +649,8 @@ async function tryWasm(): Promise<BackendTrial> {
   } catch {
     threads = 1;
   }
+  // The stock build reports its pool size (1) even though it never starts a thread.
+  if (!threadedWasmRunning) threads = 1;
   const versions: Record<string, string> = { 'tfjs-core': tf.version_core, node: process.versions.node };
   const v = wasm.version_wasm ?? packageVersion(BACKEND_PACKAGES.wasm);
   if (v) versions['tfjs-backend-wasm'] = v;
@@ -655,7 +698,7 @@ export async function tryBackend(name: BackendName, options: InitOptions = {}): 
     case 'node':
       return tryNative(name, options);
     case 'wasm':
-      return tryWasm();
+      return tryWasm(options);
     case 'cpu':
       return tryCpu();
   }

@@ -32,6 +32,7 @@ import {
   type GpuQuery,
   type InitOptions,
 } from './backend.js';
+import { WASM_THREADS_ENV } from './wasm-threads.js';
 
 export interface BackendRow {
   readonly name: BackendName;
@@ -278,6 +279,7 @@ export async function diagnose(probes: Partial<DoctorProbes> = {}, options: Diag
 
   // Backends: only the first native build found is loaded (two cannot share a process).
   const rows: BackendRow[] = [];
+  const wasmWarnings: string[] = [];
   let nativeTried: BackendName | null = null;
   for (const name of AUTO_ORDER) {
     const pkg = BACKEND_PACKAGES[name];
@@ -302,7 +304,9 @@ export async function diagnose(probes: Partial<DoctorProbes> = {}, options: Diag
       continue;
     }
     if (native) nativeTried = name;
-    const trial = await p.tryBackend(name, options);
+    // wasm is tried as a CNN would start it: its multi-threaded build (MLPs use one thread).
+    const trial = await p.tryBackend(name, name === 'wasm' ? { ...options, convolutional: true } : options);
+    if (name === 'wasm') wasmWarnings.push(...(trial.loaded?.warnings ?? []));
     const loaded = trial.loaded !== undefined;
     rows.push({
       name,
@@ -316,9 +320,13 @@ export async function diagnose(probes: Partial<DoctorProbes> = {}, options: Diag
     });
   }
 
-  const warnings: string[] = [];
+  const warnings: string[] = [...wasmWarnings];
   const notes: string[] = [];
   if (nodeWarning) warnings.push(nodeWarning);
+  const wasmRow = rows.find((r) => r.name === 'wasm');
+  if (wasmRow?.computesOn?.includes('threads')) {
+    notes.push(`wasm trains CNNs on the threads shown and MLPs on one thread; ${WASM_THREADS_ENV}=N (1-4) sets it for every net.`);
+  }
   const gpuBuild = rows.find((r) => r.name === 'node-gpu')!;
   if (gpuBuild.loads === 'yes' && !gpuBuild.computesOn?.startsWith('GPU')) {
     warnings.push(

@@ -14,7 +14,7 @@ import { loadDataset } from '../engine/data/index.js';
 import { Trainer, type MetricsLine } from '../engine/trainer.js';
 import { loadNewestCheckpoint, saveCheckpoint } from '../runs/checkpoint.js';
 import { appendMetrics, trimMetrics, updateRunInfo, type BackendSummary } from '../runs/run-dir.js';
-import { runProbeRequest } from './probe-runner.js';
+import { probeIsConvolutional, runProbeRequest } from './probe-runner.js';
 import { parseToWorker, type FromWorker, type PredictedExample, type RunProgress, type ToWorker } from './protocol.js';
 
 if (!parentPort) throw new Error('engine-worker.ts must run in a worker thread');
@@ -64,7 +64,11 @@ port.on('message', (raw: unknown) => {
   if (msg.type === 'probe') {
     const { requestId } = msg;
     const progress = (message: string) => post({ v: 1, type: 'probe-progress', requestId, message });
-    void runProbeRequest(msg.request, progress, (backend ??= initBackend(msg.backend as never))).then(
+    void runProbeRequest(
+      msg.request,
+      progress,
+      (backend ??= initBackend(msg.backend as never, { convolutional: probeIsConvolutional(msg.request) })),
+    ).then(
       (answer) => post({ v: 1, type: 'probe-result', requestId, ...answer }),
       (err: unknown) =>
         post({
@@ -115,7 +119,7 @@ setInterval(flushAll, FLUSH_INTERVAL_MS).unref();
 async function predict(
   msg: Extract<ToWorker, { type: 'predict' }>,
 ): Promise<{ step: number; shape: [number, number]; examples: PredictedExample[] }> {
-  await (backend ??= initBackend(msg.backend as never));
+  await (backend ??= initBackend(msg.backend as never, { convolutional: msg.config.net !== 'mlp' }));
   const config = msg.config;
   const count = Math.max(0, Math.floor(msg.count));
   const data = await loadDataset(config.dataset, {
@@ -146,7 +150,7 @@ async function predict(
 }
 
 async function startRun(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
-  const choice = await (backend ??= initBackend(msg.backend as never));
+  const choice = await (backend ??= initBackend(msg.backend as never, { convolutional: msg.config.net !== 'mlp' }));
   for (const w of choice.warnings) post({ v: 1, type: 'log', runId: msg.runId, level: 'warn', message: w });
   const config = msg.config;
   let lastProgress = 0;

@@ -10,12 +10,30 @@ import type { TrainedNet } from '../engine/probes/lesion.js';
 import { loadNewestCheckpoint } from '../runs/checkpoint.js';
 import type { ProbeFromWorker, ProbeResult } from './probe-protocol.js';
 
+/** Whether the probe's net has convolutions (which makes the multi-threaded wasm build pay). */
+export function probeIsConvolutional(request: ProbeRequest): boolean {
+  switch (request.probe) {
+    case 'variance':
+      return request.options.net !== 'mlp';
+    case 'paths':
+      return (request.options.run?.config ?? request.options.model).net !== 'mlp';
+    case 'lesion':
+      return request.options.run.config.net !== 'mlp';
+    case 'shatter':
+      return false;
+  }
+}
+
 export async function runProbeRequest(
   request: ProbeRequest,
   progress: (message: string) => void,
   backend?: Promise<BackendChoice>,
 ): Promise<Pick<Extract<ProbeFromWorker, { type: 'result' }>, 'result' | 'backend'>> {
-  const choice = await (backend ?? initBackend((request.options.backend ?? 'auto') as BackendRequest, { onStatus: progress }));
+  const choice = await (backend ??
+    initBackend((request.options.backend ?? 'auto') as BackendRequest, {
+      onStatus: progress,
+      convolutional: probeIsConvolutional(request),
+    }));
   const used = { name: choice.name, device: choice.device, warnings: choice.warnings };
   let result: ProbeResult;
   switch (request.probe) {

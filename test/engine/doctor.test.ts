@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BackendName, BackendTrial, CommandRunner } from '../../src/engine/backend.js';
+import type { BackendName, BackendTrial, CommandRunner, InitOptions } from '../../src/engine/backend.js';
 import { GPU_CPU_FALLBACK_REASON } from '../../src/engine/backend.js';
 import {
   bestBackend,
@@ -139,6 +139,30 @@ function h200Probes(over: Partial<DoctorProbes> = {}): Partial<DoctorProbes> {
 }
 
 describe('diagnose with fake probes', () => {
+  it('tries wasm as a CNN starts it (threaded), notes the MLP thread, and passes on its warnings', async () => {
+    const options = new Map<BackendName, InitOptions>();
+    const wasmTrial = (device: string, warnings: string[]) =>
+      diagnose(
+        h200Probes({
+          runCommand: async () => null,
+          tryBackend: async (name, o) => {
+            options.set(name, o);
+            if (name !== 'wasm') return { attempt: { name, ok: false, reason: 'not installed' } };
+            return { attempt: { name, ok: true }, loaded: { tfBackend: 'wasm', device, usingGpu: false, warnings, versions: {} } };
+          },
+        }),
+      );
+    const threaded = await wasmTrial('CPU (wasm, SIMD, 2 threads)', []);
+    expect(options.get('wasm')).toMatchObject({ convolutional: true });
+    expect(options.get('cpu')?.convolutional).toBeUndefined();
+    expect(threaded.notes.join('\n')).toContain('wasm trains CNNs on the threads shown and MLPs on one thread');
+    const failed = await wasmTrial('CPU (wasm, SIMD, 1 thread)', [
+      'The multi-threaded wasm build did not start (EACCES); using one thread',
+    ]);
+    expect(failed.warnings).toContain('The multi-threaded wasm build did not start (EACCES); using one thread');
+    expect(failed.notes.join('\n')).not.toContain('wasm trains CNNs');
+  });
+
   it('an H200 with CUDA 12 only: PTX warning, CUDA-12-only warning, silent CPU fallback, one native build tried', async () => {
     const r = await diagnose(h200Probes());
     expect(r.gpu).toMatchObject({ source: 'nvidia-smi', computeCapability: '9.0', driverVersion: '550.54.15' });

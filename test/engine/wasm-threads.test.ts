@@ -1,0 +1,122 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { WASM_THREADS_ENV, wasmThreadCount } from '../../src/engine/wasm-threads.js';
+import { ensureBuilt, runCli, tempDir } from '../helpers/cli.js';
+
+describe('wasmThreadCount', () => {
+  it('gives convolutional nets the cores this process may use, at most 4, and MLPs one', () => {
+    expect(wasmThreadCount(true, {}, 1)).toEqual({ threads: 1 });
+    expect(wasmThreadCount(true, {}, 2)).toEqual({ threads: 2 });
+    expect(wasmThreadCount(true, {}, 64)).toEqual({ threads: 4 });
+    expect(wasmThreadCount(true, { [WASM_THREADS_ENV]: ' ' }, 2)).toEqual({ threads: 2 });
+    expect(wasmThreadCount(false, {}, 64)).toEqual({ threads: 1 });
+  });
+
+  it(`takes ${WASM_THREADS_ENV} from 1 to 4, for every net`, () => {
+    expect(wasmThreadCount(true, { [WASM_THREADS_ENV]: '1' }, 8)).toEqual({ threads: 1 });
+    expect(wasmThreadCount(false, { [WASM_THREADS_ENV]: '3' }, 2)).toEqual({ threads: 3 });
+  });
+
+  it.each(['0', '-2', 'two', '2.5', '8'])('%s is refused with the fallback named', (raw) => {
+    const r = wasmThreadCount(true, { [WASM_THREADS_ENV]: raw }, 2);
+    expect(r.threads).toBe(2);
+    expect(r.problem).toContain(`${WASM_THREADS_ENV}='${raw}' is not a whole number from 1 to 4`);
+    expect(r.problem).toContain('using 2 threads');
+  });
+});
+
+// The threaded build runs in its own process: one process keeps whichever wasm build it started.
+describe('the threaded wasm build, end to end', () => {
+  beforeAll(() => ensureBuilt());
+
+  const train = (threads: string) => {
+    const r = runCli(
+      [
+        'train',
+        ...['--net', 'cnn', '--depth', '8', '--steps', '4', '--log-every', '1', '--json', '--backend', 'wasm'],
+        ...['--seed', '5', '--train-limit', '128', '--val-limit', '16', '--batch-size', '16', '--run-dir', tempDir()],
+      ],
+      { env: { [WASM_THREADS_ENV]: threads }, timeoutMs: 90_000 },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code, 'the pool threads must not keep the process alive').toBe(0);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event?: string; backend?: { device: string }; loss?: number; gradNorms?: number[] });
+    return {
+      device: lines.find((l) => l.event === 'started')?.backend?.device,
+      losses: lines.filter((l) => typeof l.loss === 'number').map((l) => l.loss!),
+      gradNorms: lines.filter((l) => l.gradNorms).flatMap((l) => l.gradNorms!),
+    };
+  };
+
+  it('trains a CNN on 2 threads to the same numbers as on 1, and says so in the header', () => {
+    const one = train('1');
+    const two = train('2');
+    expect(one.device).toBe('CPU (wasm, SIMD, 1 thread)');
+    expect(two.device).toBe('CPU (wasm, SIMD, 2 threads)');
+    expect(two.losses).toHaveLength(4);
+    // Threads split the work by output tile, so each sum is still taken in the same order.
+    for (let i = 0; i < one.losses.length; i++) expect(two.losses[i]).toBeCloseTo(one.losses[i]!, 4);
+    expect(two.gradNorms.length).toBe(one.gradNorms.length);
+    for (let i = 0; i < one.gradNorms.length; i++) expect(two.gradNorms[i]).toBeCloseTo(one.gradNorms[i]!, 3);
+  });
+
+  it('an MLP keeps one thread unless told otherwise', () => {
+    const r = runCli(
+      ['train', '--steps', '2', '--json', '--train-limit', '64', '--val-limit', '16', '--backend', 'wasm', '--run-dir', tempDir()],
+      {
+        env: { [WASM_THREADS_ENV]: '' },
+      },
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('"device":"CPU (wasm, SIMD, 1 thread)"');
+  });
+
+  it('a malformed thread count is a warning, not a failure', () => {
+    const r = runCli(
+      [
+        'train',
+        '--net',
+        'cnn',
+        '--depth',
+        '8',
+        '--steps',
+        '2',
+        '--train-limit',
+        '64',
+        '--val-limit',
+        '16',
+        '--backend',
+        'wasm',
+        '--run-dir',
+        tempDir(),
+      ],
+      {
+        env: { [WASM_THREADS_ENV]: 'lots' },
+      },
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout + r.stderr).toContain(`${WASM_THREADS_ENV}='lots' is not a whole number from 1 to 4`);
+  });
+});
+
+describe('when the threaded build cannot start', () => {
+  beforeAll(() => ensureBuilt());
+
+  it('a cache folder that cannot be written: the run goes on with one thread, and the header says why', () => {
+    const r = runCli(
+      [
+        'train',
+        ...['--net', 'cnn', '--depth', '8', '--steps', '2', '--dataset', 'synthetic-shapes'],
+        ...['--train-limit', '64', '--val-limit', '16', '--backend', 'wasm', '--run-dir', tempDir()],
+      ],
+      // The worker script lives in the cache folder; /dev/null is not a folder.
+      { env: { XDG_CACHE_HOME: '/dev/null', [WASM_THREADS_ENV]: '2' } },
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('computing on CPU (wasm, SIMD, 1 thread)');
+    expect(r.stdout).toMatch(/warning: The multi-threaded wasm build did not start \(ENOTDIR.*\); using one thread/);
+    expect(r.stdout).toContain('completed');
+  });
+});
