@@ -73,6 +73,11 @@ interface WasmPackage {
 
 const GLUE = 'tfjs-backend-wasm-threaded-simd.js';
 
+/** The package folder with the Emscripten builds (`wasm-out/`). */
+export function wasmOutDir(): string {
+  return dirname(require.resolve(`@tensorflow/tfjs-backend-wasm/wasm-out/${GLUE}`));
+}
+
 /**
  * Runs `f` while `os.cpus()` reports `count` cores. The backend sizes XNNPACK's thread pool from
  * the logical core count halved (it assumes two hyperthreads per core), capped at 4, and ignores
@@ -94,24 +99,40 @@ async function withLogicalCores<T>(count: number, f: () => Promise<T>): Promise<
 }
 
 /**
- * Writes the pthread worker script into the user's cache folder (not the shared temp folder, where
- * another user could plant a file of the same name for our workers to run). An existing copy is
- * used only if it is identical; a new one is written atomically, so a concurrent start never
- * reads half a file.
+ * Writes `script` into the user's cache folder under a name derived from its content, and returns
+ * the path. Not the shared temp folder, where another user could plant a file of the same name for
+ * our threads to run. An existing copy is used only if it is identical; a new one is written
+ * atomically, so a concurrent start never reads half a file.
  */
-async function workerScriptFile(outDir: string): Promise<string> {
+async function cachedScript(prefix: string, script: string): Promise<string> {
+  const hash = createHash('sha256').update(script).digest('hex').slice(0, 16);
+  const file = join(defaultCacheDir(), `${prefix}-${hash}.cjs`);
+  if (!existsSync(file) || readFileSync(file, 'utf8') !== script) await writeFileAtomic(file, [Buffer.from(script)]);
+  return file;
+}
+
+/** The pthread worker script, which the package ships only as a string. */
+function workerScript(outDir: string): string {
   const { wasmWorkerContents } = require(join(outDir, 'tfjs-backend-wasm-threaded-simd.worker.js')) as {
     wasmWorkerContents: string;
   };
   // The script is stored in a template literal, which turned its "\n" escapes into real newlines
   // inside string literals; tfjs's own loader escapes them back the same way.
-  const script = wasmWorkerContents.replace(/\n/g, '\\n');
-  const hash = createHash('sha256').update(script).digest('hex').slice(0, 16);
-  const file = join(defaultCacheDir(), `wasm-worker-${hash}.cjs`);
-  if (!existsSync(file) || readFileSync(file, 'utf8') !== script) {
-    await writeFileAtomic(file, [Buffer.from(script)]);
-  }
-  return file;
+  return wasmWorkerContents.replace(/\n/g, '\\n');
+}
+
+/** Emscripten's glue starts this many pthread workers up front (a V8 isolate, ~12 MB, each). */
+const GLUE_POOL = 'var pthreadPoolSize=8;';
+
+/**
+ * The Emscripten glue with its pthread pool sized to `threads` instead of 8: XNNPACK's pool uses
+ * `threads - 1` workers (the calling thread is the other), and a worker must exist before a thread
+ * starts, since the engine thread blocks while it waits. With 2 threads this saves ~100 MB.
+ * Unchanged (8 workers) if this tfjs version's glue is written differently.
+ */
+export function glueScript(outDir: string, threads: number): string {
+  const glue = readFileSync(join(outDir, GLUE), 'utf8');
+  return glue.includes(GLUE_POOL) ? glue.replace(GLUE_POOL, `var pthreadPoolSize=${threads};`) : glue;
 }
 
 /**
@@ -122,17 +143,18 @@ async function workerScriptFile(outDir: string): Promise<string> {
  */
 export function registerThreadedWasm(threads: number): { restore: () => void; failure: () => unknown } {
   const pkg = require('@tensorflow/tfjs-backend-wasm') as WasmPackage;
-  const outDir = dirname(require.resolve(`@tensorflow/tfjs-backend-wasm/wasm-out/${GLUE}`));
+  const outDir = wasmOutDir();
   const stock = tf.findBackendFactory('wasm');
   let failure: unknown;
   const start = async (): Promise<tf.KernelBackend> => {
-    const glue = require(join(outDir, GLUE)) as ModuleFactory;
-    const worker = await workerScriptFile(outDir);
+    const glueFile = await cachedScript('wasm-glue', glueScript(outDir, threads));
+    const workerFile = await cachedScript('wasm-worker', workerScript(outDir));
+    const glue = require(glueFile) as ModuleFactory;
     const module = await withLogicalCores(2 * threads, () =>
       glue({
-        locateFile: (path: string) => (path.endsWith('.worker.js') ? worker : join(outDir, path)),
+        locateFile: (path: string) => (path.endsWith('.worker.js') ? workerFile : join(outDir, path)),
         // Each pthread worker evaluates this file to get the same Emscripten glue.
-        mainScriptUrlOrBlob: join(outDir, GLUE),
+        mainScriptUrlOrBlob: glueFile,
       }),
     );
     module.tfjs = {

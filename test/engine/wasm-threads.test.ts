@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { WASM_THREADS_ENV, wasmThreadCount } from '../../src/engine/wasm-threads.js';
+import { WASM_THREADS_ENV, glueScript, wasmOutDir, wasmThreadCount } from '../../src/engine/wasm-threads.js';
 import { ensureBuilt, runCli, tempDir } from '../helpers/cli.js';
 
 describe('wasmThreadCount', () => {
@@ -21,6 +21,14 @@ describe('wasmThreadCount', () => {
     expect(r.threads).toBe(2);
     expect(r.problem).toContain(`${WASM_THREADS_ENV}='${raw}' is not a whole number from 1 to 4`);
     expect(r.problem).toContain('using 2 threads');
+  });
+});
+
+describe('glueScript', () => {
+  it("sizes the installed glue's pthread pool to the thread count (a tfjs upgrade that changes it fails here)", () => {
+    const glue = glueScript(wasmOutDir(), 2);
+    expect(glue).toContain('var pthreadPoolSize=2;');
+    expect(glue).not.toContain('var pthreadPoolSize=8;');
   });
 });
 
