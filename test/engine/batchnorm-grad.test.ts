@@ -41,9 +41,11 @@ describe('BatchNorm analytic gradient', () => {
     await tf.setBackend('cpu');
   });
 
+  // [4, 8, 8, 16]: 256 rows of 16 channels, which wasm sums as a matmul with folded identities.
   for (const shape of [
     [4, 5, 6, 3],
     [16, 7],
+    [4, 8, 8, 16],
   ]) {
     it(`matches autodiff of the plain formula for [${shape.join(', ')}] within 1e-4 (cpu and wasm)`, async () => {
       const rand = seeded(shape.length * 101 + shape[0]);

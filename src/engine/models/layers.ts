@@ -93,6 +93,30 @@ function channelAffine(t: tf.Tensor, scale: tf.Tensor, shift?: tf.Tensor): tf.Te
   );
 }
 
+/** Rows folded into one matmul row by `channelSum` (128 measured best of 32, 64, 128). */
+const SUM_FOLD = 128;
+/** Per backend and channel count: SUM_FOLD stacked C×C identities, [SUM_FOLD·C, C], kept for good. */
+const foldedIdentities = new Map<string, tf.Tensor>();
+
+/**
+ * Σ over every axis but the last: [C]. On wasm, `tf.sum` over the leading axes of NHWC data is a
+ * transpose and a reduction (1.25 ms at 32x32x32x16). There, for up to 32 channels, the [M/128, 128·C]
+ * view times 128 stacked identities (a constant whose packed form XNNPACK caches), then a sum of the
+ * small product, takes 0.4 ms at 16 channels and 0.41 against 0.55 ms at 32; at 64 `tf.sum` is faster.
+ */
+function channelSum(t: tf.Tensor): tf.Tensor {
+  const c = t.shape[t.shape.length - 1];
+  const m = t.size / c;
+  if (tf.getBackend() !== 'wasm' || c > 32 || m % SUM_FOLD !== 0) return tf.sum(t, [...t.shape.keys()].slice(0, -1));
+  const key = `${tf.getBackend()}:${c}`;
+  let folded = foldedIdentities.get(key);
+  if (!folded) {
+    folded = tf.keep(tf.tidy(() => tf.tile(tf.eye(c), [SUM_FOLD, 1])));
+    foldedIdentities.set(key, folded);
+  }
+  return tf.sum(tf.matMul(tf.reshape(t, [m / SUM_FOLD, SUM_FOLD * c]), folded), 0);
+}
+
 /**
  * Training-mode BatchNorm with an analytic gradient. The batch statistics are computed inside the
  * custom gradient's forward function, which tfjs does not record on the tape: nothing is backpropagated
@@ -104,11 +128,10 @@ function channelAffine(t: tf.Tensor, scale: tf.Tensor, shift?: tf.Tensor): tf.Te
  *
  * How it is computed matters on wasm (measured at 32x32x32x16 on a loaded 2-core machine): a
  * per-channel scale and shift (broadcast mul and add, 2 ms, or wasm's scalar FusedBatchNorm, 4 ms)
- * is one fused 1x1 depthwise convolution with bias (0.5 ms). Per-channel sums stay `tf.sum` (a
- * transpose and a reduction, 1.5 ms): as a matmul ones[1, M] x X[M, C] XNNPACK re-packs X as weights
- * on every call (4.7 ms), and a blocked JS loop over wasm's heap, 2.5x faster in isolation, took the
- * same 90 ms per training step as `tf.sum` (63 calls; the data is cold there). Only x_c and
- * per-channel vectors are kept for the backward pass.
+ * is one fused 1x1 depthwise convolution with bias (0.5 ms). Per-channel sums: see `channelSum`
+ * (as a matmul ones[1, M] x X[M, C], XNNPACK would re-pack X as weights on every call, 2 ms; a blocked
+ * JS loop over wasm's heap, 2.5x faster in isolation, took the same 90 ms per training step as
+ * `tf.sum`, the data being cold there). Only x_c and per-channel vectors are kept for the backward pass.
  */
 export function batchNormTrain(
   x: tf.Tensor,
@@ -116,12 +139,7 @@ export function batchNormTrain(
   beta: tf.Tensor,
   onStats: (mean: tf.Tensor, variance: tf.Tensor) => void = () => {},
 ): tf.Tensor {
-  const shape = x.shape;
-  const c = shape[shape.length - 1];
-  const m = x.size / c;
-  const axes = shape.slice(0, -1).map((_, i) => i);
-  /** Σ over every axis but the last: [C]. */
-  const channelSum = (t: tf.Tensor) => tf.sum(t, axes);
+  const m = x.size / x.shape[x.shape.length - 1];
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xi, g, b] = args as tf.Tensor[];
     const save = args[3] as tf.GradSaveFunc;
