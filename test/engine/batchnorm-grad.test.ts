@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../../src/engine/tf.js';
 import '@tensorflow/tfjs-backend-wasm';
-import { batchNormTrain } from '../../src/engine/models/layers.js';
+import { batchNormTrain, sumFold } from '../../src/engine/models/layers.js';
 
 /** mulberry32: small seeded generator, values in [-1, 1). */
 function seeded(seed: number): () => number {
@@ -65,8 +65,17 @@ describe('BatchNorm analytic gradient', () => {
       await tf.setBackend('wasm');
       try {
         const [wx, wg, wb, wr] = data.map((d) => tf.tensor(d.values, d.shape));
-        const onWasm = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(batchNormTrain(a, g, b), wr)))([wx, wg, wb]);
-        onWasm.forEach((t, i) => expect(maxAbsDiff(t, tf.tensor(refValues[i].values, refValues[i].shape))).toBeLessThan(1e-4));
+        // With and without the folded-identity sums (used for up to 32 channels when the rows allow).
+        const fold = sumFold(channels);
+        for (const f of [undefined, fold]) {
+          const onWasm = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(batchNormTrain(a, g, b, undefined, f), wr)))([
+            wx,
+            wg,
+            wb,
+          ]);
+          onWasm.forEach((t, i) => expect(maxAbsDiff(t, tf.tensor(refValues[i].values, refValues[i].shape))).toBeLessThan(1e-4));
+        }
+        fold.dispose();
       } finally {
         await tf.setBackend('cpu');
       }

@@ -61,15 +61,22 @@ export function batchNorm(store: ParamStore, name: string, unit: number, channel
       return tf.add(tf.mul(tf.sub(x, runMean), tf.mul(tf.rsqrt(tf.add(runVar, BN_EPSILON)), gamma)), beta);
     }
     const n = x.size / channels;
-    return batchNormTrain(x, gamma, beta, (mean, variance) => {
-      ctx.statUpdates.push(
-        { variable: runMean, value: tf.keep(tf.add(tf.mul(runMean, BN_MOMENTUM), tf.mul(mean, 1 - BN_MOMENTUM))) },
-        {
-          variable: runVar,
-          value: tf.keep(tf.add(tf.mul(runVar, BN_MOMENTUM), tf.mul(variance, (1 - BN_MOMENTUM) * (n / Math.max(1, n - 1))))),
-        },
-      );
-    });
+    const fold = foldsSums(channels) ? store.cached(`sum-fold/${channels}`, () => sumFold(channels)) : undefined;
+    return batchNormTrain(
+      x,
+      gamma,
+      beta,
+      (mean, variance) => {
+        ctx.statUpdates.push(
+          { variable: runMean, value: tf.keep(tf.add(tf.mul(runMean, BN_MOMENTUM), tf.mul(mean, 1 - BN_MOMENTUM))) },
+          {
+            variable: runVar,
+            value: tf.keep(tf.add(tf.mul(runVar, BN_MOMENTUM), tf.mul(variance, (1 - BN_MOMENTUM) * (n / Math.max(1, n - 1))))),
+          },
+        );
+      },
+      fold,
+    );
   };
 }
 
@@ -95,40 +102,44 @@ function channelAffine(t: tf.Tensor, scale: tf.Tensor, shift?: tf.Tensor): tf.Te
 
 /** Rows folded into one matmul row by `channelSum` (128 measured best of 32, 64, 128). */
 const SUM_FOLD = 128;
-/** Per backend and channel count: SUM_FOLD stacked C×C identities, [SUM_FOLD·C, C], kept for good. */
-const foldedIdentities = new Map<string, tf.Tensor>();
 
 /**
- * Σ over every axis but the last: [C]. On wasm, `tf.sum` over the leading axes of NHWC data is a
- * transpose and a reduction (1.25 ms at 32x32x32x16). There, for up to 32 channels, the [M/128, 128·C]
- * view times 128 stacked identities (a constant whose packed form XNNPACK caches), then a sum of the
- * small product, takes 0.4 ms at 16 channels and 0.41 against 0.55 ms at 32; at 64 `tf.sum` is faster.
+ * SUM_FOLD stacked C×C identities, [SUM_FOLD·C, C]: `channelSum`'s constant. On wasm, `tf.sum` over
+ * the leading axes of NHWC data is a transpose and a reduction (1.25 ms at 32x32x32x16). For up to 32
+ * channels, the [M/128, 128·C] view of the data times this constant (whose packed form XNNPACK caches
+ * while the tensor lives), then a sum of the small product, is faster: 0.4 ms at 16 channels, 0.41
+ * against 0.55 ms at 32; at 64 `tf.sum` wins. Made once per model: made per call it costs 5 ms.
  */
-function channelSum(t: tf.Tensor): tf.Tensor {
+export function sumFold(channels: number): tf.Tensor {
+  return tf.tile(tf.eye(channels), [SUM_FOLD, 1]);
+}
+
+/** Whether BatchNorm over `channels` channels should sum with a `sumFold` constant here. */
+function foldsSums(channels: number): boolean {
+  return tf.getBackend() === 'wasm' && channels <= 32;
+}
+
+/** Σ over every axis but the last: [C]; with `fold` (from `sumFold`) as a matmul when the rows allow. */
+function channelSum(t: tf.Tensor, fold?: tf.Tensor): tf.Tensor {
   const c = t.shape[t.shape.length - 1];
   const m = t.size / c;
-  if (tf.getBackend() !== 'wasm' || c > 32 || m % SUM_FOLD !== 0) return tf.sum(t, [...t.shape.keys()].slice(0, -1));
-  const key = `${tf.getBackend()}:${c}`;
-  let folded = foldedIdentities.get(key);
-  if (!folded) {
-    folded = tf.keep(tf.tidy(() => tf.tile(tf.eye(c), [SUM_FOLD, 1])));
-    foldedIdentities.set(key, folded);
-  }
-  return tf.sum(tf.matMul(tf.reshape(t, [m / SUM_FOLD, SUM_FOLD * c]), folded), 0);
+  if (!fold || fold.shape[1] !== c || m % SUM_FOLD !== 0) return tf.sum(t, [...t.shape.keys()].slice(0, -1));
+  return tf.sum(tf.matMul(tf.reshape(t, [m / SUM_FOLD, SUM_FOLD * c]), fold), 0);
 }
 
 /**
  * Training-mode BatchNorm with an analytic gradient. The batch statistics are computed inside the
  * custom gradient's forward function, which tfjs does not record on the tape: nothing is backpropagated
  * through `moments` (the formula below already accounts for how they depend on x). `onStats` sees the
- * batch mean and (biased) variance, shape [C]; tensors it wants to keep must be `tf.keep`-ed.
+ * batch mean and (biased) variance, shape [C]; tensors it wants to keep must be `tf.keep`-ed. `fold`
+ * (from `sumFold`) makes the per-channel sums matmuls.
  *
  * With x_c = x − μ, s = 1/√(σ² + ε), x̂ = x_c·s, dβ = Σ dy, dγ = Σ dy·x̂ = s·Σ dy·x_c:
  *   dx = γs·dy − γs·dβ/N − (γ·s²·dγ/N)·x_c
  *
  * How it is computed matters on wasm (measured at 32x32x32x16 on a loaded 2-core machine): a
  * per-channel scale and shift (broadcast mul and add, 2 ms, or wasm's scalar FusedBatchNorm, 4 ms)
- * is one fused 1x1 depthwise convolution with bias (0.5 ms). Per-channel sums: see `channelSum`
+ * is one fused 1x1 depthwise convolution with bias (0.5 ms). Per-channel sums: see `sumFold`
  * (as a matmul ones[1, M] x X[M, C], XNNPACK would re-pack X as weights on every call, 2 ms; a blocked
  * JS loop over wasm's heap, 2.5x faster in isolation, took the same 90 ms per training step as
  * `tf.sum`, the data being cold there). Only x_c and per-channel vectors are kept for the backward pass.
@@ -138,14 +149,15 @@ export function batchNormTrain(
   gamma: tf.Tensor,
   beta: tf.Tensor,
   onStats: (mean: tf.Tensor, variance: tf.Tensor) => void = () => {},
+  fold?: tf.Tensor,
 ): tf.Tensor {
   const m = x.size / x.shape[x.shape.length - 1];
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xi, g, b] = args as tf.Tensor[];
     const save = args[3] as tf.GradSaveFunc;
-    const mean = tf.div(channelSum(xi), m);
+    const mean = tf.div(channelSum(xi, fold), m);
     const centred = channelAffine(xi, tf.onesLike(mean), tf.neg(mean));
-    const variance = tf.div(channelSum(tf.square(centred)), m);
+    const variance = tf.div(channelSum(tf.square(centred), fold), m);
     onStats(mean, variance);
     const invStd = tf.rsqrt(tf.add(variance, BN_EPSILON));
     const value = channelAffine(centred, tf.mul(g, invStd), b);
@@ -153,8 +165,8 @@ export function batchNormTrain(
     save([centred, invStd, g]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sc, sInv, sg] = saved;
-      const dBeta = channelSum(dy);
-      const dGamma = tf.mul(channelSum(tf.mul(dy, sc)), sInv);
+      const dBeta = channelSum(dy, fold);
+      const dGamma = tf.mul(channelSum(tf.mul(dy, sc), fold), sInv);
       const a = tf.mul(sg, sInv);
       const k = tf.neg(tf.mul(tf.mul(a, sInv), tf.div(dGamma, m)));
       const dx = tf.add(channelAffine(dy, a), channelAffine(sc, k, tf.neg(tf.mul(a, tf.div(dBeta, m)))));

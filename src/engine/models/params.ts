@@ -26,10 +26,25 @@ export class ParamStore {
 
   constructor(private readonly seed: number) {}
 
-  /** Frees every variable of the model. */
+  /** Constant tensors the layers make once and reuse: neither trained nor saved. */
+  private readonly constants = new Map<string, tf.Tensor>();
+
+  /** Frees every tensor of the model. */
   dispose(): void {
     for (const p of this.params) p.variable.dispose();
     for (const s of this.state) s.variable.dispose();
+    for (const t of this.constants.values()) t.dispose();
+    this.constants.clear();
+  }
+
+  /** The constant under `key`, made by `make` on first use; it lives as long as the model. */
+  cached(key: string, make: () => tf.Tensor): tf.Tensor {
+    let t = this.constants.get(key);
+    if (!t) {
+      t = tf.keep(tf.tidy(make));
+      this.constants.set(key, t);
+    }
+    return t;
   }
 
   /**
