@@ -1,6 +1,5 @@
-import { flagDefault } from '../settings.js';
 import type { CommandSpec } from './types.js';
-import { BACKEND_OPTION_CHOICES } from './train-options.js';
+import { runOptions } from './train-options.js';
 
 /** The option names `probe` passes on (camelCase, as yargs gives them). */
 const PROBE_OPTION_KEYS = [
@@ -62,14 +61,7 @@ export const probe: CommandSpec = {
       })
       .option('samples', { type: 'string', describe: 'paths: random block subsets per path length (default 4)', group: 'Probe:' })
       .option('limit', { type: 'string', describe: 'lesion: validation examples evaluated (default 2000)', group: 'Probe:' })
-      .option('backend', {
-        type: 'string',
-        choices: BACKEND_OPTION_CHOICES,
-        ...flagDefault('backend'),
-        describe: 'Compute backend',
-        group: 'Run:',
-      })
-      .option('run-dir', { type: 'string', ...flagDefault('runDir'), describe: 'Folder that holds run folders', group: 'Run:' })
+      .options(runOptions('Compute backend'))
       .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON', group: 'Run:' })
       .example('$0 probe variance', 'variance per block at init: plain vs residual vs residual-bn, 32 blocks')
       .example('$0 probe variance --net cnn --depth 110 --arch residual,residual-bn', 'the same for ResNet-110 at init')

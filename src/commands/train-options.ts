@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import type { Argv, Options } from 'yargs';
 import { ARCHS, BLOCK_ORDERS, BLOCKS, NETS, OPTIMIZERS, SCHEDULES } from '../engine/config.js';
 import { BACKEND_CHOICES, flagDefault } from '../settings.js';
 
@@ -9,6 +9,14 @@ export const BACKEND_OPTION_CHOICES = BACKEND_CHOICES;
  * `--run-dir` and `--color` default to the user's settings (`resnet-tutor config`), read only when
  * the command's builder runs, so the top-level `--help` never touches the settings file.
  */
+/** `--backend` and `--run-dir` in the Run: group, defaulting to the saved settings (train, compare, probe). */
+export function runOptions(backendDescribe: string): Record<'backend' | 'run-dir', Options> {
+  return {
+    backend: { type: 'string', choices: BACKEND_OPTION_CHOICES, ...flagDefault('backend'), describe: backendDescribe, group: 'Run:' },
+    'run-dir': { type: 'string', ...flagDefault('runDir'), describe: 'Folder that holds run folders', group: 'Run:' },
+  };
+}
+
 export function withTrainOptions(y: Argv): Argv {
   return y
     .option('net', { type: 'string', describe: `Network family: ${NETS.join(' | ')}`, group: 'Model:' })
@@ -52,14 +60,7 @@ export function withTrainOptions(y: Argv): Argv {
     .option('weight-decay', { type: 'string', describe: 'L2 weight decay on weights (default 0)', group: 'Training:' })
     .option('schedule', { type: 'string', describe: `Learning-rate schedule: ${SCHEDULES.join(' | ')}`, group: 'Training:' })
     .option('seed', { type: 'string', describe: 'Seed for weights and batch order (default 1)', group: 'Training:' })
-    .option('backend', {
-      type: 'string',
-      choices: BACKEND_OPTION_CHOICES,
-      ...flagDefault('backend'),
-      describe: 'Compute backend; auto tries node-gpu, node, wasm, cpu',
-      group: 'Run:',
-    })
-    .option('run-dir', { type: 'string', ...flagDefault('runDir'), describe: 'Folder that holds run folders', group: 'Run:' })
+    .options(runOptions('Compute backend; auto tries node-gpu, node, wasm, cpu'))
     .option('log-every', { type: 'string', describe: 'Write a metrics line every N steps (default 10)', group: 'Run:' })
     .option('checkpoint-every', {
       type: 'string',

@@ -2,17 +2,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../../src/engine/tf.js';
 import '@tensorflow/tfjs-backend-wasm';
 import { batchNormTrain, sumFold } from '../../src/engine/models/layers.js';
+import { Rng } from '../../src/engine/rng.js';
 
-/** mulberry32: small seeded generator, values in [-1, 1). */
+/** Values in [-1, 1) from the engine's seeded generator (mulberry32). */
 function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next() * 2 - 1;
 }
 
 function random(shape: number[], rand: () => number, scale = 1, offset = 0): tf.Tensor {

@@ -11,19 +11,14 @@ import {
   registerFastWasmConvGradients,
   unregisterFastWasmConvGradients,
 } from '../../src/engine/wasm-kernels.js';
+import { Rng } from '../../src/engine/rng.js';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 
-/** mulberry32: small seeded generator, values in [-1, 1). */
+/** Values in [-1, 1) from the engine's seeded generator (mulberry32). */
 function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next() * 2 - 1;
 }
 
 function randomArray(n: number, rand: () => number): Float32Array {
