@@ -159,9 +159,11 @@ export function parseLesson(text: string, file: string): ParseResult {
   return { lesson: { file, frontMatterLine, frontMatter, steps }, problems };
 }
 
-/** Lines `from` (inclusive) to `to` (exclusive) of a free step, comment lines removed, blank edges trimmed. */
-function freeLines(lines: readonly string[], from: number, to: number): RawLine[] {
-  const out: RawLine[] = [];
+/**
+ * The non-blank lines `from` (inclusive) to `to` (exclusive), trailing spaces trimmed and HTML comment
+ * lines (`<!-- ... -->`, possibly spanning lines) left out; each says whether blank lines came before it.
+ */
+function* contentLines(lines: readonly string[], from: number, to: number): Generator<RawLine> {
   let blank = false;
   let inComment = false;
   for (let j = from; j < to; j++) {
@@ -175,12 +177,18 @@ function freeLines(lines: readonly string[], from: number, to: number): RawLine[
       continue;
     }
     if (text.trim() === '') {
-      blank = out.length > 0;
+      blank = true;
       continue;
     }
-    out.push({ text, line: j + 1, afterBlank: blank });
+    yield { text, line: j + 1, afterBlank: blank };
     blank = false;
   }
+}
+
+/** Lines `from` (inclusive) to `to` (exclusive) of a free step, comment lines removed, blank edges trimmed. */
+function freeLines(lines: readonly string[], from: number, to: number): RawLine[] {
+  const out: RawLine[] = [];
+  for (const l of contentLines(lines, from, to)) out.push(out.length === 0 ? { ...l, afterBlank: false } : l);
   return out;
 }
 
@@ -188,36 +196,18 @@ function freeLines(lines: readonly string[], from: number, to: number): RawLine[
 function readFields(lines: readonly string[], from: number, to: number, error: (line: number, message: string) => void): RawField[] {
   const fields: { key: string; value: string; line: number; more: RawLine[] }[] = [];
   const seen = new Map<string, number>();
-  let blank = false;
-  let inComment = false;
   let dropping = false;
-  for (let j = from; j < to; j++) {
-    const raw = lines[j]!.replace(/\s+$/, '');
-    const n = j + 1;
-    if (inComment) {
-      if (raw.includes('-->')) inComment = false;
-      continue;
-    }
-    if (raw.trim().startsWith('<!--')) {
-      inComment = !raw.includes('-->', raw.indexOf('<!--') + 4);
-      continue;
-    }
-    if (raw.trim() === '') {
-      blank = true;
-      continue;
-    }
+  for (const { text: raw, line: n, afterBlank } of contentLines(lines, from, to)) {
     if (/^\s/.test(raw)) {
       const last = fields[fields.length - 1];
       if (dropping) continue;
       if (!last) {
         error(n, 'indented line before any field: start the step with a `key: value` line');
       } else {
-        last.more.push({ text: raw.trim(), line: n, afterBlank: blank });
+        last.more.push({ text: raw.trim(), line: n, afterBlank });
       }
-      blank = false;
       continue;
     }
-    blank = false;
     const m = FIELD.exec(raw);
     if (!m) {
       error(n, `expected a \`key: value\` field, got \`${clip(raw.trim())}\` (indent a line to continue the field above)`);
