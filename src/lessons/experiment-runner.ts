@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { resolveConfig } from '../engine/config.js';
+import { probeIsConvolutional } from '../engine/probes/options.js';
 import type { MetricsLine } from '../engine/trainer.js';
 import { TRAIN_FIELDS } from './check.js';
 import { resolveProbeRequest } from '../probes/host.js';
@@ -50,7 +51,8 @@ export class ExperimentRunner {
   private skipped = false;
 
   constructor(
-    private readonly host: () => EngineHost,
+    /** The engine worker; `convolutional` says what the work about to start needs (see run-tutor). */
+    private readonly host: (convolutional?: boolean) => EngineHost,
     private readonly runRoot: string,
     private readonly backend: string,
   ) {}
@@ -89,7 +91,7 @@ export class ExperimentRunner {
       onUpdate({ message: `running probe ${experiment.probe}${run.label ? ` (${run.label})` : ''}…` });
       const request = resolveProbeRequest(experiment.probe, runName, join(this.runRoot, 'lessons'), probeOptions(run));
       // In the engine worker, like the training runs: one tfjs thread per process (tfjs-node).
-      const { result } = await this.host().probe(request, this.backend, (m) => onUpdate({ message: m }));
+      const { result } = await this.host(probeIsConvolutional(request)).probe(request, this.backend, (m) => onUpdate({ message: m }));
       texts.push(renderProbe(result, { width: 100, color: false } as never));
       onUpdate({ probeText: texts.join('\n') });
       for (const m of probeMeasures(result, experiment.measure)) measured.push({ label: run.label ? `${run.label} ${m.label}`.trim() : m.label, value: m.value });
@@ -115,7 +117,7 @@ export class ExperimentRunner {
     runs: readonly TrainRun[],
     onUpdate: (u: RunnerUpdate) => void,
   ): Promise<{ id: string; path: string; label: string; lines: MetricsLine[]; status: RunStatus }[]> {
-    const host = this.host();
+    const host = this.host(runs.some((r) => r.config.net !== 'mlp'));
     const started = runs.map((r) => {
       const { id, path } = createRunDir(join(this.runRoot, 'lessons'), r.config, { resnetTutor: packageVersion() });
       return { id, path, label: r.label, lines: [] as MetricsLine[], status: 'running' as RunStatus };

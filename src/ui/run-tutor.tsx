@@ -2,7 +2,7 @@ import { render } from 'ink';
 import { ExperimentRunner } from '../lessons/experiment-runner.js';
 import type { ProgressStore } from '../lessons/progress.js';
 import type { Lesson } from '../lessons/types.js';
-import { EngineHost } from '../worker/engine-host.js';
+import { engineHostPerKind } from '../worker/engine-host.js';
 import { TutorApp } from './tutor/TutorApp.js';
 import type { TutorCommand, TutorEvent, TutorState } from './tutor/state.js';
 
@@ -26,9 +26,9 @@ export interface TutorOptions {
  * engine worker starts only when an experiment first runs, so the first screen appears at once.
  */
 export async function runTutor(opts: TutorOptions): Promise<number> {
-  let host: EngineHost | null = null;
-  const getHost = () => (host ??= new EngineHost());
-  const runner = new ExperimentRunner(getHost, opts.runRoot, opts.backend);
+  // The engine worker starts only when an experiment first runs.
+  const hosts = engineHostPerKind();
+  const runner = new ExperimentRunner(hosts.get, opts.runRoot, opts.backend);
   const all = opts.initial;
   const progress = Object.fromEntries(
     opts.lessons.map((l) => [l.id, { step: all[l.id]?.step ?? 0, completed: all[l.id]?.completed ?? false }]),
@@ -110,6 +110,6 @@ export async function runTutor(opts: TutorOptions): Promise<number> {
     const opened = await opening;
     if (opened.recovered) process.stderr.write(`${opened.recovered}\n`);
   }
-  if (host) await (host as EngineHost).close();
+  await hosts.close();
   return 0;
 }

@@ -22,6 +22,10 @@ export class EngineHost {
   private readonly active = new Map<string, string>();
   private exited = false;
   private requestCount = 0;
+  /** Requests (probe, predict) sent and not yet answered. */
+  private pending = 0;
+  /** The backend the worker computes on, once it has said (a run started, a probe answered). */
+  private backendName: string | null = null;
 
   constructor() {
     this.worker = new Worker(workerScript(), {
@@ -41,12 +45,21 @@ export class EngineHost {
         return;
       }
       if (event.type === 'done') this.active.delete(event.runId);
+      if (event.type === 'started' || event.type === 'probe-result') this.backendName = event.backend.name;
       this.emit(event);
     });
     this.worker.on('error', (err) => this.workerDied(describeWorkerError(err)));
     this.worker.on('exit', (code) => {
       if (!this.exited) this.workerDied(`the engine worker exited unexpectedly (code ${code})`);
     });
+  }
+
+  /**
+   * Nothing runs or waits in the worker, and it computes on wasm: it can be closed and replaced by a
+   * new one without losing anything (a native build could not load in a second worker).
+   */
+  get idleOnWasm(): boolean {
+    return !this.exited && this.active.size === 0 && this.pending === 0 && this.backendName === 'wasm';
   }
 
   on(listener: HostListener): () => void {
@@ -108,7 +121,8 @@ export class EngineHost {
     handle: (e: FromWorker, done: (value: T) => void) => void,
   ): Promise<T> {
     const requestId = `${kind}-${++this.requestCount}`;
-    return new Promise<T>((resolve, reject) => {
+    this.pending++;
+    const answer = new Promise<T>((resolve, reject) => {
       const off = this.on((e) => {
         if (!('requestId' in e) || e.requestId !== requestId) {
           if (e.type === 'error' && e.runId === null && this.exited) {
@@ -129,6 +143,7 @@ export class EngineHost {
       });
       this.send(message(requestId));
     });
+    return answer.finally(() => this.pending--);
   }
 
   send(msg: ToWorker): void {
@@ -162,6 +177,37 @@ export class EngineHost {
     // Anyone waiting on the worker without a run (a probe) hears about it too.
     this.emit({ v: 1, type: 'error', runId: null, message: reason, user: false });
   }
+}
+
+/**
+ * One engine worker at a time for a session of varied work (the tutor's experiments). A worker keeps
+ * the wasm build its first request chose (threads for CNNs, one thread for MLPs); when work of the
+ * other kind comes and the worker is idle on wasm, it is closed and a fresh one takes over. Otherwise
+ * (busy, or a native build, which cannot load in a second worker) the current worker is kept.
+ */
+export function engineHostPerKind(make: () => EngineHost = () => new EngineHost()): {
+  get(convolutional?: boolean): EngineHost;
+  close(): Promise<void>;
+} {
+  let host: EngineHost | null = null;
+  let forCnn: boolean | undefined;
+  return {
+    get(convolutional) {
+      if (host && convolutional !== undefined && convolutional !== forCnn && host.idleOnWasm) {
+        void host.close();
+        host = null;
+      }
+      if (!host) {
+        host = make();
+        forCnn = convolutional;
+      }
+      return host;
+    },
+    async close() {
+      await host?.close();
+      host = null;
+    },
+  };
 }
 
 function describeWorkerError(err: Error & { code?: string }): string {

@@ -14,7 +14,8 @@ import { loadDataset } from '../engine/data/index.js';
 import { Trainer, type MetricsLine } from '../engine/trainer.js';
 import { loadNewestCheckpoint, saveCheckpoint } from '../runs/checkpoint.js';
 import { appendMetrics, trimMetrics, updateRunInfo, type BackendSummary } from '../runs/run-dir.js';
-import { probeIsConvolutional, runProbeRequest } from './probe-runner.js';
+import { probeIsConvolutional } from '../engine/probes/options.js';
+import { runProbeRequest } from './probe-runner.js';
 import { parseToWorker, type FromWorker, type PredictedExample, type RunProgress, type ToWorker } from './protocol.js';
 
 if (!parentPort) throw new Error('engine-worker.ts must run in a worker thread');

@@ -5,24 +5,10 @@
  */
 import { UserError } from '../errors.js';
 import { initBackend, type BackendChoice, type BackendRequest } from '../engine/backend.js';
-import type { ProbeRequest, RunRef } from '../engine/probes/options.js';
+import { probeIsConvolutional, type ProbeRequest, type RunRef } from '../engine/probes/options.js';
 import type { TrainedNet } from '../engine/probes/lesion.js';
 import { loadNewestCheckpoint } from '../runs/checkpoint.js';
 import type { ProbeFromWorker, ProbeResult } from './probe-protocol.js';
-
-/** Whether the probe's net has convolutions (which makes the multi-threaded wasm build pay). */
-export function probeIsConvolutional(request: ProbeRequest): boolean {
-  switch (request.probe) {
-    case 'variance':
-      return request.options.net !== 'mlp';
-    case 'paths':
-      return (request.options.run?.config ?? request.options.model).net !== 'mlp';
-    case 'lesion':
-      return request.options.run.config.net !== 'mlp';
-    case 'shatter':
-      return false;
-  }
-}
 
 export async function runProbeRequest(
   request: ProbeRequest,

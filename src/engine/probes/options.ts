@@ -105,6 +105,20 @@ export type ProbeRequest =
   | { readonly probe: 'paths'; readonly options: PathsOptions }
   | { readonly probe: 'lesion'; readonly options: LesionOptions };
 
+/** Whether the probe's net has convolutions (which makes the multi-threaded wasm build pay). */
+export function probeIsConvolutional(request: ProbeRequest): boolean {
+  switch (request.probe) {
+    case 'variance':
+      return request.options.net !== 'mlp';
+    case 'paths':
+      return (request.options.run?.config ?? request.options.model).net !== 'mlp';
+    case 'lesion':
+      return request.options.run.config.net !== 'mlp';
+    case 'shatter':
+      return false;
+  }
+}
+
 export const DEFAULTS = {
   variance: { mlp: { depth: 32, width: 256, batchSize: 256, repeats: 4 }, cnn: { depth: 56, width: 16, batchSize: 64, repeats: 1 } },
   shatter: { depth: 24, width: 200, points: 256, inputBias: 0 },

@@ -1,0 +1,89 @@
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/engine/config.js';
+import { createRunDir } from '../../src/runs/run-dir.js';
+import { EngineHost, engineHostPerKind } from '../../src/worker/engine-host.js';
+import { ensureBuilt, tempDir } from '../helpers/cli.js';
+
+/** A stand-in with the two members `engineHostPerKind` uses. */
+function fakeHost(name: string, log: string[]) {
+  const host = { name, idleOnWasm: false, close: async () => void log.push(`closed ${name}`) };
+  return host as unknown as EngineHost & { name: string; idleOnWasm: boolean };
+}
+
+describe('engineHostPerKind', () => {
+  it('keeps one worker, and replaces it for the other kind of work only when it is idle on wasm', async () => {
+    const log: string[] = [];
+    let made = 0;
+    const hosts = engineHostPerKind(() => fakeHost(`h${++made}`, log));
+    const first = hosts.get(false) as ReturnType<typeof fakeHost>;
+    expect(first.name).toBe('h1');
+    expect(hosts.get(false)).toBe(first);
+    // Busy (or a native build): kept, whatever the kind.
+    expect(hosts.get(true)).toBe(first);
+    // Idle on wasm, same kind: kept; no kind given (pause, stop): kept.
+    first.idleOnWasm = true;
+    expect(hosts.get(false)).toBe(first);
+    expect(hosts.get()).toBe(first);
+    // Idle on wasm, the other kind: a fresh worker.
+    const second = hosts.get(true) as ReturnType<typeof fakeHost>;
+    expect(second.name).toBe('h2');
+    expect(log).toEqual(['closed h1']);
+    await hosts.close();
+    expect(log).toEqual(['closed h1', 'closed h2']);
+  });
+});
+
+describe('EngineHost.idleOnWasm', () => {
+  beforeAll(() => ensureBuilt());
+  let host: EngineHost | null = null;
+  afterEach(async () => {
+    await host?.close();
+    host = null;
+  });
+
+  it('is false before the worker has said its backend and while a run trains, true once it is done on wasm', async () => {
+    host = new EngineHost();
+    const h = host;
+    const config = resolveConfig({
+      depth: 1,
+      width: 8,
+      steps: 3,
+      trainLimit: 64,
+      valLimit: 16,
+      batchSize: 16,
+      dataset: 'synthetic-spiral',
+    });
+    const { id, path } = createRunDir(join(tempDir(), 'runs'), config, {});
+    const seen: boolean[] = [h.idleOnWasm];
+    const done = new Promise<void>((resolve) =>
+      h.on((e) => {
+        if (e.type === 'started') seen.push(h.idleOnWasm);
+        if (e.type === 'done') resolve();
+      }),
+    );
+    h.start(id, path, config, 'wasm', false);
+    await done;
+    seen.push(h.idleOnWasm);
+    expect(seen).toEqual([false, false, true]);
+  }, 60_000);
+
+  it('is never true on the cpu backend', async () => {
+    host = new EngineHost();
+    const h = host;
+    const config = resolveConfig({
+      depth: 1,
+      width: 8,
+      steps: 2,
+      trainLimit: 64,
+      valLimit: 16,
+      batchSize: 16,
+      dataset: 'synthetic-spiral',
+    });
+    const { id, path } = createRunDir(join(tempDir(), 'runs'), config, {});
+    const done = new Promise<void>((resolve) => h.on((e) => e.type === 'done' && resolve()));
+    h.start(id, path, config, 'cpu', false);
+    await done;
+    expect(h.idleOnWasm).toBe(false);
+  }, 60_000);
+});
