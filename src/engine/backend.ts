@@ -60,7 +60,7 @@ export interface InitOptions {
   readonly onStatus?: (message: string) => void;
   /**
    * The work has convolutions: on wasm, worth the multi-threaded build (see wasm-threads.ts). A
-   * process keeps the wasm build it started first, so the first request of a process decides.
+   * thread keeps the wasm build it started first, so its first request decides.
    */
   readonly convolutional?: boolean;
 }
@@ -557,7 +557,7 @@ async function tryNative(name: 'node-gpu' | 'node', options: InitOptions): Promi
   };
 }
 
-/** True once the threaded wasm build is the running 'wasm' backend in this process. */
+/** True once the threaded wasm build is the running 'wasm' backend in this thread. */
 let threadedWasmRunning = false;
 
 /**
@@ -567,7 +567,7 @@ let threadedWasmRunning = false;
  */
 async function startThreadedWasm(convolutional: boolean, warnings: string[]): Promise<boolean> {
   if (threadedWasmRunning) return tf.setBackend('wasm');
-  // The stock build already runs in this process: replacing it would drop its tensors.
+  // The stock build already runs in this thread: replacing it would drop its tensors.
   if (tf.findBackend('wasm') != null) return false;
   const { registerThreadedWasm, wasmThreadCount, WASM_THREADS_ENV } = await import('./wasm-threads.js');
   const { threads, problem } = wasmThreadCount(convolutional);
@@ -649,8 +649,6 @@ async function tryWasm(options: InitOptions): Promise<BackendTrial> {
   } catch {
     threads = 1;
   }
-  // The stock build reports its pool size (1) even though it never starts a thread.
-  if (!threadedWasmRunning) threads = 1;
   const versions: Record<string, string> = { 'tfjs-core': tf.version_core, node: process.versions.node };
   const v = wasm.version_wasm ?? packageVersion(BACKEND_PACKAGES.wasm);
   if (v) versions['tfjs-backend-wasm'] = v;

@@ -34,7 +34,7 @@ const MAX_THREADS = 4;
  * otherwise, for convolutional nets, the cores this process may use (at most 4), and for MLPs one.
  * Measured on the 2-core reference machine: 2 threads train ResNet-20 about 1.3x faster, but an MLP's
  * small matmuls no faster, at twice the CPU time (the idle thread spins between ops), which other
- * users of a shared box, and the dashboard's own terminal, then lack.
+ * users of a shared box then lack.
  * Returns the problem as text when the variable is malformed.
  */
 export function wasmThreadCount(
