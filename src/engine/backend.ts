@@ -557,17 +557,15 @@ async function tryNative(name: 'node-gpu' | 'node', options: InitOptions): Promi
   };
 }
 
-/** True once the threaded wasm build is the running 'wasm' backend in this thread. */
-let threadedWasmRunning = false;
-
 /**
  * Starts the multi-threaded wasm build when more than one thread is wanted (see wasm-threads.ts).
  * Returns false, with the stock single-threaded factory back in place, when it is not wanted or does
- * not start; a failure to start is also a warning, since training is then slower than it could be.
+ * not start (a failure to start is also a warning: training is then slower than it could be), and
+ * when a wasm build already runs.
  */
 async function startThreadedWasm(convolutional: boolean, warnings: string[]): Promise<boolean> {
-  if (threadedWasmRunning) return tf.setBackend('wasm');
-  // The stock build already runs in this thread: replacing it would drop its tensors.
+  // A wasm build (stock or threaded) already runs in this thread: it is kept, as replacing it would
+  // drop its tensors, and the caller's plain `setBackend` selects it.
   if (tf.findBackend('wasm') != null) return false;
   const { registerThreadedWasm, wasmThreadCount, WASM_THREADS_ENV } = await import('./wasm-threads.js');
   const { threads, problem } = wasmThreadCount(convolutional);
@@ -576,10 +574,7 @@ async function startThreadedWasm(convolutional: boolean, warnings: string[]): Pr
   const attempt = registerThreadedWasm(threads);
   let thrown: unknown;
   try {
-    if (await tf.setBackend('wasm')) {
-      threadedWasmRunning = true;
-      return true;
-    }
+    if (await tf.setBackend('wasm')) return true;
   } catch (err) {
     thrown = err;
   }

@@ -25,6 +25,11 @@ export const SCHEDULES = ['constant', 'step', 'cosine'] as const;
 
 export type Net = (typeof NETS)[number];
 export type Arch = (typeof ARCHS)[number];
+
+/** Every net but the MLP is built of convolutions (which is what makes wasm's threads pay). */
+export function hasConvolutions(net: Net): boolean {
+  return net !== 'mlp';
+}
 export type Block = (typeof BLOCKS)[number];
 export type BlockOrder = (typeof BLOCK_ORDERS)[number];
 export type OptimizerName = (typeof OPTIMIZERS)[number];

@@ -67,8 +67,6 @@ type ModuleFactory = (config: Record<string, unknown>) => Promise<WasmModule>;
 
 interface WasmPackage {
   BackendWasm: new (module: WasmModule) => tf.KernelBackend;
-  setThreadsCount(n: number): void;
-  getThreadsCount(): number;
 }
 
 const GLUE = 'tfjs-backend-wasm-threaded-simd.js';
@@ -79,10 +77,11 @@ export function wasmOutDir(): string {
 }
 
 /**
- * Runs `f` while `os.cpus()` reports `count` cores. The backend sizes XNNPACK's thread pool from
- * the logical core count halved (it assumes two hyperthreads per core), capped at 4, and ignores
- * `setThreadsCount` in this build: reporting twice the wanted count is the one way to choose it.
- * `os` is per thread in Node, so this is seen only by the engine worker, and only while it loads.
+ * Runs `f` while `os.cpus()` reports `count` cores. The glue sizes XNNPACK's thread pool when it
+ * loads (a static constructor), from the logical core count halved (it assumes two hyperthreads per
+ * core), capped at 4; `setThreadsCount` changes nothing in this build. Reporting twice the wanted
+ * count is the one way to choose it. `os` is per thread in Node, so this is seen only by the engine
+ * worker, and only while the glue loads.
  */
 async function withLogicalCores<T>(count: number, f: () => Promise<T>): Promise<T> {
   const os = require('node:os') as { cpus: () => ReturnType<typeof import('node:os').cpus> };
@@ -165,8 +164,7 @@ export function registerThreadedWasm(threads: number): { restore: () => void; fa
       disposeData: module.cwrap('dispose_data', null, ['number']),
       dispose: module.cwrap('dispose', null, []),
     };
-    pkg.setThreadsCount(threads);
-    const backend = await withLogicalCores(2 * threads, async () => new pkg.BackendWasm(module));
+    const backend = new pkg.BackendWasm(module);
     // The pool's threads wait for work forever; like the stock build, they must not keep the
     // process (or the engine worker) alive once everything else is done.
     for (const w of [...(module.PThread?.runningWorkers ?? []), ...(module.PThread?.unusedWorkers ?? [])]) w.unref();
@@ -189,10 +187,4 @@ export function registerThreadedWasm(threads: number): { restore: () => void; fa
     },
     failure: () => failure,
   };
-}
-
-/** How many threads the running wasm backend uses (the stock build: 1). */
-export function runningWasmThreads(): number {
-  const pkg = require('@tensorflow/tfjs-backend-wasm') as WasmPackage;
-  return pkg.getThreadsCount();
 }

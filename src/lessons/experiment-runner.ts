@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { resolveConfig } from '../engine/config.js';
+import { hasConvolutions, resolveConfig } from '../engine/config.js';
 import { probeIsConvolutional } from '../engine/probes/options.js';
 import type { MetricsLine } from '../engine/trainer.js';
 import { TRAIN_FIELDS } from './check.js';
@@ -117,7 +117,7 @@ export class ExperimentRunner {
     runs: readonly TrainRun[],
     onUpdate: (u: RunnerUpdate) => void,
   ): Promise<{ id: string; path: string; label: string; lines: MetricsLine[]; status: RunStatus }[]> {
-    const host = this.host(runs.some((r) => r.config.net !== 'mlp'));
+    const host = this.host(runs.some((r) => hasConvolutions(r.config.net)));
     const started = runs.map((r) => {
       const { id, path } = createRunDir(join(this.runRoot, 'lessons'), r.config, { resnetTutor: packageVersion() });
       return { id, path, label: r.label, lines: [] as MetricsLine[], status: 'running' as RunStatus };

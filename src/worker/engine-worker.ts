@@ -14,6 +14,7 @@ import { loadDataset } from '../engine/data/index.js';
 import { Trainer, type MetricsLine } from '../engine/trainer.js';
 import { loadNewestCheckpoint, saveCheckpoint } from '../runs/checkpoint.js';
 import { appendMetrics, trimMetrics, updateRunInfo, type BackendSummary } from '../runs/run-dir.js';
+import { hasConvolutions } from '../engine/config.js';
 import { probeIsConvolutional } from '../engine/probes/options.js';
 import { runProbeRequest } from './probe-runner.js';
 import { parseToWorker, type FromWorker, type PredictedExample, type RunProgress, type ToWorker } from './protocol.js';
@@ -48,6 +49,11 @@ interface HostedRun {
 
 const runs = new Map<string, HostedRun>();
 let backend: Promise<BackendChoice> | null = null;
+
+/** The backend, started by the first request; `convolutional` chooses the wasm build (see backend.ts). */
+function ensureBackend(request: string, convolutional: boolean): Promise<BackendChoice> {
+  return (backend ??= initBackend(request as never, { convolutional }));
+}
 let looping = false;
 
 port.on('message', (raw: unknown) => {
@@ -65,11 +71,7 @@ port.on('message', (raw: unknown) => {
   if (msg.type === 'probe') {
     const { requestId } = msg;
     const progress = (message: string) => post({ v: 1, type: 'probe-progress', requestId, message });
-    void runProbeRequest(
-      msg.request,
-      progress,
-      (backend ??= initBackend(msg.backend as never, { convolutional: probeIsConvolutional(msg.request) })),
-    ).then(
+    void runProbeRequest(msg.request, progress, ensureBackend(msg.backend, probeIsConvolutional(msg.request))).then(
       (answer) => post({ v: 1, type: 'probe-result', requestId, ...answer }),
       (err: unknown) =>
         post({
@@ -120,7 +122,7 @@ setInterval(flushAll, FLUSH_INTERVAL_MS).unref();
 async function predict(
   msg: Extract<ToWorker, { type: 'predict' }>,
 ): Promise<{ step: number; shape: [number, number]; examples: PredictedExample[] }> {
-  await (backend ??= initBackend(msg.backend as never, { convolutional: msg.config.net !== 'mlp' }));
+  await ensureBackend(msg.backend, hasConvolutions(msg.config.net));
   const config = msg.config;
   const count = Math.max(0, Math.floor(msg.count));
   const data = await loadDataset(config.dataset, {
@@ -151,7 +153,7 @@ async function predict(
 }
 
 async function startRun(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
-  const choice = await (backend ??= initBackend(msg.backend as never, { convolutional: msg.config.net !== 'mlp' }));
+  const choice = await ensureBackend(msg.backend, hasConvolutions(msg.config.net));
   for (const w of choice.warnings) post({ v: 1, type: 'log', runId: msg.runId, level: 'warn', message: w });
   const config = msg.config;
   let lastProgress = 0;

@@ -42,9 +42,9 @@ describe('EngineHost.idleOnWasm', () => {
     host = null;
   });
 
-  it('is false before the worker has said its backend and while a run trains, true once it is done on wasm', async () => {
-    host = new EngineHost();
-    const h = host;
+  /** Trains a tiny MLP to the end on `backend`; returns `idleOnWasm` before, at 'started', and after. */
+  const trainTiny = async (backend: string): Promise<boolean[]> => {
+    const h = (host = new EngineHost());
     const config = resolveConfig({
       depth: 1,
       width: 8,
@@ -62,28 +62,17 @@ describe('EngineHost.idleOnWasm', () => {
         if (e.type === 'done') resolve();
       }),
     );
-    h.start(id, path, config, 'wasm', false);
+    h.start(id, path, config, backend, false);
     await done;
     seen.push(h.idleOnWasm);
-    expect(seen).toEqual([false, false, true]);
+    return seen;
+  };
+
+  it('is false before the worker has said its backend and while a run trains, true once it is done on wasm', async () => {
+    expect(await trainTiny('wasm')).toEqual([false, false, true]);
   }, 60_000);
 
   it('is never true on the cpu backend', async () => {
-    host = new EngineHost();
-    const h = host;
-    const config = resolveConfig({
-      depth: 1,
-      width: 8,
-      steps: 2,
-      trainLimit: 64,
-      valLimit: 16,
-      batchSize: 16,
-      dataset: 'synthetic-spiral',
-    });
-    const { id, path } = createRunDir(join(tempDir(), 'runs'), config, {});
-    const done = new Promise<void>((resolve) => h.on((e) => e.type === 'done' && resolve()));
-    h.start(id, path, config, 'cpu', false);
-    await done;
-    expect(h.idleOnWasm).toBe(false);
+    expect(await trainTiny('cpu')).toEqual([false, false, false]);
   }, 60_000);
 });

@@ -6,6 +6,7 @@
 import { UserError } from '../../errors.js';
 import {
   RESIDUAL_ARCHS as ARCHS,
+  hasConvolutions,
   resolveConfig,
   type Arch,
   type BlockOrder,
@@ -109,11 +110,11 @@ export type ProbeRequest =
 export function probeIsConvolutional(request: ProbeRequest): boolean {
   switch (request.probe) {
     case 'variance':
-      return request.options.net !== 'mlp';
+      return hasConvolutions(request.options.net);
     case 'paths':
-      return (request.options.run?.config ?? request.options.model).net !== 'mlp';
+      return hasConvolutions((request.options.run?.config ?? request.options.model).net);
     case 'lesion':
-      return request.options.run.config.net !== 'mlp';
+      return hasConvolutions(request.options.run.config.net);
     case 'shatter':
       return false;
   }
