@@ -10,9 +10,23 @@ export const NETS = ['mlp', 'cnn', 'unet'] as const;
  * `densenet` is a CNN only (dense blocks concatenate instead of adding). For `--net unet`, `plain` means
  * without the skip concatenations and `residual-bn` (or `residual`) with them.
  */
-export const ARCHS = ['plain', 'residual', 'residual-bn', 'densenet'] as const;
-/** The lecture's three twins, which the probes compare (DenseNet has no residual blocks to probe). */
-export const RESIDUAL_ARCHS = ['plain', 'residual', 'residual-bn'] as const;
+export const ARCHS = ['plain', 'plain-bn', 'residual', 'residual-bn', 'densenet'] as const;
+/**
+ * The lecture's twins, which the probes compare (DenseNet has no residual blocks to probe). `plain-bn`
+ * is He et al. 2015's plain baseline: the residual-bn net without its shortcuts (BatchNorm kept), the
+ * setting in which deeper plain nets train worse with healthy gradients (degradation).
+ */
+export const RESIDUAL_ARCHS = ['plain', 'plain-bn', 'residual', 'residual-bn'] as const;
+
+/** Whether an architecture adds its blocks' input back (h_k = h_{k-1} + f_k); plain twins do not. */
+export function hasShortcuts(arch: Arch): boolean {
+  return arch === 'residual' || arch === 'residual-bn';
+}
+
+/** Whether an architecture normalises inside its blocks (BatchNorm). DenseNet always does. */
+export function hasBatchNorm(arch: Arch): boolean {
+  return arch === 'residual-bn' || arch === 'plain-bn' || arch === 'densenet';
+}
 export const BLOCKS = ['basic', 'bottleneck'] as const;
 /**
  * Residual block orders from the lecture: `post` is He et al. 2015 (ReLU after the addition), `branch`

@@ -27,6 +27,7 @@ import {
   EXPERIMENT_KINDS,
   SHOW_KINDS,
   type ShowKind,
+  type PredictionSource,
   type Chart,
   type Experiment,
   type FieldSource,
@@ -68,7 +69,7 @@ export const PROBE_FIELDS: Readonly<Record<ProbeName, readonly string[]>> = {
 /** Fields a probe takes as a list itself (one probe run compares them), so they need no `compare:`. */
 const NATIVE_LISTS: Readonly<Partial<Record<ProbeName, readonly string[]>>> = { variance: ['arch'] };
 
-const EXPERIMENT_META = ['kind', 'id', 'title', 'probe', 'cost', 'predict', 'measure', 'compare', 'paired', 'full', 'show'] as const;
+const EXPERIMENT_META = ['kind', 'id', 'title', 'probe', 'cost', 'predict', 'source', 'measure', 'compare', 'paired', 'full', 'show'] as const;
 /** Fields a `full:` block may set besides the configuration. */
 const FULL_META = ['compare', 'cost'] as const;
 /** Optional configuration fields that `none` resets (e.g. `train-limit: none` in a full variant). */
@@ -534,7 +535,11 @@ function buildExperiment(s: RawStep, index: number, r: Reporter, ctx: CheckConte
   }
 
   if (r.errors > before || !quick) return null;
-  const base = { key, line: s.line, title, predict, measure: measureText as Measure };
+  const sourceField = fm.get('source');
+  const sourceText = sourceField ? fieldText(sourceField) : 'lecture';
+  const predictionSource: PredictionSource =
+    sourceText === 'lecture' || sourceText === 'tutor' ? { kind: sourceText } : { kind: 'paper', citation: sourceText };
+  const base = { key, line: s.line, title, predict, source: predictionSource, measure: measureText as Measure };
   if (probe) {
     return { kind: 'probe', probe, ...base, quick: quick as Variant<ProbeRun>, full: full as Variant<ProbeRun> | null };
   }

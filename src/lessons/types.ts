@@ -205,9 +205,25 @@ interface ExperimentBase {
   readonly key: string;
   readonly line: number;
   readonly title: string;
-  /** What the lecture predicts, in one sentence; shown before the runs and next to the results. */
+  /** The prediction, in one sentence; shown before the runs and next to the results. */
   readonly predict: string;
+  /** Whose prediction it is (`source:`): the lecture's, a paper's, or the tutor's own expectation. */
+  readonly source: PredictionSource;
   readonly measure: Measure;
+}
+
+/**
+ * `source: lecture`, `source: tutor` (our own expectation), or a citation (`source: He et al. 2015,
+ * Deep Residual Learning, Fig. 1`), shown as "Prediction (He et al. 2015, ...): ...".
+ */
+export type PredictionSource =
+  | { readonly kind: 'lecture' }
+  | { readonly kind: 'tutor' }
+  | { readonly kind: 'paper'; readonly citation: string };
+
+/** How a prediction's source is named on screen: "the lecture", "the tutor's expectation", or the citation. */
+export function sourceName(s: PredictionSource): string {
+  return s.kind === 'lecture' ? 'the lecture' : s.kind === 'tutor' ? "the tutor's expectation" : s.citation;
 }
 
 /** What a training experiment draws at the end, besides its numbers (`show:`). */

@@ -319,7 +319,7 @@ export function renderLesion(r: LesionResult, options: RenderOptions = {}): stri
     out.push(
       ...wrap(
         `Removing one block changes accuracy by ${signedPct(r.meanAccuracyDrop)} on average; the worst is block ${r.worstBlock} (${signedPct(r.worstAccuracyDrop)}). ` +
-          (r.arch === 'plain'
+          (r.arch === 'plain' || r.arch === 'plain-bn'
             ? 'A plain net is a single path: every block is on it.'
             : 'A residual net is an ensemble of paths: removing one block removes only the paths through it.'),
         width,

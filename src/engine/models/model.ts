@@ -1,6 +1,6 @@
 import * as tf from '../tf.js';
 import { UserError } from '../../errors.js';
-import type { ModelConfig } from '../config.js';
+import { hasBatchNorm, hasShortcuts, type ModelConfig } from '../config.js';
 import { batchNorm, conv, dense, type ForwardContext, type Layer } from './layers.js';
 import { buildDenseNet } from './densenet.js';
 import { ParamStore, type Param } from './params.js';
@@ -60,8 +60,8 @@ export function buildModel(config: ModelConfig, inputShape: readonly number[], o
     return buildDenseNet(config, inputShape, outputs, seed);
   }
   const store = new ParamStore(seed);
-  const bn = config.arch === 'residual-bn';
-  const residual = config.arch !== 'plain';
+  const bn = hasBatchNorm(config.arch);
+  const residual = hasShortcuts(config.arch);
   const order = config.blockOrder;
   // He's gain 2 assumes a layer's input came out of a ReLU. In 'branch' order the residual stream h
   // (read by each block's first layer and by the head) has no ReLU after the addition, and in 'branch'

@@ -1,6 +1,6 @@
 import * as tf from '../tf.js';
 import { UserError } from '../../errors.js';
-import type { ModelConfig } from '../config.js';
+import { hasShortcuts, type ModelConfig } from '../config.js';
 import { batchNorm, conv, type ForwardContext, type Layer } from './layers.js';
 import type { ForwardOptions, ForwardResult, Model } from './model.js';
 import { ParamStore } from './params.js';
@@ -30,7 +30,8 @@ export function buildUNet(config: ModelConfig, inputShape: readonly number[], se
     );
   }
   const store = new ParamStore(seed);
-  const skips = config.arch !== 'plain';
+  // `plain` and `plain-bn` both mean without the skip concatenations (a U-Net level always has BN).
+  const skips = hasShortcuts(config.arch);
   const bn = config.arch !== 'residual';
   const w = config.width;
   const identity: Layer = (x) => x;

@@ -1,5 +1,5 @@
 import * as tf from '../tf.js';
-import { describeModel, type TrainConfig } from '../config.js';
+import { describeModel, hasShortcuts, type TrainConfig } from '../config.js';
 import { loadDataset, type Dataset } from '../data/index.js';
 import { buildModel, type Model } from '../models/model.js';
 import type { TrainerState } from '../trainer.js';
@@ -66,7 +66,7 @@ export async function runLesion(input: LesionInput, onProgress?: (message: strin
     const rows: LesionRow[] = [];
     for (let k = 1; k <= model.blockCount; k++) {
       onProgress?.(`lesion: without block ${k} of ${model.blockCount}`);
-      const removable = config.arch !== 'plain' || !fixed.has(k);
+      const removable = hasShortcuts(config.arch) || !fixed.has(k);
       const r = removable ? evaluate(model, batches, data, new Set([k])) : null;
       rows.push({
         block: k,

@@ -7,6 +7,7 @@ import { UserError } from '../../errors.js';
 import {
   RESIDUAL_ARCHS as ARCHS,
   hasConvolutions,
+  hasShortcuts,
   resolveConfig,
   type Arch,
   type BlockOrder,
@@ -297,7 +298,7 @@ export function resolvePathsOptions(raw: Raw, run: RunRef | null, source = 'flag
       if (r.has(k))
         throw new UserError(`${r.where(k)} does not apply with a run: the paths probe uses the run's own network and data set.`);
     }
-    if (run.config.arch === 'plain') throw plainPaths(`Run ${run.id} is a plain network`);
+    if (!hasShortcuts(run.config.arch)) throw plainPaths(`Run ${run.id} is a plain network`);
     const d = DEFAULTS.paths[probedNet(run)];
     return {
       ...common,
@@ -311,7 +312,7 @@ export function resolvePathsOptions(raw: Raw, run: RunRef | null, source = 'flag
   const net = netOf(r);
   const d = DEFAULTS.paths[net];
   const arch = r.has('arch') ? String(r.get('arch')) : DEFAULTS.paths.arch;
-  if (arch === 'plain') throw plainPaths(`${r.where('arch')} plain is a plain network`);
+  if (arch === 'plain' || arch === 'plain-bn') throw plainPaths(`${r.where('arch')} ${arch} is a plain network`);
   if (!(ARCHS as readonly string[]).includes(arch)) {
     throw new UserError(`${r.where('arch')} must be residual or residual-bn for the paths probe; got "${arch}".`);
   }

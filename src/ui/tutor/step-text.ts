@@ -1,5 +1,5 @@
 import { renderInline, renderMath, type Charset } from '../../lessons/math.js';
-import type { Question, Step } from '../../lessons/types.js';
+import { sourceName, type Question, type Step } from '../../lessons/types.js';
 import { wrapText } from '../dashboard/format.js';
 
 /**
@@ -27,7 +27,7 @@ export function stepLines(step: Step, width: number, charset: Charset): string[]
       return questionLines(step.question, width, charset);
     case 'experiment': {
       const e = step.experiment;
-      const lines = [...wrap(`Prediction (the lecture): ${e.predict}`)];
+      const lines = [...wrap(`Prediction (${sourceName(e.source)}): ${e.predict}`)];
       return lines;
     }
     case 'chart':
