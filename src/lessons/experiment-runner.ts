@@ -11,6 +11,7 @@ import { packageVersion } from '../version.js';
 import type { EngineHost } from '../worker/engine-host.js';
 import type { ProbeResult } from '../worker/probe-protocol.js';
 import type { PredictedExample } from '../worker/protocol.js';
+import type { ExperimentResults, Measurement, Verdict } from './results.js';
 import type { Experiment, Measure, ProbeRun, TrainRun } from './types.js';
 
 /**
@@ -44,6 +45,12 @@ export interface ExperimentOutcome {
   readonly skipped: boolean;
   /** Present for `show: segmentation`. */
   readonly predictions?: readonly RunPredictions[];
+  /** The measured numbers with units and per-seed values (src/lessons/results.ts). */
+  readonly measurements?: readonly Measurement[];
+  /** The verdict on the prediction, computed from `measurements` by the experiment's `check:`. */
+  readonly verdict?: Verdict;
+  /** Raw results for chart steps and for reopening the lesson. */
+  readonly results?: ExperimentResults;
 }
 
 export class ExperimentRunner {

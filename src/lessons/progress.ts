@@ -11,6 +11,7 @@
  */
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import Conf from 'conf';
+import type { ExperimentResults, Measurement, Verdict } from './results.js';
 
 export const PROGRESS_FORMAT = 1;
 export const PROJECT_NAME = 'resnet-tutor';
@@ -38,6 +39,12 @@ export interface ExperimentRecord {
   /** The paper-sized variant was run. */
   readonly full: boolean;
   readonly at: string;
+  /** The measured numbers with units and per-seed values (records written before this field lack it). */
+  readonly measurements?: readonly Measurement[];
+  /** The tutor's verdict on the prediction, as shown when the experiment finished. */
+  readonly verdict?: Verdict;
+  /** The raw results, for chart steps and for showing a finished experiment again. */
+  readonly results?: ExperimentResults;
 }
 
 export interface LessonProgress {
@@ -123,13 +130,32 @@ export class ProgressStore {
   }
 
   /** An experiment finished; keeps its measured numbers (the latest run replaces an earlier one). */
-  recordExperiment(id: string, key: string, measured: Record<string, number>, options: { runIds?: readonly string[]; full?: boolean } = {}): void {
+  recordExperiment(
+    id: string,
+    key: string,
+    measured: Record<string, number>,
+    options: {
+      runIds?: readonly string[];
+      full?: boolean;
+      measurements?: readonly Measurement[];
+      verdict?: Verdict;
+      results?: ExperimentResults;
+    } = {},
+  ): void {
     const clean = Object.fromEntries(Object.entries(measured).filter(([, v]) => typeof v === 'number' && !Number.isNaN(v)));
     this.update(id, (p) => ({
       ...p,
       experiments: {
         ...p.experiments,
-        [key]: { measured: clean, runIds: [...(options.runIds ?? [])], full: options.full ?? false, at: this.now().toISOString() },
+        [key]: {
+          measured: clean,
+          runIds: [...(options.runIds ?? [])],
+          full: options.full ?? false,
+          at: this.now().toISOString(),
+          ...(options.measurements ? { measurements: options.measurements } : {}),
+          ...(options.verdict ? { verdict: options.verdict } : {}),
+          ...(options.results ? { results: options.results } : {}),
+        },
       },
     }));
   }
