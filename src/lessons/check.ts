@@ -16,6 +16,7 @@ import {
   resolveVarianceOptions,
 } from '../engine/probes/options.js';
 import { inlineMathProblems, mathProblems } from './math.js';
+import { CHECK_SYNTAX, CheckSyntaxError, checkLabels, parseCheck, type Check } from './verdict.js';
 import { fieldText, type RawField, type RawLesson, type RawLine, type RawStep } from './parse.js';
 import {
   CHART_METRICS,
@@ -25,7 +26,10 @@ import {
   PROBES,
   QUESTION_TYPES,
   EXPERIMENT_KINDS,
+  MAX_SEEDS,
+  SHATTER_NETS,
   SHOW_KINDS,
+  measurementLabel,
   type ShowKind,
   type PredictionSource,
   type Chart,
@@ -69,9 +73,11 @@ export const PROBE_FIELDS: Readonly<Record<ProbeName, readonly string[]>> = {
 /** Fields a probe takes as a list itself (one probe run compares them), so they need no `compare:`. */
 const NATIVE_LISTS: Readonly<Partial<Record<ProbeName, readonly string[]>>> = { variance: ['arch'] };
 
-const EXPERIMENT_META = ['kind', 'id', 'title', 'probe', 'cost', 'predict', 'source', 'measure', 'compare', 'paired', 'full', 'show'] as const;
+const EXPERIMENT_META = ['kind', 'id', 'title', 'probe', 'cost', 'predict', 'source', 'check', 'seeds', 'measure', 'compare', 'paired', 'full', 'show'] as const;
 /** Fields a `full:` block may set besides the configuration. */
-const FULL_META = ['compare', 'cost'] as const;
+const FULL_META = ['compare', 'cost', 'check', 'seeds'] as const;
+/** The three forms of `source:`, for messages. */
+const SOURCE_FORMS = '`source: lecture` (the lecture says so), `source: tutor` (the tutor\'s own expectation) or `source: <citation>` (e.g. `source: He et al. 2015, Deep Residual Learning for Image Recognition, Fig. 1`)';
 /** Optional configuration fields that `none` resets (e.g. `train-limit: none` in a full variant). */
 const NULLABLE = new Set(['train-limit', 'val-limit', 'steps']);
 /** Most runs one experiment may compare side by side. */
@@ -485,6 +491,16 @@ function buildExperiment(s: RawStep, index: number, r: Reporter, ctx: CheckConte
   const known: readonly string[] = MEASURES[probe ?? 'train'];
   if (!measureField || measureText === '') r.error(s.line, `experiment has no \`measure\` (one of: ${known.join(', ')})`);
   else if (!known.includes(measureText)) r.error(measureField.line, `unknown measure "${measureText}" for ${what} (known: ${known.join(', ')})`);
+  const sourceField = fm.get('source');
+  const sourceText = sourceField ? fieldText(sourceField) : '';
+  if (sourceText === '') r.error(sourceField?.line ?? s.line, `experiment has no \`source\`: say whose prediction it is with ${SOURCE_FORMS}`);
+  const checkField = fm.get('check');
+  let check: DeclaredCheck | null = null;
+  if (!checkField || fieldText(checkField) === '') {
+    r.error(checkField?.line ?? s.line, `experiment has no \`check\`: write the prediction as ${CHECK_SYNTAX}`);
+  } else check = checkOf(r, fieldText(checkField), checkField.line);
+  const seedsField = fm.get('seeds');
+  const seeds = seedsField ? seedsOf(r, fieldText(seedsField), seedsField.line) : 1;
 
   // The quick variant: fields of the step itself.
   const settings = new Map<string, Setting>();
@@ -512,6 +528,8 @@ function buildExperiment(s: RawStep, index: number, r: Reporter, ctx: CheckConte
     const fullSettings = new Map(settings);
     let fullCompare = compare;
     let fullCost: number | null = null;
+    let fullCheck = check;
+    let fullSeeds = seeds;
     let sawCost = false;
     for (const l of fullField.more) {
       const m = /^([a-z][a-z0-9-]*)\s*:\s*(.*)$/.exec(l.text);
@@ -521,6 +539,8 @@ function buildExperiment(s: RawStep, index: number, r: Reporter, ctx: CheckConte
       }
       const [, k, v] = m as unknown as [string, string, string];
       if (k === 'compare') fullCompare = v.trim() === 'none' ? null : { values: splitList(v), line: l.line };
+      else if (k === 'check') fullCheck = checkOf(r, v, l.line);
+      else if (k === 'seeds') fullSeeds = seedsOf(r, v, l.line);
       else if (k === 'cost') {
         sawCost = true;
         fullCost = costOf(r, { key: k, value: v, line: l.line, more: [] }, l.line, '`full:`');
@@ -532,16 +552,16 @@ function buildExperiment(s: RawStep, index: number, r: Reporter, ctx: CheckConte
       r.error(fullField.line, '`full:` has no `cost` (expected seconds on one GPU)');
     }
     full = variant(r, { settings: fullSettings, compare: fullCompare, paired: fullCompare ? paired : null, cost: fullCost ?? 0, probe, source, full: true, stepLine: fullField.line });
+    if (full && fullCheck) full = withCheck(r, full, fullCheck, fullSeeds, probe, measureText, true);
   }
+  const quickDone = quick && check ? withCheck(r, quick, check, seeds, probe, measureText, false) : null;
 
-  if (r.errors > before || !quick) return null;
-  const sourceField = fm.get('source');
-  const sourceText = sourceField ? fieldText(sourceField) : 'lecture';
+  if (r.errors > before || !quickDone) return null;
   const predictionSource: PredictionSource =
     sourceText === 'lecture' || sourceText === 'tutor' ? { kind: sourceText } : { kind: 'paper', citation: sourceText };
   const base = { key, line: s.line, title, predict, source: predictionSource, measure: measureText as Measure };
   if (probe) {
-    return { kind: 'probe', probe, ...base, quick: quick as Variant<ProbeRun>, full: full as Variant<ProbeRun> | null };
+    return { kind: 'probe', probe, ...base, quick: quickDone as Variant<ProbeRun>, full: full as Variant<ProbeRun> | null };
   }
   const show = showField ? (showText as ShowKind) : null;
   if (show === 'segmentation') {
@@ -551,7 +571,72 @@ function buildExperiment(s: RawStep, index: number, r: Reporter, ctx: CheckConte
     }
     if (r.errors > before) return null;
   }
-  return { kind: 'train', ...base, show, quick: quick as Variant<TrainRun>, full: full as Variant<TrainRun> | null };
+  return { kind: 'train', ...base, show, quick: quickDone as Variant<TrainRun>, full: full as Variant<TrainRun> | null };
+}
+
+/** A parsed `check:` and the line it was written on. */
+interface DeclaredCheck {
+  readonly check: Check;
+  readonly line: number;
+}
+
+function checkOf(r: Reporter, text: string, line: number): DeclaredCheck | null {
+  try {
+    return { check: parseCheck(text), line };
+  } catch (err) {
+    if (!(err instanceof CheckSyntaxError)) throw err;
+    r.error(line, `\`check\`: ${err.message}; expected ${CHECK_SYNTAX}`);
+    return null;
+  }
+}
+
+function seedsOf(r: Reporter, text: string, line: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_SEEDS) {
+    r.error(line, `\`seeds\` must be a whole number from 1 to ${MAX_SEEDS} (each run is repeated with seeds seed, seed+1, ...); got "${text}"`);
+    return 1;
+  }
+  return n;
+}
+
+type BareVariant = Omit<Variant<TrainRun>, 'seeds' | 'check' | 'labels'> | Omit<Variant<ProbeRun>, 'seeds' | 'check' | 'labels'>;
+
+/**
+ * Adds the seeds and the check to a variant, after making sure every `[label]` of the check is a
+ * value the variant will measure (the labels are known before anything runs: run labels, and for
+ * the variance and shatter probes the series each run produces).
+ */
+function withCheck(
+  r: Reporter,
+  v: BareVariant,
+  declared: DeclaredCheck,
+  seeds: number,
+  probe: ProbeName | null,
+  measure: string,
+  full: boolean,
+): Variant<TrainRun> | Variant<ProbeRun> | null {
+  const labels = expectedLabels(v, probe, measure);
+  const unknown = checkLabels(declared.check).filter((l) => !labels.includes(l));
+  if (unknown.length > 0) {
+    r.error(
+      declared.line,
+      `\`check\` refers to ${unknown.map((l) => `[${l}]`).join(', ')}, which ${full ? 'the `full:` variant of ' : ''}this experiment does not measure (its values: ${labels.map((l) => `[${l}]`).join(', ')})${full ? '; give the full variant its own `check:` in `full:`' : ''}`,
+    );
+    return null;
+  }
+  return { ...v, seeds, check: declared.check, labels } as Variant<TrainRun> | Variant<ProbeRun>;
+}
+
+/** The labels of the measured values a variant produces (experiment-runner.ts builds the same). */
+export function expectedLabels(v: Pick<Variant<TrainRun | ProbeRun>, 'runs'>, probe: ProbeName | null, measure: string): string[] {
+  const out: string[] = [];
+  for (const run of v.runs as readonly (TrainRun | ProbeRun)[]) {
+    let series: readonly string[] = [''];
+    if (probe === 'variance' && 'options' in run) series = resolveVarianceOptions(run.options, 'the lesson').archs;
+    if (probe === 'shatter') series = SHATTER_NETS;
+    for (const s of series) out.push(measurementLabel(run.label, s, measure));
+  }
+  return out;
 }
 
 function splitList(text: string): string[] {
@@ -585,7 +670,7 @@ interface VariantInput {
 }
 
 /** Expands compared fields into runs and checks every run's configuration. */
-function variant(r: Reporter, v: VariantInput): Variant<TrainRun> | Variant<ProbeRun> | null {
+function variant(r: Reporter, v: VariantInput): BareVariant | null {
   const before = r.errors;
   const where = v.full ? ' in `full:`' : '';
   const axes: { key: string; values: readonly string[] }[] = [];
@@ -675,7 +760,7 @@ function variant(r: Reporter, v: VariantInput): Variant<TrainRun> | Variant<Prob
     }
   }
   const runs = v.probe ? probeRuns : trainRuns;
-  return { compare, runs, cost: v.cost, fields } as Variant<TrainRun> | Variant<ProbeRun>;
+  return { compare, runs, cost: v.cost, fields } as BareVariant;
 }
 
 /**

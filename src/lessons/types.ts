@@ -6,6 +6,7 @@
  */
 import type { TrainConfig } from '../engine/config.js';
 import { PROBE_NAMES, type ProbeName } from '../engine/probes/options.js';
+import type { Check } from './verdict.js';
 
 /** The lesson-file format this version of resnet-tutor reads (front matter `format:`). */
 export const LESSON_FORMAT = 1;
@@ -29,8 +30,12 @@ export type { ProbeName };
  * per run, side by side, next to the lecture's prediction.
  */
 export const MEASURES = {
-  /** The last logged metrics line, and the best validation accuracy. */
-  train: ['final train loss', 'final train accuracy', 'val loss', 'val accuracy', 'samples per second'],
+  /**
+   * The last logged metrics line and the last validation numbers; `train-val gap` is the final train
+   * accuracy minus the last validation accuracy; `seconds per step` the median over the logged lines
+   * of batch size / samples per second.
+   */
+  train: ['final train loss', 'final train accuracy', 'val loss', 'val accuracy', 'samples per second', 'train-val gap', 'seconds per step'],
   /** Per architecture: the fitted factor (or step) per block, and the last block's E[h²]. */
   variance: ['growth per block', 'final variance'],
   /** Per net: `neighbourCorrelation`, `correlationLength`. */
@@ -41,6 +46,52 @@ export const MEASURES = {
   lesion: ['mean accuracy drop', 'worst accuracy drop'],
 } as const satisfies Record<'train' | ProbeName, readonly string[]>;
 export type Measure = (typeof MEASURES)[keyof typeof MEASURES][number];
+
+/**
+ * The unit of each measure as the student reads it (a measured value is stored in this unit:
+ * accuracies as percentages, not fractions). `growth per block` depends on the fit the probe chose
+ * for each series: a factor ("x per block", exponential) or an added amount ("per block (added)",
+ * linear); this table holds the exponential case and `growthUnit` picks per series.
+ */
+export const MEASURE_UNITS: Readonly<Record<Measure, string>> = {
+  'final train loss': 'nats',
+  'final train accuracy': '%',
+  'val loss': 'nats',
+  'val accuracy': '%',
+  'samples per second': 'samples/s',
+  'train-val gap': 'percentage points',
+  'seconds per step': 's',
+  'growth per block': 'x per block',
+  'final variance': '',
+  'neighbour correlation': '',
+  'correlation length': 'input units',
+  'path count': 'paths',
+  'paths through block 1': 'paths',
+  'mean path length': 'blocks',
+  'gradient mean path length': 'blocks',
+  'mean accuracy drop': 'percentage points',
+  'worst accuracy drop': 'percentage points',
+};
+
+/** The unit of a variance series' `growth per block`: its fit law decides. */
+export function growthUnit(law: string): string {
+  return law === 'linear' ? 'per block (added)' : 'x per block';
+}
+
+/** The nets the shatter probe always compares, by their result `key` (the label a check uses). */
+export const SHATTER_NETS = ['shallow', 'plain', 'plain-bn', 'residual', 'residual-bn'] as const;
+
+/**
+ * The label of one measured value: the run label and the probe's series label joined by ", "
+ * ("depth 12, residual-bn"), or the measure's own name when neither exists (a single run or result:
+ * `[mean path length]`).
+ */
+export function measurementLabel(runLabel: string, seriesLabel: string, measure: string): string {
+  return [runLabel, seriesLabel].filter((p) => p !== '').join(', ') || measure;
+}
+
+/** Most seeds an experiment may repeat its runs with (`seeds:`). */
+export const MAX_SEEDS = 5;
 
 /** Series a chart step can draw from an experiment's results, by what the experiment runs. */
 export const CHART_METRICS = {
@@ -195,6 +246,12 @@ export interface Variant<R> {
   /** Compared fields in kebab-case, as written (`depth`, `block-order`); empty for a single run. */
   readonly compare: readonly string[];
   readonly runs: readonly R[];
+  /** `seeds:` (1 to MAX_SEEDS): every run is repeated with seeds seed, seed+1, ..., labelled the same. */
+  readonly seeds: number;
+  /** The prediction as conditions over the measured values (`check:`; verdict.ts). */
+  readonly check: Check;
+  /** The labels the variant's measurements will carry, in order (what `[label]` may name). */
+  readonly labels: readonly string[];
   /** Expected seconds: the default variant on the default wasm backend at 2 cores; the full variant on one GPU. */
   readonly cost: number;
   readonly fields: readonly FieldSource[];

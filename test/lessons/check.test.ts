@@ -32,7 +32,7 @@ describe('the fixture course', () => {
   const byFile = (name: string) => result.problems.filter((p) => p.file.endsWith(name)).map(formatProblem);
 
   it('loads the good lesson and leaves every broken one out', () => {
-    expect(result.files).toHaveLength(7);
+    expect(result.files).toHaveLength(8);
     expect(result.lessons.map((l) => l.id)).toEqual(['tiny']);
     expect(result.problems.filter((p) => p.file.endsWith('01-tiny.md'))).toEqual([]);
   });
@@ -52,8 +52,8 @@ describe('the fixture course', () => {
     ]);
     expect(byFile('06-bad-config.md')).toEqual([
       `${f}06-bad-config.md:14: \`depth\` must be an integer at least 1 and at most 1202; got "0"`,
-      `${f}06-bad-config.md:24: unknown data set "imagenet" (known: fashion-mnist, mnist, cifar10, synthetic-1d, synthetic-spiral, synthetic-shapes, synthetic-segment)`,
-      `${f}06-bad-config.md:34: \`net: cnn\` needs image data, but synthetic-spiral has examples of shape [2]: use \`net: mlp\`, or fashion-mnist, mnist or cifar10`,
+      `${f}06-bad-config.md:26: unknown data set "imagenet" (known: fashion-mnist, mnist, cifar10, synthetic-1d, synthetic-spiral, synthetic-shapes, synthetic-segment)`,
+      `${f}06-bad-config.md:38: \`net: cnn\` needs image data, but synthetic-spiral has examples of shape [2]: use \`net: mlp\`, or fashion-mnist, mnist or cifar10`,
     ]);
     expect(byFile('07-unclosed.md')).toEqual([
       `${f}07-unclosed.md:10: the text step opened here is not closed: add a \`:::\` line before the next step (line 13)`,
@@ -116,8 +116,24 @@ const QUESTIONS = [
   '::: question', 'type: numeric', 'prompt: P', 'answer: 3', 'tolerance: 0.5', 'hint: H', 'explain: E', ':::',
 ];
 const EXPERIMENT = [
-  '::: experiment', 'kind: train', 'title: T', 'dataset: synthetic-spiral', 'steps: 10', 'cost: 5', 'predict: P', 'measure: final train loss', ':::',
+  '::: experiment', 'kind: train', 'title: T', 'dataset: synthetic-spiral', 'steps: 10', 'cost: 5', 'predict: P', 'measure: final train loss', 'source: tutor', 'check: [final train loss] > 0', ':::',
 ];
+
+/**
+ * `source:` and a `check:` for an experiment made of `fields`, unless they give their own: the check
+ * names a value the experiment measures (the first compared run, a variance or shatter series, or the
+ * single result), so each test below sees only the problem it is about.
+ */
+function declared(fields: readonly string[]): string[] {
+  const get = (k: string) => fields.find((f) => f.startsWith(`${k}:`))?.slice(k.length + 1).trim();
+  const first = (k: string) => get(k)?.split(',')[0]!.trim();
+  const compared = get('compare')?.split(',')[0]!.trim();
+  const probe = get('probe');
+  const series = probe === 'variance' ? (first('arch') ?? 'plain') : probe === 'shatter' ? 'plain' : undefined;
+  const run = compared ? `${compared} ${first(compared)}` : undefined;
+  const label = [run, series].filter(Boolean).join(', ') || (get('measure') ?? 'final train loss');
+  return [...(get('source') ? [] : ['source: tutor']), ...(get('check') ? [] : [`check: [${label}] >= 0`])];
+}
 
 /** Checks a lesson made of the given lines (after a valid front matter); returns `line: message` strings. */
 function check(lines: string[], opts: { front?: string[]; name?: string; keepBase?: boolean } = {}): string[] {
@@ -181,7 +197,7 @@ describe('lesson rules', () => {
   });
 
   it('experiments: config checked by resolveConfig with the field\'s line, compare lists, cost, measure', () => {
-    const e = (...fields: string[]) => check(['::: experiment', 'kind: train', 'title: T', 'predict: P', 'measure: final train loss', 'cost: 5', ...fields, ':::']);
+    const e = (...fields: string[]) => check(['::: experiment', 'kind: train', 'title: T', 'predict: P', 'measure: final train loss', 'cost: 5', ...fields, ...declared(fields), ':::']);
     expect(e('steps: 10', 'depth: 0')).toEqual(['17: `depth` must be an integer at least 1 and at most 1202; got "0"']);
     expect(e('steps: 10', 'net: cnn', 'depth: 12')[0]).toMatch(/^18: `depth` for --net cnn with basic blocks must be 6n\+2/);
     expect(e('steps: 10', 'lr: fast')).toEqual(['17: `lr` must be a number greater than 0; got "fast"']);
@@ -204,10 +220,10 @@ describe('lesson rules', () => {
     expect(e('steps: 10', 'dataset: synthetic-segment')[0]).toMatch(/^17: `dataset` synthetic-segment is a segmentation data set/);
     expect(e('steps: 10', 'net: mlp', 'arch: densenet')[0]).toMatch(/^18: `arch` densenet applies to --net cnn only/);
     expect(e('steps: 10', 'colour: red')).toEqual([
-      '17: unknown field `colour` in a train experiment (known: kind, id, title, cost, predict, measure, compare, paired, full, show, net, arch, depth, width, block, block-order, dataset, train-limit, val-limit, steps, epochs, batch-size, lr, optimizer, momentum, weight-decay, schedule, seed, log-every)',
+      '17: unknown field `colour` in a train experiment (known: kind, id, title, cost, predict, source, check, seeds, measure, compare, paired, full, show, net, arch, depth, width, block, block-order, dataset, train-limit, val-limit, steps, epochs, batch-size, lr, optimizer, momentum, weight-decay, schedule, seed, log-every)',
     ]);
-    expect(check(['::: experiment', 'kind: train', 'title: T', 'predict: P', 'measure: loss', 'steps: 10', ':::'])).toEqual([
-      '14: unknown measure "loss" for a train experiment (known: final train loss, final train accuracy, val loss, val accuracy, samples per second)',
+    expect(check(['::: experiment', 'kind: train', 'title: T', 'predict: P', 'measure: loss', 'steps: 10', 'source: tutor', 'check: [loss] > 0', ':::'])).toEqual([
+      '14: unknown measure "loss" for a train experiment (known: final train loss, final train accuracy, val loss, val accuracy, samples per second, train-val gap, seconds per step)',
       '10: experiment has no `cost` (expected seconds on the default wasm backend at 2 cores)',
     ]);
   });
@@ -227,8 +243,11 @@ describe('lesson rules', () => {
       'cost: 60',
       'predict: P',
       'measure: final train loss',
+      'source: tutor',
+      'check: [arch residual, lr 0.1] > [arch residual-bn, lr 0.1]',
       'full:',
       '  compare: lr',
+      '  check: [lr 0.5] > [lr 0.1]',
       '  arch: residual-bn',
       '  lr: 0.1, 0.5',
       '  train-limit: none',
@@ -257,19 +276,19 @@ describe('lesson rules', () => {
 
   it('experiments: full needs a cost and its own compare when a compared field becomes single', () => {
     const e = (...full: string[]) =>
-      check(['::: experiment', 'kind: train', 'title: T', 'predict: P', 'measure: final train loss', 'cost: 5', 'steps: 10', 'compare: depth', 'depth: 2, 8', 'full:', ...full, ':::']);
+      check(['::: experiment', 'kind: train', 'title: T', 'predict: P', 'measure: final train loss', 'cost: 5', 'steps: 10', 'compare: depth', 'depth: 2, 8', 'source: tutor', 'check: [depth 2] >= 0', 'full:', ...full, ':::']);
     expect(e('  depth: 20')).toEqual([
-      '19: `full:` has no `cost` (expected seconds on one GPU)',
-      '20: `depth` is compared in `full:` but has one value; give several separated by commas, e.g. `depth: 20, ...`',
+      '21: `full:` has no `cost` (expected seconds on one GPU)',
+      '22: `depth` is compared in `full:` but has one value; give several separated by commas, e.g. `depth: 20, ...`',
     ]);
-    expect(e('  compare: none', '  depth: 20', '  cost: 10')).toEqual([]);
+    expect(e('  compare: none', '  depth: 20', '  cost: 10', '  check: [final train loss] > 0')).toEqual([]);
     expect(e('  dataset: cifar10', '  bogus: 1', '  cost: 10')).toEqual([
-      '21: unknown field `bogus` in `full:` of a train experiment (known: compare, cost, net, arch, depth, width, block, block-order, dataset, train-limit, val-limit, steps, epochs, batch-size, lr, optimizer, momentum, weight-decay, schedule, seed, log-every)',
+      '23: unknown field `bogus` in `full:` of a train experiment (known: compare, cost, check, seeds, net, arch, depth, width, block, block-order, dataset, train-limit, val-limit, steps, epochs, batch-size, lr, optimizer, momentum, weight-decay, schedule, seed, log-every)',
     ]);
   });
 
   it('experiments: warns about long, unbounded or downloading default variants', () => {
-    const e = (...fields: string[]) => check(['::: experiment', 'kind: train', 'title: T', 'predict: P', 'measure: final train loss', ...fields, ':::']);
+    const e = (...fields: string[]) => check(['::: experiment', 'kind: train', 'title: T', 'predict: P', 'measure: final train loss', ...fields, ...declared(fields), ':::']);
     expect(e('cost: 500', 'steps: 10')).toEqual([
       `10: warning: cost 500 s is over the course's ${COST_LIMIT_SECONDS} s for an experiment; make it smaller and put the big version in \`full:\``,
     ]);
@@ -282,12 +301,12 @@ describe('lesson rules', () => {
   });
 
   it('probes: known probe, its own options checked by the engine\'s option rules', () => {
-    const p = (...fields: string[]) => check(['::: experiment', 'kind: probe', 'title: T', 'predict: P', 'cost: 5', ...fields, ':::']);
+    const p = (...fields: string[]) => check(['::: experiment', 'kind: probe', 'title: T', 'predict: P', 'cost: 5', ...fields, ...declared(fields), ':::']);
     expect(p('probe: xray', 'measure: path count')).toEqual(['15: unknown probe "xray" (known: variance, shatter, paths, lesion)']);
     expect(p('probe: paths', 'measure: path count', 'arch: plain')[0]).toMatch(/^17: `arch` plain is a plain network: it has exactly one path/);
     expect(p('probe: shatter', 'measure: neighbour correlation', 'points: 3')).toEqual(['17: `points` must be an integer from 16 to 4096; got "3"']);
     expect(p('probe: shatter', 'measure: neighbour correlation', 'arch: plain')[0]).toBe(
-      '17: unknown field `arch` in a shatter probe (known: kind, id, title, probe, cost, predict, measure, compare, paired, full, depth, width, block-order, seed, points, input-bias)',
+      '17: unknown field `arch` in a shatter probe (known: kind, id, title, probe, cost, predict, source, check, seeds, measure, compare, paired, full, depth, width, block-order, seed, points, input-bias)',
     );
     expect(p('probe: variance', 'measure: growth per block', 'arch: plain, residual', 'depth: 4')).toEqual([]);
     expect(p('probe: variance', 'measure: neighbour correlation')).toEqual([
@@ -304,7 +323,7 @@ describe('lesson rules', () => {
       '11: chart refers to experiment "later", which is not an earlier experiment in this lesson (none comes before it)',
     ]);
     expect(check([...EXPERIMENT.slice(0, 1), 'id: run', ...EXPERIMENT.slice(1), '::: chart', 'experiment: run', 'metric: colour', ':::'])).toEqual([
-      '22: unknown metric "colour" for this experiment (known: loss, accuracy, val-loss, val-accuracy, grad-norms, activation-variances)',
+      '24: unknown metric "colour" for this experiment (known: loss, accuracy, val-loss, val-accuracy, grad-norms, activation-variances)',
     ]);
     expect(check(['::: chart', 'scale: log', 'series:', '  a: 1, 2, 4', '  b: 1, 0, x', ':::'])).toEqual([
       '14: a series line is `name: number, number, ...`; got `b: 1, 0, x`',
