@@ -5,9 +5,11 @@ import { EXIT } from '../errors.js';
 interface RunsArgs {
   readonly 'run-dir': string;
   readonly json: boolean;
+  readonly lessons: boolean;
+  readonly dir: boolean;
 }
 
-/** `resnet-tutor runs`: the runs in a run directory, newest first. */
+/** `resnet-tutor runs`: the runs in a run directory (or the tutor's lesson runs), newest first. */
 export const runs: CommandSpec<RunsArgs> = {
   command: 'runs',
   describe: 'List runs: model, status, progress, best accuracy; newest first',
@@ -15,16 +17,31 @@ export const runs: CommandSpec<RunsArgs> = {
     y
       .option('run-dir', { type: 'string', ...flagDefault('runDir'), describe: 'Folder that holds run folders' })
       .option('json', { type: 'boolean', default: false, describe: 'Print an array of run.json objects (plus their path)' })
+      .option('lessons', {
+        type: 'boolean',
+        default: false,
+        describe: "The tutor's lesson runs (kept in the per-user data folder: $XDG_DATA_HOME/resnet-tutor/lesson-runs)",
+      })
+      .option('dir', { type: 'boolean', default: false, describe: 'Print only the folder that would be listed' })
       .example('$0 runs', 'the runs in ./checkpoints')
       .example('$0 runs --run-dir /scratch/runs', 'runs kept elsewhere, e.g. on a cluster scratch disk')
+      .example('$0 runs --lessons', "the runs of the tutor's experiments (report, resume and probe find them by id)")
       .example("$0 runs --json | jq '.[].status'", 'for scripts: run.json objects plus their path'),
   run: async (args) => {
     const { listRuns, formatRunsTable, runsAsJson } = await import('../runs/list.js');
-    const root = args.runDir;
+    const { lessonRunsDir } = await import('../runs/lesson-root.js');
+    const root = args.lessons ? lessonRunsDir() : args.runDir;
+    if (args.dir) {
+      process.stdout.write(`${root}\n`);
+      return EXIT.ok;
+    }
     const listings = listRuns(root);
     if (args.json) {
       process.stdout.write(`${JSON.stringify(runsAsJson(listings), null, 2)}\n`);
+    } else if (args.lessons && listings.length === 0) {
+      process.stdout.write(`No lesson runs in ${root} yet: they appear when you run an experiment in \`resnet-tutor learn\`.\n`);
     } else {
+      if (args.lessons) process.stdout.write(`Lesson runs in ${root} (the latest run of each experiment is kept):\n`);
       process.stdout.write(formatRunsTable(root, listings, process.stdout.isTTY ? process.stdout.columns || 100 : Infinity));
     }
     return EXIT.ok;

@@ -4,6 +4,7 @@ import { UserError } from '../errors.js';
 import { describeModel, type TrainConfig } from '../engine/config.js';
 import type { MetricsLine } from '../engine/trainer.js';
 import { writeFileAtomic } from './atomic.js';
+import { lessonRunsDir } from './lesson-root.js';
 
 /** The run directory contract (DESIGN.md): run.json, metrics.jsonl, ckpt-<step>/. */
 export type RunStatus = 'running' | 'interrupted' | 'completed' | 'failed' | 'diverged';
@@ -190,6 +191,13 @@ export function findRun(root: string, name: string): string {
     throw new UserError(
       `"${name}" matches ${matches.length} runs in ${root} (${matches.slice(0, 5).join(', ')}${matches.length > 5 ? ', ...' : ''}); give more of the id.`,
     );
+  }
+  // A run of a lesson experiment (the tutor keeps them in the per-user data folder), by id or unique prefix.
+  const lessons = lessonRunsDir();
+  if (!asPath && resolve(root) !== resolve(lessons)) {
+    const lessonIds = listRunIds(lessons).filter((id) => id.startsWith(name));
+    const exact = lessonIds.find((id) => id === name);
+    if (exact || lessonIds.length === 1) return join(lessons, exact ?? lessonIds[0]!);
   }
   throw new UserError(
     `No run "${name}" in ${root}. ${ids.length ? `Runs there: ${ids.slice(-5).join(', ')}.` : 'That folder has no runs.'} List them with \`resnet-tutor runs${root === 'checkpoints' ? '' : ` --run-dir ${root}`}\`, or pass a run folder's path.`,

@@ -1,6 +1,7 @@
 import { render } from 'ink';
 import { ExperimentRunner } from '../lessons/experiment-runner.js';
 import type { ProgressStore } from '../lessons/progress.js';
+import { lessonRunsDir } from '../runs/lesson-root.js';
 import type { Lesson } from '../lessons/types.js';
 import { engineHostPerKind } from '../worker/engine-host.js';
 import { TutorApp } from './tutor/TutorApp.js';
@@ -28,7 +29,8 @@ export interface TutorOptions {
 export async function runTutor(opts: TutorOptions): Promise<number> {
   // The engine worker starts only when an experiment first runs.
   const hosts = engineHostPerKind();
-  const runner = new ExperimentRunner(hosts.get, opts.runRoot, opts.backend);
+  // Lesson runs live in the per-user data folder (`runs --lessons` lists them), not in --run-dir.
+  const runner = new ExperimentRunner(hosts.get, lessonRunsDir(), opts.backend);
   const all = opts.initial;
   const progress = Object.fromEntries(
     opts.lessons.map((l) => [l.id, { step: all[l.id]?.step ?? 0, completed: all[l.id]?.completed ?? false }]),
@@ -66,7 +68,7 @@ export async function runTutor(opts: TutorOptions): Promise<number> {
         if (!lesson || step?.kind !== 'experiment') break;
         const update = (u: Parameters<Parameters<ExperimentRunner['run']>[2]>[0]) => dispatch({ type: 'experiment', update: u });
         runner
-          .run(step.experiment, opts.full, update)
+          .run(step.experiment, opts.full, update, { lessonId: lesson.id })
           .then((outcome) => {
             if (outcome.skipped) {
               dispatch({ type: 'experiment', update: { status: 'skipped' } });
