@@ -53,7 +53,7 @@ function tokenize(text: string): Token[] {
     }
     if (c === '[') {
       const end = text.indexOf(']', i + 1);
-      if (end < 0) throw new CheckSyntaxError(`\`[\` at "${text.slice(i)}" has no closing \`]\``);
+      if (end < 0 || text.slice(i + 1, end).includes('[')) throw new CheckSyntaxError(`\`[\` at "${text.slice(i)}" has no closing \`]\``);
       const label = text.slice(i + 1, end).trim().replace(/\s+/g, ' ');
       if (label === '') throw new CheckSyntaxError('`[]` names no measured value: write its label, e.g. `[depth 20]`');
       out.push({ t: 'label', label });
