@@ -1,7 +1,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { lessonRunsDir } from '../../src/runs/lesson-root.js';
 import { formatAgo, formatRunsTable, listRuns, runsAsJson } from '../../src/runs/list.js';
+import { findRun } from '../../src/runs/run-dir.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { fixtureLine, writeFixtureRun } from '../helpers/run-fixture.js';
 
@@ -136,6 +138,48 @@ describe('runs listing', () => {
       `No runs in ${empty} yet. Start one with \`resnet-tutor train --run-dir ${empty}\` (add --steps 200 for a quick one), or point --run-dir at the folder that holds your runs.\n`,
     );
     expect(runCli(['runs', '--run-dir', empty, '--json']).stdout).toBe('[]\n');
+  });
+});
+
+describe('lesson runs', () => {
+  it('live in $XDG_DATA_HOME/resnet-tutor/lesson-runs; runs --lessons lists them and --dir prints the folder', () => {
+    const data = tempDir('rt-xdg-');
+    const env = { XDG_DATA_HOME: data };
+    const dir = join(data, 'resnet-tutor', 'lesson-runs');
+    expect(lessonRunsDir(env)).toBe(dir);
+    expect(lessonRunsDir({ HOME: '/home/ada' })).toBe('/home/ada/.local/share/resnet-tutor/lesson-runs');
+    // A relative XDG_DATA_HOME is invalid (XDG spec) and ignored.
+    expect(lessonRunsDir({ HOME: '/home/ada', XDG_DATA_HOME: 'rel' })).toBe('/home/ada/.local/share/resnet-tutor/lesson-runs');
+
+    expect(runCli(['runs', '--lessons', '--dir'], { env }).stdout).toBe(`${dir}\n`);
+    expect(runCli(['runs', '--lessons'], { env }).stdout).toBe(
+      `No lesson runs in ${dir} yet: they appear when you run an experiment in \`resnet-tutor learn\`.\n`,
+    );
+    writeFixtureRun(dir, '20260101-120000-mlp-residual-bn-d4', {});
+    const listed = runCli(['runs', '--lessons'], { env });
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.split('\n')[0]).toBe(`Lesson runs in ${dir} (the latest run of each experiment is kept):`);
+    expect(listed.stdout).toContain('20260101-120000-mlp-residual-bn-d4');
+  });
+
+  it('report, resume and probe find a lesson run by id or unique prefix when --run-dir does not hold it', () => {
+    const data = tempDir('rt-xdg-');
+    const dir = join(data, 'resnet-tutor', 'lesson-runs');
+    writeFixtureRun(dir, '20260101-120000-mlp-residual-bn-d4', {});
+    const elsewhere = tempDir('rt-runs-elsewhere-');
+    const saved = process.env.XDG_DATA_HOME;
+    process.env.XDG_DATA_HOME = data;
+    try {
+      expect(findRun(elsewhere, '20260101-1200')).toBe(join(dir, '20260101-120000-mlp-residual-bn-d4'));
+      expect(() => findRun(elsewhere, '2027')).toThrow(/^No run "2027" in /);
+    } finally {
+      if (saved === undefined) delete process.env.XDG_DATA_HOME;
+      else process.env.XDG_DATA_HOME = saved;
+    }
+    const report = runCli(['report', '20260101-1200', '--run-dir', elsewhere], { env: { XDG_DATA_HOME: data } });
+    expect(report.stderr).toBe('');
+    expect(report.code).toBe(0);
+    expect(report.stdout).toContain('20260101-120000-mlp-residual-bn-d4');
   });
 });
 
