@@ -30,6 +30,7 @@ export const runs: CommandSpec<RunsArgs> = {
   run: async (args) => {
     const { listRuns, formatRunsTable, runsAsJson } = await import('../runs/list.js');
     const { lessonRunsDir } = await import('../runs/lesson-root.js');
+    const { readLessonTag } = await import('../lessons/lesson-runs.js');
     const root = args.lessons ? lessonRunsDir() : args.runDir;
     if (args.dir) {
       process.stdout.write(`${root}\n`);
@@ -42,7 +43,16 @@ export const runs: CommandSpec<RunsArgs> = {
       process.stdout.write(`No lesson runs in ${root} yet: they appear when you run an experiment in \`resnet-tutor learn\`.\n`);
     } else {
       if (args.lessons) process.stdout.write(`Lesson runs in ${root} (the latest run of each experiment is kept):\n`);
-      process.stdout.write(formatRunsTable(root, listings, process.stdout.isTTY ? process.stdout.columns || 100 : Infinity));
+      // Which lesson experiment made each run: what a lesson's hint ("probe paths <run>") points at.
+      const lesson = {
+        name: 'LESSON RUN',
+        cell: (l: (typeof listings)[number]) => {
+          const t = readLessonTag(l.path);
+          return t ? [t.lesson, t.experiment, t.label, `seed ${t.seed}`, t.variant === 'full' ? 'full' : ''].filter(Boolean).join(' ') : '';
+        },
+      };
+      const width = process.stdout.isTTY ? process.stdout.columns || 100 : Infinity;
+      process.stdout.write(formatRunsTable(root, listings, width, new Date(), args.lessons ? [lesson] : []));
     }
     return EXIT.ok;
   },

@@ -155,7 +155,7 @@ export function formatPercent(x: number | null | undefined): string {
   return typeof x === 'number' && Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '-';
 }
 
-interface Column {
+export interface Column {
   readonly name: string;
   readonly cell: (l: RunListing) => string;
 }
@@ -164,11 +164,19 @@ interface Column {
 const DROP_ORDER = ['DATA', 'BACKEND', 'UPDATED', 'MODEL', 'BEST VAL', 'STEP'];
 
 /** The table `resnet-tutor runs` prints; `width` is the terminal's (Infinity: never drop columns). */
-export function formatRunsTable(root: string, listings: readonly RunListing[], width = Infinity, now = new Date()): string {
+export function formatRunsTable(
+  root: string,
+  listings: readonly RunListing[],
+  width = Infinity,
+  now = new Date(),
+  /** Extra columns after the id (`runs --lessons`: which lesson experiment made the run). */
+  extra: readonly Column[] = [],
+): string {
   if (listings.length === 0) return `${NO_RUNS_MESSAGE(root)}\n`;
   const run = (f: (l: Extract<RunListing, { kind: 'run' }>) => string) => (l: RunListing) => (l.kind === 'run' ? f(l) : '');
   let columns: Column[] = [
     { name: 'ID', cell: idOf },
+    ...extra,
     { name: 'MODEL', cell: run((l) => describeModel(l.info.config)) },
     { name: 'DATA', cell: run((l) => String(l.info.config.dataset ?? '-')) },
     { name: 'BACKEND', cell: run((l) => formatBackendShort(l.info)) },

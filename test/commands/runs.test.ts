@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { writeLessonTag } from '../../src/lessons/lesson-runs.js';
 import { lessonRunsDir } from '../../src/runs/lesson-root.js';
 import { formatAgo, formatRunsTable, listRuns, runsAsJson } from '../../src/runs/list.js';
 import { findRun } from '../../src/runs/run-dir.js';
@@ -155,11 +156,13 @@ describe('lesson runs', () => {
     expect(runCli(['runs', '--lessons'], { env }).stdout).toBe(
       `No lesson runs in ${dir} yet: they appear when you run an experiment in \`resnet-tutor learn\`.\n`,
     );
-    writeFixtureRun(dir, '20260101-120000-mlp-residual-bn-d4', {});
+    const run = writeFixtureRun(dir, '20260101-120000-mlp-residual-bn-d4', {});
+    writeLessonTag(run, { lesson: 'ensembles', experiment: 'lesion', variant: 'quick', label: 'arch residual-bn', seed: 1 });
     const listed = runCli(['runs', '--lessons'], { env });
     expect(listed.code).toBe(0);
     expect(listed.stdout.split('\n')[0]).toBe(`Lesson runs in ${dir} (the latest run of each experiment is kept):`);
-    expect(listed.stdout).toContain('20260101-120000-mlp-residual-bn-d4');
+    expect(listed.stdout).toMatch(/^20260101-120000-mlp-residual-bn-d4 +ensembles lesion arch residual-bn seed 1 /m);
+    expect(listed.stdout).toMatch(/^ID +LESSON RUN +MODEL/m);
   });
 
   it('report, resume and probe find a lesson run by id or unique prefix when --run-dir does not hold it', () => {
