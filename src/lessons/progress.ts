@@ -246,9 +246,20 @@ function normalise(p: unknown): LessonProgress | null {
     step: typeof o.step === 'number' && Number.isFinite(o.step) && o.step >= 0 ? Math.floor(o.step) : 0,
     completed: o.completed === true,
     answers: obj(o.answers),
-    experiments: obj(o.experiments),
+    experiments: Object.fromEntries(Object.entries(obj(o.experiments)).map(([k, e]) => [k, withNumbers(e)])),
     updated: typeof o.updated === 'string' ? o.updated : '',
   };
+}
+
+/**
+ * JSON has no NaN: a value that no seed produced (NaN in `Measurement`) is saved as null; reading
+ * it back makes it NaN again, so a reopened lesson shows "no number" rather than 0 or a crash.
+ */
+function withNumbers(e: ExperimentRecord): ExperimentRecord {
+  if (typeof e !== 'object' || e === null || !Array.isArray(e.measurements)) return e;
+  const num = (v: unknown) => (typeof v === 'number' ? v : NaN);
+  const measurements = e.measurements.map((m) => ({ ...m, value: num(m.value), perSeed: Array.isArray(m.perSeed) ? m.perSeed.map(num) : [] }));
+  return { ...e, measurements };
 }
 
 export type LessonState = 'done' | 'in-progress' | 'not-started';

@@ -133,3 +133,23 @@ function jsonError(text: string): string {
     return (err as Error).message;
   }
 }
+
+describe('experiment records with measurements and a verdict', () => {
+  it('keep them across a reopen, NaN (no number) included', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'rt-progress-v-'));
+    const store = new ProgressStore({ cwd });
+    const verdict = { outcome: 'undecided' as const, headline: 'Undecided: ...', details: ['d'], caveat: 'c' };
+    const measurements = [
+      { label: 'depth 2', value: 0.5, perSeed: [0.4, 0.6], unit: 'nats' },
+      { label: 'depth 20', value: Number.NaN, perSeed: [1.2, Number.NaN], unit: 'nats' },
+    ];
+    store.recordExperiment('x', 'e', { 'depth 2': 0.5 }, { measurements, verdict, results: { kind: 'train', runs: [] } });
+    const e = new ProgressStore({ cwd }).lesson('x').experiments.e!;
+    expect(e.verdict).toEqual(verdict);
+    expect(e.results).toEqual({ kind: 'train', runs: [] });
+    expect(e.measurements![0]).toEqual(measurements[0]);
+    expect(e.measurements![1]!.value).toBeNaN();
+    expect(e.measurements![1]!.perSeed[0]).toBe(1.2);
+    expect(e.measurements![1]!.perSeed[1]).toBeNaN();
+  });
+});
