@@ -37,7 +37,7 @@ describe('glueScript', () => {
     const glue = glueScript(wasmOutDir(), 2);
     expect(glue).toContain('worker=new Worker(pthreadMainJs,{eval:true})');
     const worker = workerScript(wasmOutDir(), glue);
-    expect(worker).not.toContain('readFileSync(f');
+    expect(worker).not.toContain('(0,eval)(fs.readFileSync(f');
     expect(worker).toContain(JSON.stringify(glue));
   });
 });
