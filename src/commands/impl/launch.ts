@@ -7,7 +7,7 @@ import { EngineHost } from '../../worker/engine-host.js';
 import type { FromWorker } from '../../worker/protocol.js';
 import { detectTerminal } from '../../ui/terminal.js';
 import { formatBackend, formatMetricsLine } from '../../runs/headless-format.js';
-import { createRunDir, findRun, readRunInfo } from '../../runs/run-dir.js';
+import { createRunDir, findRun, readRunInfo, updateRunInfo } from '../../runs/run-dir.js';
 
 /**
  * Starting and resuming runs from the command line (headless). Flags are checked before anything is
@@ -123,6 +123,7 @@ async function printRuns(host: EngineHost, runs: readonly SupervisedRun[], opts:
       if (signal === 'SIGINT') {
         // Second Ctrl-C: leave now. The newest complete checkpoint stays usable.
         err(`second interrupt: exiting now; resume with ${runs.map((r) => `\`resnet-tutor resume ${r.id}\``).join(', ')}`);
+        markLeftAtOnce(runs.filter((r) => !done.has(r.id)));
         process.exit(EXIT.interrupted);
       }
       return;
@@ -204,10 +205,35 @@ function doneMessage(id: string, done: Extract<FromWorker, { type: 'done' }>): s
       return `completed ${id} at ${at}. Summary: \`resnet-tutor report ${id}\``;
     case 'diverged':
       return `diverged: ${done.reason}. This is the lecture's exploding variance at work (lesson 6 and 7: \`resnet-tutor learn 6\`); try a lower --lr or --arch residual-bn.`;
-    case 'interrupted':
-      return `interrupted at ${at}; checkpoint written. Continue with \`resnet-tutor resume ${id}\``;
+    case 'interrupted': {
+      // Say only what is true: a stop after a failed write (disk full) wrote nothing new.
+      const ckpt = done.lastCheckpoint;
+      const saved =
+        ckpt === undefined || ckpt === done.progress.step
+          ? done.progress.step === 0
+            ? 'before the first step, nothing to save'
+            : 'checkpoint written'
+          : ckpt === null
+            ? 'no checkpoint written yet'
+            : `the newest checkpoint is at step ${ckpt}`;
+      return `interrupted at ${at}; ${saved}. Continue with \`resnet-tutor resume ${id}\``;
+    }
     default:
       return `failed: ${done.reason ?? 'unknown reason'}`;
+  }
+}
+
+/**
+ * A second Ctrl-C leaves without waiting for the worker: the runs it had not finished are marked
+ * interrupted here, so none is left `running` (their newest complete checkpoint stays usable).
+ */
+function markLeftAtOnce(runs: readonly SupervisedRun[]): void {
+  for (const r of runs) {
+    try {
+      updateRunInfo(r.path, { status: 'interrupted', reason: 'left at once on a second interrupt' });
+    } catch {
+      // run.json unreadable or unwritable: resume still finds the newest checkpoint.
+    }
   }
 }
 
