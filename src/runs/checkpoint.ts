@@ -5,6 +5,7 @@ import { UserError } from '../errors.js';
 import { architectureDiff, architectureOf, type ModelConfig, type TrainConfig } from '../engine/config.js';
 import type { TrainerState } from '../engine/trainer.js';
 import { fsyncDir, writeAndSync } from './atomic.js';
+import { processAlive } from './lock.js';
 
 /**
  * Checkpoints: `ckpt-<step>/` holding `weights.bin` (every tensor, float32 little-endian, one after the
@@ -276,17 +277,6 @@ function manifestProblem(m: unknown, folderStep: number): string | null {
   spans.sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < spans.length; i++) if (spans[i]![0] < spans[i - 1]![1]) return 'tensors overlap in weights.bin';
   return null;
-}
-
-/** Whether a process with this id runs on this host (EPERM: it does, as another user). */
-function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function sha256(data: Uint8Array): string {

@@ -8,6 +8,7 @@ import type { FromWorker } from '../../worker/protocol.js';
 import { detectTerminal } from '../../ui/terminal.js';
 import { formatBackend, formatMetricsLine } from '../../runs/headless-format.js';
 import { createRunDir, findRun, readRunInfo, updateRunInfo } from '../../runs/run-dir.js';
+import { lockRun, type RunLock } from '../../runs/lock.js';
 
 /**
  * Starting and resuming runs from the command line (headless). Flags are checked before anything is
@@ -81,6 +82,14 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR1'] as const;
  * terminal, otherwise printing plain (or JSON) lines. Returns the contract's exit code.
  */
 export async function superviseRuns(runs: readonly SupervisedRun[], opts: SuperviseOptions): Promise<number> {
+  // One writer per run: a second `resume` of the same run is refused before anything is touched.
+  const locks: RunLock[] = [];
+  try {
+    for (const r of runs) locks.push(await lockRun(r.path, r.id));
+  } catch (err) {
+    for (const l of locks) l.release();
+    throw err;
+  }
   const host = new EngineHost();
   try {
     for (const r of runs) host.start(r.id, r.path, r.config, opts.backend, opts.resume);
@@ -102,6 +111,7 @@ export async function superviseRuns(runs: readonly SupervisedRun[], opts: Superv
     return await printRuns(host, runs, opts);
   } finally {
     await host.close();
+    for (const l of locks) l.release();
   }
 }
 
