@@ -1,4 +1,16 @@
-import { appendFileSync, closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  constants,
+  copyFileSync,
+  existsSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+} from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { describeModel, type TrainConfig } from '../engine/config.js';
@@ -146,33 +158,54 @@ export function readMetrics(runPath: string): MetricsLine[] {
 
 /**
  * Before resuming from the checkpoint at `step`: drops a torn last line and every line after `step`,
- * so the resumed run appends with no step missing or repeated.
+ * so the resumed run appends with no step missing or repeated. Only a torn *last* line is trimmed
+ * silently; a damaged line anywhere else is kept: the file as it was is copied aside
+ * (metrics.jsonl.damaged-<time>, never deleted) and every good line up to `step` is kept. Returns
+ * what it did when there was damage, for the run's log; null otherwise.
  */
-export function trimMetrics(runPath: string, step: number): void {
+export function trimMetrics(runPath: string, step: number): string | null {
   const file = join(runPath, METRICS_FILE);
-  if (!existsSync(file)) return;
+  if (!existsSync(file)) return null;
   const text = readFileSync(file, 'utf8');
-  let keep = 0;
-  let offset = 0;
-  for (const line of text.split('\n')) {
-    const end = offset + line.length + 1;
-    if (end > text.length) break; // no newline: torn
+  const lines = text.split('\n');
+  // The text after the last newline: empty, or a line torn by a kill mid-write.
+  lines.pop();
+  const kept: string[] = [];
+  const damaged: number[] = [];
+  for (const [i, line] of lines.entries()) {
+    if (line.trim() === '') continue;
+    let parsed: unknown;
     try {
-      const parsed = JSON.parse(line) as MetricsLine;
-      if (parsed.step > step) break;
-      keep = end;
+      parsed = JSON.parse(line);
     } catch {
-      break;
+      damaged.push(i + 1);
+      continue;
     }
-    offset = end;
+    const s = (parsed as { step?: unknown } | null)?.step;
+    if (typeof s !== 'number') {
+      damaged.push(i + 1);
+      continue;
+    }
+    if (s <= step) kept.push(line);
   }
-  if (keep === text.length) return;
-  const fd = openSync(file, 'r+');
-  try {
-    ftruncateSync(fd, Buffer.byteLength(text.slice(0, keep)));
-  } finally {
-    closeSync(fd);
+  const next = kept.map((l) => `${l}\n`).join('');
+  if (next === text) return null;
+  if (damaged.length === 0) {
+    // Only a torn last line or lines after the checkpoint: cut them off in place.
+    if (text.startsWith(next)) {
+      const fd = openSync(file, 'r+');
+      try {
+        ftruncateSync(fd, Buffer.byteLength(next));
+      } finally {
+        closeSync(fd);
+      }
+      return null;
+    }
   }
+  const aside = `${file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  copyFileSync(file, aside, constants.COPYFILE_EXCL);
+  writeFileAtomic(file, next);
+  return `${file}: line${damaged.length === 1 ? '' : 's'} ${damaged.slice(0, 10).join(', ')}${damaged.length > 10 ? ', ...' : ''} could not be read and ${damaged.length === 1 ? 'was' : 'were'} left out; every readable line up to step ${step} is kept, and the file as it was is saved as ${aside}.`;
 }
 
 /**

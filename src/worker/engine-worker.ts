@@ -196,7 +196,8 @@ async function startRun(msg: Extract<ToWorker, { type: 'start' }>): Promise<void
         resumedFrom = loaded.manifest.step;
         skipped = loaded.skipped;
       }
-      trimMetrics(msg.runPath, resumedFrom ?? 0);
+      const damage = trimMetrics(msg.runPath, resumedFrom ?? 0);
+      if (damage) post({ v: 1, type: 'log', runId: msg.runId, level: 'warn', message: `warning: ${damage}` });
     }
   } catch (err) {
     trainer.dispose();
