@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { packageVersion } from '../../version.js';
 import { UserError, EXIT } from '../../errors.js';
 import { checkNetForData, describeModel, resolveConfig, type TrainConfig } from '../../engine/config.js';
@@ -7,7 +7,7 @@ import { EngineHost } from '../../worker/engine-host.js';
 import type { FromWorker } from '../../worker/protocol.js';
 import { detectTerminal } from '../../ui/terminal.js';
 import { formatBackend, formatMetricsLine } from '../../runs/headless-format.js';
-import { createRunDir, findRun, readRunInfo, updateRunInfo } from '../../runs/run-dir.js';
+import { createRunDir, findRun, readRunInfo, removeDeadTemps, updateRunInfo } from '../../runs/run-dir.js';
 import { lockRun, type RunLock } from '../../runs/lock.js';
 
 /**
@@ -23,10 +23,12 @@ export interface LaunchOptions {
   readonly out?: (line: string) => void;
 }
 
-export function checkedConfig(raw: Record<string, unknown>): TrainConfig {
-  const config = resolveConfig(raw);
+export function checkedConfig(raw: Record<string, unknown>, source = 'flag'): TrainConfig {
+  const config = resolveConfig(raw, source);
   if (!isDatasetName(config.dataset)) {
-    throw new UserError(`--dataset must be one of ${DATASET_NAMES.join(', ')}; got "${config.dataset}".`);
+    throw new UserError(
+      `${source === 'flag' ? '--dataset' : `\`dataset\` in ${source}`} must be one of ${DATASET_NAMES.join(', ')}; got "${config.dataset}".`,
+    );
   }
   checkNetForData(config, DATASET_INFO[config.dataset]);
   return config;
@@ -54,8 +56,11 @@ export async function resumeTraining(opts: {
       `Run ${info.id} already completed at step ${info.step}. Look at it with \`resnet-tutor report ${info.id}\`, or start a longer run with \`resnet-tutor train\`.`,
     );
   }
+  // run.json may have been edited or damaged: its config is checked like flags are.
+  const config = checkedConfig(info.config as unknown as Record<string, unknown>, join(path, 'run.json'));
+  removeDeadTemps(path, 'run.json.tmp-');
   const backend = opts.backend && opts.backend !== 'auto' ? opts.backend : (info.backend?.name ?? 'auto');
-  return superviseRuns([{ id: info.id, path, config: info.config, label: '' }], { ...opts, backend, resume: true });
+  return superviseRuns([{ id: info.id, path, config, label: '' }], { ...opts, backend, resume: true });
 }
 
 /** One run to supervise: its folder, config, and the label that tells it apart in a comparison. */
