@@ -226,11 +226,28 @@ export function appendMetrics(runPath: string, lines: readonly MetricsLine[]): v
 export function readMetrics(runPath: string): MetricsLine[] {
   const file = join(runPath, METRICS_FILE);
   if (!existsSync(file)) return [];
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(
+      `${file} cannot be read (${code === 'EISDIR' ? 'it is a folder, not a file' : (code ?? (err as Error).message)}); the run's metrics are damaged.`,
+    );
+  }
   const out: MetricsLine[] = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
+  for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     try {
-      out.push(JSON.parse(line) as MetricsLine);
+      const parsed = JSON.parse(line) as MetricsLine | null;
+      // Only whole metrics objects: a line of other JSON is damage, like a torn one.
+      if (
+        typeof parsed === 'object' &&
+        parsed !== null &&
+        typeof parsed.step === 'number' &&
+        (typeof parsed.loss === 'number' || parsed.loss === null)
+      )
+        out.push(parsed);
     } catch {
       // A torn line from a kill mid-write; the next line (if any) is whole again.
     }
@@ -248,7 +265,15 @@ export function readMetrics(runPath: string): MetricsLine[] {
 export function trimMetrics(runPath: string, step: number): string | null {
   const file = join(runPath, METRICS_FILE);
   if (!existsSync(file)) return null;
-  const text = readFileSync(file, 'utf8');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(
+      `${file} cannot be read (${code === 'EISDIR' ? 'it is a folder, not a file' : (code ?? (err as Error).message)}), so the run cannot be resumed without losing its history. Move it aside (the run then starts a new metrics file), then resume again.`,
+    );
+  }
   const lines = text.split('\n');
   // The text after the last newline: empty, or a line torn by a kill mid-write.
   lines.pop();

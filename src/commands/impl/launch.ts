@@ -127,6 +127,8 @@ async function printRuns(host: EngineHost, runs: readonly SupervisedRun[], opts:
   const byId = new Map(runs.map((r) => [r.id, r]));
   const totals = new Map<string, number>();
   const done = new Map<string, Extract<FromWorker, { type: 'done' }>>();
+  /** The last error message of each run, so a failure is printed once. */
+  const errored = new Map<string, string>();
   const prefix = (id: string) => (runs.length > 1 ? `[${byId.get(id)?.label ?? id}] ` : '');
   let stopping = false;
   const stopAll = (checkpoint: boolean) => {
@@ -187,7 +189,8 @@ async function printRuns(host: EngineHost, runs: readonly SupervisedRun[], opts:
             if (!opts.json) err(`${runId ? prefix(runId) : ''}${event.message}`);
             break;
           case 'error':
-            if (!opts.json) err(`${runId ? prefix(runId) : ''}${event.user ? '' : 'error: '}${event.message}`);
+            if (runId) errored.set(runId, event.message);
+            if (!opts.json) err(`resnet-tutor: ${runId ? prefix(runId) : ''}${event.user ? '' : 'error: '}${event.message}`);
             if (event.user && runId && !done.has(runId)) {
               // A checkpoint that cannot be written pauses the run; headless, nobody can fix it now.
               host.send({ v: 1, type: 'stop', runId, checkpoint: false });
@@ -195,7 +198,10 @@ async function printRuns(host: EngineHost, runs: readonly SupervisedRun[], opts:
             break;
           case 'done':
             done.set(event.runId, event);
-            if (!opts.json) out(`${prefix(event.runId)}${doneMessage(event.runId, event)}`);
+            // A failure already printed as an error is not printed again.
+            if (!opts.json && !(event.status === 'failed' && errored.has(event.runId) && errored.get(event.runId) === event.reason)) {
+              out(`${prefix(event.runId)}${doneMessage(event.runId, event)}`);
+            }
             if (done.size === runs.length) resolveAll();
             break;
           default:
