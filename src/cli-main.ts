@@ -106,6 +106,9 @@ for (const stream of [process.stdout, process.stderr]) {
 main(hideBin(process.argv)).then(
   (code) => {
     process.exitCode = code;
+    // A finished run leaves at once: a signal in Node's own slow teardown (after our handlers are
+    // gone) would otherwise kill the process and hide the run's real exit code from a wrapper.
+    if (['train', 'resume', 'compare'].includes(hideBin(process.argv).find((a) => !a.startsWith('-')) ?? '')) process.exit(code);
   },
   (err: unknown) => {
     if (err instanceof UserError) {
