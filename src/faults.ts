@@ -4,6 +4,7 @@
  *   enospc:<regexp>   writes to files whose path matches fail with ENOSPC
  *   crash@<step>      the engine worker crashes (an uncaught exception) after that step
  *   exit@<step>       the engine worker thread exits abruptly after that step
+ *   no-wasm-threads   the multi-threaded wasm build fails to start
  */
 function faults(): string[] {
   const raw = process.env.RESNET_TUTOR_FAULTS;
@@ -30,4 +31,9 @@ export function workerFaultAt(step: number): 'crash' | 'exit' | null {
     if (m && Number(m[2]) === step) return m[1] as 'crash' | 'exit';
   }
   return null;
+}
+
+/** An error for a named fault (`no-wasm-threads`) when it is injected, else null. */
+export function injectedFault(name: string): Error | null {
+  return faults().includes(name) ? new Error(`${name} injected by RESNET_TUTOR_FAULTS`) : null;
 }

@@ -26,9 +26,9 @@ export const report: CommandSpec<ReportArgs> = {
       .example('$0 report <run> --csv > m.csv', 'metrics for a spreadsheet or pandas')
       .example('$0 report checkpoints/<run>', 'a run given by its folder'),
   run: async (args) => {
-    const width = args.width ?? (process.stdout.columns || 100);
-    if (!Number.isInteger(width) || width < 40) {
-      throw new UserError(`--width must be a whole number of columns, at least 40; got ${String(args.width)}.`);
+    const width = args.width ?? Math.min(1000, process.stdout.columns || 100);
+    if (!Number.isInteger(width) || width < 40 || width > 1000) {
+      throw new UserError(`--width must be a whole number of columns from 40 to 1000; got ${String(args.width)}.`);
     }
     const { renderReport } = await import('../runs/report.js');
     const format = args.csv ? 'csv' : args.json ? 'json' : 'text';

@@ -4,9 +4,10 @@
  * `@tensorflow/tfjs-backend-wasm` ships a threaded SIMD binary (XNNPACK on a pthread pool) but
  * never uses it in Node: its feature check returns false there (tensorflow/tfjs#3830), because its
  * loader hands the browser-only `Blob` URLs to the Emscripten pthread workers. The binary itself
- * works in Node when the workers get file paths instead: the Emscripten glue and the worker script
- * are in the package's `wasm-out/` folder (the worker script as a string, written here to a file in
- * the user's cache folder).
+ * works in Node when the workers get source text instead: the Emscripten glue and the worker script
+ * are in the package's `wasm-out/` folder (the worker script as a string). Both are read once and
+ * run from memory, here and in every pthread; nothing is written to or run from a cache folder,
+ * where another local user could swap the code between a check and its use.
  *
  * Measured on the 2-core reference machine: 2 threads make a 3x3 16-channel conv at batch 32 about
  * 1.6x faster and a 512x512 matmul about 1.8x faster than the single-threaded build.
@@ -14,12 +15,12 @@
  * On any failure the caller keeps the stock single-threaded build; nothing here prints.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import { defaultCacheDir, writeFileAtomic } from './data/cache.js';
+import { compileFunction } from 'node:vm';
+import { injectedFault } from '../faults.js';
 
 const require = createRequire(import.meta.url);
 
@@ -98,26 +99,44 @@ async function withLogicalCores<T>(count: number, f: () => Promise<T>): Promise<
 }
 
 /**
- * Writes `script` into the user's cache folder under a name derived from its content, and returns
- * the path. Not the shared temp folder, where another user could plant a file of the same name for
- * our threads to run. An existing copy is used only if it is identical; a new one is written
- * atomically, so a concurrent start never reads half a file.
+ * The pthread worker script, which the package ships only as a string, made to take the glue from
+ * `glue` (the very text the main thread verified and evaluated) instead of re-reading a file by path:
+ * each pthread evaluates exactly those bytes, and nothing is written to disk for anyone to swap.
  */
-async function cachedScript(prefix: string, script: string): Promise<string> {
-  const hash = createHash('sha256').update(script).digest('hex').slice(0, 16);
-  const file = join(defaultCacheDir(), `${prefix}-${hash}.cjs`);
-  if (!existsSync(file) || readFileSync(file, 'utf8') !== script) await writeFileAtomic(file, [Buffer.from(script)]);
-  return file;
-}
-
-/** The pthread worker script, which the package ships only as a string. */
-function workerScript(outDir: string): string {
+export function workerScript(outDir: string, glue: string): string {
   const { wasmWorkerContents } = require(join(outDir, 'tfjs-backend-wasm-threaded-simd.worker.js')) as {
     wasmWorkerContents: string;
   };
   // The script is stored in a template literal, which turned its "\n" escapes into real newlines
   // inside string literals; tfjs's own loader escapes them back the same way.
-  return wasmWorkerContents.replace(/\n/g, '\\n');
+  const script = wasmWorkerContents.replace(/\n/g, '\\n');
+  return replaceOnce(script, WORKER_IMPORT, `importScripts:function(f){(0,eval)(${JSON.stringify(glue)}+"//# sourceURL="+f)}`);
+}
+
+/** How the worker script loads the glue in Node: by reading a path. */
+const WORKER_IMPORT = 'importScripts:function(f){(0,eval)(fs.readFileSync(f,"utf8")+"//# sourceURL="+f)}';
+/** How the glue starts a pthread worker: from a path. Patched to take the script's source. */
+const GLUE_NEW_WORKER = 'worker=new Worker(pthreadMainJs)';
+
+/** `text` with its one occurrence of `from` replaced; throws when the installed tfjs is written differently. */
+function replaceOnce(text: string, from: string, to: string): string {
+  const at = text.indexOf(from);
+  if (at < 0 || text.indexOf(from, at + 1) >= 0) {
+    throw new Error(`this tfjs-backend-wasm's thread loader is not the one resnet-tutor knows (no single "${from}")`);
+  }
+  return text.slice(0, at) + to + text.slice(at + from.length);
+}
+
+/**
+ * Evaluates CommonJS `source` in this thread as if it were the module at `filename` (its `require`
+ * and `__filename` resolve from there), from the string in memory: no file is opened after the
+ * caller read the text.
+ */
+function evaluateCommonJs(source: string, filename: string): unknown {
+  const module = { exports: {} as unknown };
+  const run = compileFunction(source, ['exports', 'require', 'module', '__filename', '__dirname'], { filename });
+  run(module.exports, createRequire(filename), module, filename, dirname(filename));
+  return module.exports;
 }
 
 /** Emscripten's glue starts this many pthread workers up front (a V8 isolate, ~12 MB, each). */
@@ -127,10 +146,11 @@ const GLUE_POOL = 'var pthreadPoolSize=8;';
  * The Emscripten glue with its pthread pool sized to `threads` instead of 8: XNNPACK's pool uses
  * `threads - 1` workers (the calling thread is the other), and a worker must exist before a thread
  * starts, since the engine thread blocks while it waits. With 2 threads this saves ~100 MB.
- * Unchanged (8 workers) if this tfjs version's glue is written differently.
+ * Unchanged (8 workers) if this tfjs version's glue is written differently. Its pthread workers are
+ * started from source (`eval: true`, the script `locateFile` returns), never from a file path.
  */
 export function glueScript(outDir: string, threads: number): string {
-  const glue = readFileSync(join(outDir, GLUE), 'utf8');
+  const glue = replaceOnce(readFileSync(join(outDir, GLUE), 'utf8'), GLUE_NEW_WORKER, 'worker=new Worker(pthreadMainJs,{eval:true})');
   return glue.includes(GLUE_POOL) ? glue.replace(GLUE_POOL, `var pthreadPoolSize=${threads};`) : glue;
 }
 
@@ -146,14 +166,20 @@ export function registerThreadedWasm(threads: number): { restore: () => void; fa
   const stock = tf.findBackendFactory('wasm');
   let failure: unknown;
   const start = async (): Promise<tf.KernelBackend> => {
-    const glueFile = await cachedScript('wasm-glue', glueScript(outDir, threads));
-    const workerFile = await cachedScript('wasm-worker', workerScript(outDir));
-    const glue = require(glueFile) as ModuleFactory;
+    const fault = injectedFault('no-wasm-threads');
+    if (fault) throw fault;
+    // Read once from the package, evaluated from memory here and in every pthread: no cache file,
+    // so no check-then-open gap for another user to swap code into.
+    const gluePath = join(outDir, GLUE);
+    const glueSource = glueScript(outDir, threads);
+    const workerSource = workerScript(outDir, glueSource);
+    const glue = evaluateCommonJs(glueSource, gluePath) as ModuleFactory;
     const module = await withLogicalCores(2 * threads, () =>
       glue({
-        locateFile: (path: string) => (path.endsWith('.worker.js') ? workerFile : join(outDir, path)),
-        // Each pthread worker evaluates this file to get the same Emscripten glue.
-        mainScriptUrlOrBlob: glueFile,
+        // The pthread worker's source (started with eval: true); the .wasm binary from the package.
+        locateFile: (path: string) => (path.endsWith('.worker.js') ? workerSource : join(outDir, path)),
+        // Sent to each pthread, which ignores it: its importScripts evaluates the embedded glue.
+        mainScriptUrlOrBlob: gluePath,
       }),
     );
     module.tfjs = {

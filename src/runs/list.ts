@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describeModel } from '../engine/config.js';
 import type { MetricsLine } from '../engine/trainer.js';
@@ -103,7 +103,10 @@ export function lastMetricsLine(runPath: string, tailBytes = 64 * 1024): Metrics
     return null;
   }
   try {
-    const size = statSync(file).size;
+    const st = fstatSync(fd);
+    // A folder in its place opens fine on Linux but cannot be read: no metrics line.
+    if (!st.isFile()) return null;
+    const size = st.size;
     const start = Math.max(0, size - tailBytes);
     const buf = Buffer.alloc(size - start);
     readSync(fd, buf, 0, buf.length, start);

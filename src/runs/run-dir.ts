@@ -1,9 +1,24 @@
-import { appendFileSync, closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  constants,
+  copyFileSync,
+  existsSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { describeModel, type TrainConfig } from '../engine/config.js';
 import type { MetricsLine } from '../engine/trainer.js';
-import { writeFileAtomic } from './atomic.js';
+import { fsyncDir, writeFileAtomic } from './atomic.js';
+import { processAlive } from './lock.js';
 import { lessonRunsDir } from './lesson-root.js';
 
 /** The run directory contract (DESIGN.md): run.json, metrics.jsonl, ckpt-<step>/. */
@@ -51,9 +66,14 @@ export function createRunDir(
   if (name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(name)) {
     throw new UserError(`--name must be letters, digits, '.', '_' or '-' (at most 100, not starting with '.' or '-'); got "${name}".`);
   }
-  if (name !== undefined && existsSync(join(root, name))) {
+  if (name !== undefined && existsSync(join(root, name, RUN_FILE))) {
     throw new UserError(
       `A run named "${name}" already exists in ${root}. Continue it with \`resnet-tutor resume ${name}\`, or choose another --name.`,
+    );
+  }
+  if (name !== undefined && existsSync(join(root, name)) && !isEmptyDir(join(root, name))) {
+    throw new UserError(
+      `${join(root, name)} exists but is not a run folder (no ${RUN_FILE}, not empty); resnet-tutor will not write into it. Move it away, or choose another --name.`,
     );
   }
   try {
@@ -63,36 +83,85 @@ export function createRunDir(
       `Cannot create the run directory ${root} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). Choose a writable folder with --run-dir DIR.`,
     );
   }
+  removeDeadTemps(root, TMP_RUN);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const base = name ?? `${stamp}-${config.net}-${config.arch}-d${config.depth}`;
-  let id = base;
-  for (let i = 2; existsSync(join(root, id)); i++) id = `${base}-${i}`;
-  const path = join(root, id);
-  try {
-    mkdirSync(path);
-  } catch (err) {
-    throw new UserError(
-      `Cannot write in the run directory ${root} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). Choose a writable folder with --run-dir DIR.`,
-    );
-  }
   const now = new Date().toISOString();
-  writeRunInfo(path, {
-    id,
-    config,
-    status: 'running',
-    created: now,
-    updated: now,
-    step: 0,
-    totalSteps: null,
-    stepsPerEpoch: null,
-    units: [],
-    backend: null,
-    versions,
-    lastCheckpoint: null,
-    bestValAccuracy: null,
-    lastValLoss: null,
-  });
-  return { id, path };
+  // The folder and its first run.json appear together: built under a temporary name, then renamed
+  // into place. A kill or a full disk at any instant leaves either no run folder or a complete one
+  // (and at worst a .tmp-run-* folder, removed by the next creation once its process is gone).
+  const tmp = join(root, `${TMP_RUN}${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  for (let i = 1; ; i++) {
+    const id = i === 1 ? base : `${base}-${i}`;
+    const path = join(root, id);
+    if (existsSync(path) && !(name !== undefined && isEmptyDir(path))) {
+      if (name !== undefined)
+        throw new UserError(
+          `A run named "${name}" already exists in ${root}. Continue it with \`resnet-tutor resume ${name}\`, or choose another --name.`,
+        );
+      continue;
+    }
+    try {
+      mkdirSync(tmp);
+      writeRunInfo(tmp, {
+        id,
+        config,
+        status: 'running',
+        created: now,
+        updated: now,
+        step: 0,
+        totalSteps: null,
+        stepsPerEpoch: null,
+        units: [],
+        backend: null,
+        versions,
+        lastCheckpoint: null,
+        bestValAccuracy: null,
+        lastValLoss: null,
+      });
+      // Replaces only an empty folder (a half-made one an older version left behind), never a run.
+      renameSync(tmp, path);
+      fsyncDir(root);
+      return { id, path };
+    } catch (err) {
+      rmSync(tmp, { recursive: true, force: true });
+      const code = (err as NodeJS.ErrnoException).code;
+      if ((code === 'ENOTEMPTY' || code === 'EEXIST') && name === undefined) continue; // another run took this id
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') {
+        throw new UserError(
+          `A run named "${name}" already exists in ${root}. Continue it with \`resnet-tutor resume ${name}\`, or choose another --name.`,
+        );
+      }
+      throw new UserError(
+        `Cannot write in the run directory ${root} (${code ?? (err as Error).message}). Choose a writable folder with --run-dir DIR, or free space.`,
+      );
+    }
+  }
+}
+
+const TMP_RUN = '.tmp-run-';
+
+function isEmptyDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory() && readdirSync(path).length === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes `<dir>/<prefix><pid>-*` entries whose process is gone (leftovers of a kill mid-write). */
+export function removeDeadTemps(dir: string, prefix: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if (!n.startsWith(prefix)) continue;
+    const pid = Number(n.slice(prefix.length).split('-')[0]);
+    if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid)) rmSync(join(dir, n), { recursive: true, force: true });
+  }
 }
 
 export function writeRunInfo(runPath: string, info: RunInfo): void {
@@ -104,14 +173,39 @@ export function readRunInfo(runPath: string): RunInfo {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
-  } catch {
-    throw new UserError(`${file} does not exist: ${runPath} is not a run directory. List runs with \`resnet-tutor runs\`.`);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new UserError(`${file} does not exist: ${runPath} is not a run directory. List runs with \`resnet-tutor runs\`.`);
+    }
+    throw new UserError(
+      `${file} cannot be read (${code === 'EISDIR' ? 'it is a folder, not a file' : (code ?? (err as Error).message)}); the run's metadata is damaged.`,
+    );
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as RunInfo;
+    parsed = JSON.parse(text);
   } catch (err) {
     throw new UserError(`${file} is not valid JSON (${(err as Error).message}); the run's metadata is damaged.`);
   }
+  const problem = runInfoProblem(parsed);
+  if (problem) throw new UserError(`${file} is not a run's metadata (${problem}); the run's metadata is damaged.`);
+  return parsed as RunInfo;
+}
+
+const STATUSES: readonly string[] = ['running', 'interrupted', 'completed', 'failed', 'diverged'];
+
+/** What makes a parsed run.json unusable, or null: the fields every command relies on. */
+function runInfoProblem(v: unknown): string | null {
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    return `expected a JSON object, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`;
+  const r = v as Record<string, unknown>;
+  if (typeof r.id !== 'string' || r.id === '') return 'no "id"';
+  if (typeof r.config !== 'object' || r.config === null || Array.isArray(r.config)) return 'no "config" object';
+  if (typeof r.status !== 'string' || !STATUSES.includes(r.status))
+    return `"status" is ${JSON.stringify(r.status)}, expected one of ${STATUSES.join(', ')}`;
+  if (typeof r.step !== 'number' || !Number.isFinite(r.step)) return 'no "step" number';
+  return null;
 }
 
 /** Updates run.json with `changes` and a fresh `updated` time. */
@@ -133,11 +227,28 @@ export function appendMetrics(runPath: string, lines: readonly MetricsLine[]): v
 export function readMetrics(runPath: string): MetricsLine[] {
   const file = join(runPath, METRICS_FILE);
   if (!existsSync(file)) return [];
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(
+      `${file} cannot be read (${code === 'EISDIR' ? 'it is a folder, not a file' : (code ?? (err as Error).message)}); the run's metrics are damaged.`,
+    );
+  }
   const out: MetricsLine[] = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
+  for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     try {
-      out.push(JSON.parse(line) as MetricsLine);
+      const parsed = JSON.parse(line) as MetricsLine | null;
+      // Only whole metrics objects: a line of other JSON is damage, like a torn one.
+      if (
+        typeof parsed === 'object' &&
+        parsed !== null &&
+        typeof parsed.step === 'number' &&
+        (typeof parsed.loss === 'number' || parsed.loss === null)
+      )
+        out.push(parsed);
     } catch {
       // A torn line from a kill mid-write; the next line (if any) is whole again.
     }
@@ -147,33 +258,62 @@ export function readMetrics(runPath: string): MetricsLine[] {
 
 /**
  * Before resuming from the checkpoint at `step`: drops a torn last line and every line after `step`,
- * so the resumed run appends with no step missing or repeated.
+ * so the resumed run appends with no step missing or repeated. Only a torn *last* line is trimmed
+ * silently; a damaged line anywhere else is kept: the file as it was is copied aside
+ * (metrics.jsonl.damaged-<time>, never deleted) and every good line up to `step` is kept. Returns
+ * what it did when there was damage, for the run's log; null otherwise.
  */
-export function trimMetrics(runPath: string, step: number): void {
+export function trimMetrics(runPath: string, step: number): string | null {
   const file = join(runPath, METRICS_FILE);
-  if (!existsSync(file)) return;
-  const text = readFileSync(file, 'utf8');
-  let keep = 0;
-  let offset = 0;
-  for (const line of text.split('\n')) {
-    const end = offset + line.length + 1;
-    if (end > text.length) break; // no newline: torn
-    try {
-      const parsed = JSON.parse(line) as MetricsLine;
-      if (parsed.step > step) break;
-      keep = end;
-    } catch {
-      break;
-    }
-    offset = end;
-  }
-  if (keep === text.length) return;
-  const fd = openSync(file, 'r+');
+  if (!existsSync(file)) return null;
+  let text: string;
   try {
-    ftruncateSync(fd, Buffer.byteLength(text.slice(0, keep)));
-  } finally {
-    closeSync(fd);
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(
+      `${file} cannot be read (${code === 'EISDIR' ? 'it is a folder, not a file' : (code ?? (err as Error).message)}), so the run cannot be resumed without losing its history. Move it aside (the run then starts a new metrics file), then resume again.`,
+    );
   }
+  const lines = text.split('\n');
+  // The text after the last newline: empty, or a line torn by a kill mid-write.
+  lines.pop();
+  const kept: string[] = [];
+  const damaged: number[] = [];
+  for (const [i, line] of lines.entries()) {
+    if (line.trim() === '') continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      damaged.push(i + 1);
+      continue;
+    }
+    const s = (parsed as { step?: unknown } | null)?.step;
+    if (typeof s !== 'number') {
+      damaged.push(i + 1);
+      continue;
+    }
+    if (s <= step) kept.push(line);
+  }
+  const next = kept.map((l) => `${l}\n`).join('');
+  if (next === text) return null;
+  if (damaged.length === 0) {
+    // Only a torn last line or lines after the checkpoint: cut them off in place.
+    if (text.startsWith(next)) {
+      const fd = openSync(file, 'r+');
+      try {
+        ftruncateSync(fd, Buffer.byteLength(next));
+      } finally {
+        closeSync(fd);
+      }
+      return null;
+    }
+  }
+  const aside = `${file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  copyFileSync(file, aside, constants.COPYFILE_EXCL);
+  writeFileAtomic(file, next);
+  return `${file}: line${damaged.length === 1 ? '' : 's'} ${damaged.slice(0, 10).join(', ')}${damaged.length > 10 ? ', ...' : ''} could not be read and ${damaged.length === 1 ? 'was' : 'were'} left out; every readable line up to step ${step} is kept, and the file as it was is saved as ${aside}.`;
 }
 
 /**
@@ -206,9 +346,25 @@ export function findRun(root: string, name: string): string {
 
 export function listRunIds(root: string): string[] {
   if (!existsSync(root)) return [];
-  return readdirSync(root)
-    .filter((n) => existsSync(join(root, n, RUN_FILE)) && statSync(join(root, n)).isDirectory())
-    .sort();
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(
+      `The run directory ${root} cannot be listed (${code === 'ENOTDIR' ? 'it is a file, not a folder' : (code ?? (err as Error).message)}). Choose the folder that holds run folders with --run-dir DIR.`,
+    );
+  }
+  // Hidden names are temporary folders (.tmp-run-*) and never runs.
+  return names.filter((n) => !n.startsWith('.') && existsSync(join(root, n, RUN_FILE)) && isDir(join(root, n))).sort();
+}
+
+function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 export { describeModel };

@@ -160,7 +160,10 @@ export class RunTail implements AsyncIterable<TailEvent> {
     }
     let chunk: string;
     try {
-      const size = fstatSync(fd).size;
+      const st = fstatSync(fd);
+      // A folder in its place opens on Linux but cannot be read: as if there were no metrics yet.
+      if (!st.isFile()) return;
+      const size = st.size;
       if (size < this.offset) {
         this.offset = size;
         this.partial = '';
@@ -187,7 +190,13 @@ export class RunTail implements AsyncIterable<TailEvent> {
     for (const text of whole.slice(from)) {
       try {
         const line = JSON.parse(text) as MetricsLine;
-        if (typeof line !== 'object' || line === null || typeof line.step !== 'number') {
+        if (
+          typeof line !== 'object' ||
+          line === null ||
+          typeof line.step !== 'number' ||
+          typeof line.epoch !== 'number' ||
+          (typeof line.loss !== 'number' && line.loss !== null)
+        ) {
           events.push({ type: 'unreadable', text, reason: 'not a metrics object' });
         } else {
           events.push({ type: 'metrics', line });

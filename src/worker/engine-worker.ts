@@ -48,6 +48,13 @@ interface HostedRun {
 }
 
 const runs = new Map<string, HostedRun>();
+/** Runs whose start is under way (backend, data set, checkpoint loading): not yet in `runs`. */
+const starting = new Set<string>();
+/**
+ * Stops that came while their run was starting (a signal during startup): applied as soon as the
+ * run is registered, so a scheduler's warning is never acknowledged and then lost.
+ */
+const stopsBeforeStart = new Map<string, { checkpoint: boolean }>();
 let backend: Promise<BackendChoice> | null = null;
 
 /** The backend, started by the first request; `convolutional` chooses the wasm build (see backend.ts). */
@@ -65,7 +72,13 @@ port.on('message', (raw: unknown) => {
     return;
   }
   if (msg.type === 'start') {
-    void startRun(msg).catch((err: unknown) => failStart(msg.runId, msg.runPath, err));
+    starting.add(msg.runId);
+    void startRun(msg)
+      .catch((err: unknown) => failStart(msg.runId, msg.runPath, err))
+      .finally(() => {
+        starting.delete(msg.runId);
+        stopsBeforeStart.delete(msg.runId);
+      });
     return;
   }
   if (msg.type === 'probe') {
@@ -100,7 +113,10 @@ port.on('message', (raw: unknown) => {
     return;
   }
   const run = runs.get(msg.runId);
-  if (!run) return;
+  if (!run) {
+    if (msg.type === 'stop' && starting.has(msg.runId)) stopsBeforeStart.set(msg.runId, { checkpoint: msg.checkpoint });
+    return;
+  }
   if (msg.type === 'pause') run.paused = true;
   if (msg.type === 'resume') {
     run.paused = false;
@@ -180,7 +196,8 @@ async function startRun(msg: Extract<ToWorker, { type: 'start' }>): Promise<void
         resumedFrom = loaded.manifest.step;
         skipped = loaded.skipped;
       }
-      trimMetrics(msg.runPath, resumedFrom ?? 0);
+      const damage = trimMetrics(msg.runPath, resumedFrom ?? 0);
+      if (damage) post({ v: 1, type: 'log', runId: msg.runId, level: 'warn', message: `warning: ${damage}` });
     }
   } catch (err) {
     trainer.dispose();
@@ -216,6 +233,7 @@ async function startRun(msg: Extract<ToWorker, { type: 'start' }>): Promise<void
     lastCheckpoint: resumedFrom ?? info.lastCheckpoint,
   };
   runs.set(run.id, run);
+  run.stop = stopsBeforeStart.get(run.id) ?? null;
   post({
     v: 1,
     type: 'started',
@@ -365,7 +383,15 @@ function finishStopped(run: HostedRun): void {
   flush(run);
   const reason = 'stopped by the user or a signal';
   safeUpdate(run.path, { status: 'interrupted', step: t.step, reason, ...valFields(run) });
-  end(run, { v: 1, type: 'done', runId: run.id, status: 'interrupted', progress: progressOf(t), reason });
+  end(run, {
+    v: 1,
+    type: 'done',
+    runId: run.id,
+    status: 'interrupted',
+    progress: progressOf(t),
+    reason,
+    lastCheckpoint: run.lastCheckpoint,
+  });
 }
 
 function fail(run: HostedRun, err: unknown): void {

@@ -120,6 +120,8 @@ export type FromWorker =
       readonly progress: RunProgress;
       readonly divergence?: { step: number; where: string; what: string };
       readonly reason?: string;
+      /** For an interrupted run: the step of its newest checkpoint (null: none yet), so no message claims one it lacks. */
+      readonly lastCheckpoint?: number | null;
     };
 
 const TO_WORKER_TYPES = new Set(['start', 'pause', 'resume', 'checkpoint', 'stop', 'probe', 'predict']);

@@ -72,7 +72,7 @@ describe('errors that teach', () => {
 
   it('an unexpected error: one line plus where the stack trace was written, exit 1', () => {
     const tmp = tempDir('rt-crash-');
-    const r = runCli(['--help'], { env: { ...ENV.env, RESNET_TUTOR_TEST_CRASH: '1', TMPDIR: tmp } });
+    const r = runCli(['--help'], { env: { ...ENV.env, RESNET_TUTOR_TEST_CRASH: '1', XDG_STATE_HOME: tmp } });
     expect(r.code).toBe(1);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);

@@ -147,7 +147,7 @@ describe('report', () => {
       expect(runCli(['report', ID, '--run-dir', root, '--csv', '--json']).code).toBe(1);
       const narrow = runCli(['report', ID, '--run-dir', root, '--width', '10']);
       expect(narrow.code).toBe(1);
-      expect(narrow.stderr).toContain('--width must be a whole number of columns, at least 40');
+      expect(narrow.stderr).toContain('--width must be a whole number of columns from 40 to 1000');
     });
   });
 

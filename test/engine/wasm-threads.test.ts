@@ -1,5 +1,7 @@
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { WASM_THREADS_ENV, glueScript, wasmOutDir, wasmThreadCount } from '../../src/engine/wasm-threads.js';
+import { WASM_THREADS_ENV, glueScript, wasmOutDir, wasmThreadCount, workerScript } from '../../src/engine/wasm-threads.js';
 import { ensureBuilt, runCli, tempDir } from '../helpers/cli.js';
 
 describe('wasmThreadCount', () => {
@@ -29,6 +31,14 @@ describe('glueScript', () => {
     const glue = glueScript(wasmOutDir(), 2);
     expect(glue).toContain('var pthreadPoolSize=2;');
     expect(glue).not.toContain('var pthreadPoolSize=8;');
+  });
+
+  it('starts pthread workers from source, and their script evaluates the glue it embeds, never a path', () => {
+    const glue = glueScript(wasmOutDir(), 2);
+    expect(glue).toContain('worker=new Worker(pthreadMainJs,{eval:true})');
+    const worker = workerScript(wasmOutDir(), glue);
+    expect(worker).not.toContain('(0,eval)(fs.readFileSync(f');
+    expect(worker).toContain(JSON.stringify(glue));
   });
 });
 
@@ -112,19 +122,93 @@ describe('the threaded wasm build, end to end', () => {
 describe('when the threaded build cannot start', () => {
   beforeAll(() => ensureBuilt());
 
-  it('a cache folder that cannot be written: the run goes on with one thread, and the header says why', () => {
+  it('the run goes on with one thread, and the header says why', () => {
     const r = runCli(
       [
         'train',
         ...['--net', 'cnn', '--depth', '8', '--steps', '2', '--dataset', 'synthetic-shapes'],
         ...['--train-limit', '64', '--val-limit', '16', '--backend', 'wasm', '--run-dir', tempDir()],
       ],
-      // The worker script lives in the cache folder; /dev/null is not a folder.
-      { env: { XDG_CACHE_HOME: '/dev/null', [WASM_THREADS_ENV]: '2' } },
+      { env: { RESNET_TUTOR_FAULTS: 'no-wasm-threads', [WASM_THREADS_ENV]: '2' } },
     );
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('computing on CPU (wasm, SIMD, 1 thread)');
-    expect(r.stdout).toMatch(/warning: The multi-threaded wasm build did not start \(ENOTDIR.*\); using one thread/);
+    expect(r.stdout).toMatch(/warning: The multi-threaded wasm build did not start \(.*no-wasm-threads.*\); using one thread/);
     expect(r.stdout).toContain('completed');
   });
+});
+
+describe('a hostile cache folder (another local user can write it)', () => {
+  beforeAll(() => ensureBuilt());
+
+  /**
+   * Plants scripts under every name the loader ever cached (and a few more) that write a marker file
+   * if anything runs them, in a cache folder that is world-writable, owned by someone else, or a
+   * symlink to such a folder. The threaded build must start and run none of them: it runs only the
+   * package's code, from memory.
+   */
+  const plant = (dir: string, marker: string) => {
+    mkdirSync(dir, { recursive: true });
+    const evil = `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'pwned');\n`;
+    for (const name of ['wasm-glue', 'wasm-worker']) writeFileSync(join(dir, `${name}-0000000000000000.cjs`), evil);
+    for (const name of ['tfjs-backend-wasm-threaded-simd.js', 'tfjs-backend-wasm-threaded-simd.worker.js'])
+      writeFileSync(join(dir, name), evil);
+  };
+
+  const cases: [string, (base: string) => string][] = [
+    [
+      'world-writable',
+      (base) => {
+        const cache = join(base, 'cache');
+        mkdirSync(join(cache, 'resnet-tutor'), { recursive: true });
+        chmodSync(cache, 0o777);
+        chmodSync(join(cache, 'resnet-tutor'), 0o777);
+        return cache;
+      },
+    ],
+    [
+      "someone else's",
+      (base) => {
+        const cache = join(base, 'cache');
+        mkdirSync(join(cache, 'resnet-tutor'), { recursive: true });
+        // As root here, chown to nobody simulates another user's folder.
+        if (process.getuid?.() === 0) chownSync(join(cache, 'resnet-tutor'), 65534, 65534);
+        return cache;
+      },
+    ],
+    [
+      'symlinked',
+      (base) => {
+        const elsewhere = join(base, 'elsewhere');
+        mkdirSync(elsewhere, { recursive: true, mode: 0o777 });
+        const cache = join(base, 'cache');
+        mkdirSync(cache);
+        symlinkSync(elsewhere, join(cache, 'resnet-tutor'));
+        return cache;
+      },
+    ],
+  ];
+  for (const [what, make] of cases) {
+    it(`${what}: the threaded build starts and runs nothing planted there`, () => {
+      const base = tempDir();
+      const cache = make(base);
+      const marker = join(base, 'PWNED');
+      plant(join(cache, 'resnet-tutor'), marker);
+      const before = readdirSync(join(cache, 'resnet-tutor')).sort();
+      const r = runCli(
+        [
+          'train',
+          ...['--net', 'cnn', '--depth', '8', '--steps', '2', '--dataset', 'synthetic-shapes', '--json'],
+          ...['--train-limit', '64', '--val-limit', '16', '--backend', 'wasm', '--run-dir', join(base, 'runs')],
+        ],
+        { env: { XDG_CACHE_HOME: cache, [WASM_THREADS_ENV]: '2' } },
+      );
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('"device":"CPU (wasm, SIMD, 2 threads)"');
+      expect(existsSync(marker), 'planted code ran').toBe(false);
+      // The loader writes nothing there (it used to cache its scripts there, then re-open them by path).
+      expect(readdirSync(join(cache, 'resnet-tutor')).sort()).toEqual(before);
+    });
+  }
 });

@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/engine/config.js';
@@ -30,6 +30,26 @@ describe('metrics.jsonl', () => {
     expect(readMetrics(path).map((l) => l.step)).toEqual([10, 20, 30, 40]);
     trimMetrics(path, 20);
     expect(readMetrics(path).map((l) => l.step)).toEqual([10, 20]);
+  });
+
+  it('one bad line in the middle: no good line is lost, the damage is reported, the file as it was is kept', () => {
+    const root = tempDir();
+    const { path } = createRunDir(root, resolveConfig({}), {});
+    const file = join(path, 'metrics.jsonl');
+    appendMetrics(path, [line(10)]);
+    appendFileSync(file, '{"step":11,"lo\x00ss"\n');
+    appendMetrics(path, [line(20), line(30), line(40)]);
+    const original = readFileSync(file, 'utf8');
+    const report = trimMetrics(path, 30);
+    expect(report).toMatch(
+      /metrics\.jsonl: line 2 could not be read and was left out; every readable line up to step 30 is kept, and the file as it was is saved as .*metrics\.jsonl\.damaged-/,
+    );
+    expect(readMetrics(path).map((l) => l.step)).toEqual([10, 20, 30]);
+    const aside = readdirSync(path).filter((n) => n.startsWith('metrics.jsonl.damaged-'));
+    expect(aside).toHaveLength(1);
+    expect(readFileSync(join(path, aside[0]!), 'utf8')).toBe(original);
+    // Nothing more to do the second time.
+    expect(trimMetrics(path, 30)).toBeNull();
   });
 });
 

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { packageVersion } from '../../version.js';
 import { UserError, EXIT } from '../../errors.js';
 import { checkNetForData, describeModel, resolveConfig, type TrainConfig } from '../../engine/config.js';
@@ -7,7 +7,8 @@ import { EngineHost } from '../../worker/engine-host.js';
 import type { FromWorker } from '../../worker/protocol.js';
 import { detectTerminal } from '../../ui/terminal.js';
 import { formatBackend, formatMetricsLine } from '../../runs/headless-format.js';
-import { createRunDir, findRun, readRunInfo } from '../../runs/run-dir.js';
+import { createRunDir, findRun, readRunInfo, removeDeadTemps, updateRunInfo } from '../../runs/run-dir.js';
+import { lockRun, type RunLock } from '../../runs/lock.js';
 
 /**
  * Starting and resuming runs from the command line (headless). Flags are checked before anything is
@@ -22,10 +23,12 @@ export interface LaunchOptions {
   readonly out?: (line: string) => void;
 }
 
-export function checkedConfig(raw: Record<string, unknown>): TrainConfig {
-  const config = resolveConfig(raw);
+export function checkedConfig(raw: Record<string, unknown>, source = 'flag'): TrainConfig {
+  const config = resolveConfig(raw, source);
   if (!isDatasetName(config.dataset)) {
-    throw new UserError(`--dataset must be one of ${DATASET_NAMES.join(', ')}; got "${config.dataset}".`);
+    throw new UserError(
+      `${source === 'flag' ? '--dataset' : `\`dataset\` in ${source}`} must be one of ${DATASET_NAMES.join(', ')}; got "${config.dataset}".`,
+    );
   }
   checkNetForData(config, DATASET_INFO[config.dataset]);
   return config;
@@ -53,8 +56,11 @@ export async function resumeTraining(opts: {
       `Run ${info.id} already completed at step ${info.step}. Look at it with \`resnet-tutor report ${info.id}\`, or start a longer run with \`resnet-tutor train\`.`,
     );
   }
+  // run.json may have been edited or damaged: its config is checked like flags are.
+  const config = checkedConfig(info.config as unknown as Record<string, unknown>, join(path, 'run.json'));
+  removeDeadTemps(path, 'run.json.tmp-');
   const backend = opts.backend && opts.backend !== 'auto' ? opts.backend : (info.backend?.name ?? 'auto');
-  return superviseRuns([{ id: info.id, path, config: info.config, label: '' }], { ...opts, backend, resume: true });
+  return superviseRuns([{ id: info.id, path, config, label: '' }], { ...opts, backend, resume: true });
 }
 
 /** One run to supervise: its folder, config, and the label that tells it apart in a comparison. */
@@ -81,6 +87,14 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR1'] as const;
  * terminal, otherwise printing plain (or JSON) lines. Returns the contract's exit code.
  */
 export async function superviseRuns(runs: readonly SupervisedRun[], opts: SuperviseOptions): Promise<number> {
+  // One writer per run: a second `resume` of the same run is refused before anything is touched.
+  const locks: RunLock[] = [];
+  try {
+    for (const r of runs) locks.push(await lockRun(r.path, r.id));
+  } catch (err) {
+    for (const l of locks) l.release();
+    throw err;
+  }
   const host = new EngineHost();
   try {
     for (const r of runs) host.start(r.id, r.path, r.config, opts.backend, opts.resume);
@@ -102,6 +116,7 @@ export async function superviseRuns(runs: readonly SupervisedRun[], opts: Superv
     return await printRuns(host, runs, opts);
   } finally {
     await host.close();
+    for (const l of locks) l.release();
   }
 }
 
@@ -112,6 +127,8 @@ async function printRuns(host: EngineHost, runs: readonly SupervisedRun[], opts:
   const byId = new Map(runs.map((r) => [r.id, r]));
   const totals = new Map<string, number>();
   const done = new Map<string, Extract<FromWorker, { type: 'done' }>>();
+  /** The last error message of each run, so a failure is printed once. */
+  const errored = new Map<string, string>();
   const prefix = (id: string) => (runs.length > 1 ? `[${byId.get(id)?.label ?? id}] ` : '');
   let stopping = false;
   const stopAll = (checkpoint: boolean) => {
@@ -123,6 +140,7 @@ async function printRuns(host: EngineHost, runs: readonly SupervisedRun[], opts:
       if (signal === 'SIGINT') {
         // Second Ctrl-C: leave now. The newest complete checkpoint stays usable.
         err(`second interrupt: exiting now; resume with ${runs.map((r) => `\`resnet-tutor resume ${r.id}\``).join(', ')}`);
+        markLeftAtOnce(runs.filter((r) => !done.has(r.id)));
         process.exit(EXIT.interrupted);
       }
       return;
@@ -171,7 +189,8 @@ async function printRuns(host: EngineHost, runs: readonly SupervisedRun[], opts:
             if (!opts.json) err(`${runId ? prefix(runId) : ''}${event.message}`);
             break;
           case 'error':
-            if (!opts.json) err(`${runId ? prefix(runId) : ''}${event.user ? '' : 'error: '}${event.message}`);
+            if (runId) errored.set(runId, event.message);
+            if (!opts.json) err(`resnet-tutor: ${runId ? prefix(runId) : ''}${event.user ? '' : 'error: '}${event.message}`);
             if (event.user && runId && !done.has(runId)) {
               // A checkpoint that cannot be written pauses the run; headless, nobody can fix it now.
               host.send({ v: 1, type: 'stop', runId, checkpoint: false });
@@ -179,7 +198,10 @@ async function printRuns(host: EngineHost, runs: readonly SupervisedRun[], opts:
             break;
           case 'done':
             done.set(event.runId, event);
-            if (!opts.json) out(`${prefix(event.runId)}${doneMessage(event.runId, event)}`);
+            // A failure already printed as an error is not printed again.
+            if (!opts.json && !(event.status === 'failed' && errored.has(event.runId) && errored.get(event.runId) === event.reason)) {
+              out(`${prefix(event.runId)}${doneMessage(event.runId, event)}`);
+            }
             if (done.size === runs.length) resolveAll();
             break;
           default:
@@ -204,10 +226,35 @@ function doneMessage(id: string, done: Extract<FromWorker, { type: 'done' }>): s
       return `completed ${id} at ${at}. Summary: \`resnet-tutor report ${id}\``;
     case 'diverged':
       return `diverged: ${done.reason}. This is the lecture's exploding variance at work (lesson 6 and 7: \`resnet-tutor learn 6\`); try a lower --lr or --arch residual-bn.`;
-    case 'interrupted':
-      return `interrupted at ${at}; checkpoint written. Continue with \`resnet-tutor resume ${id}\``;
+    case 'interrupted': {
+      // Say only what is true: a stop after a failed write (disk full) wrote nothing new.
+      const ckpt = done.lastCheckpoint;
+      const saved =
+        ckpt === undefined || ckpt === done.progress.step
+          ? done.progress.step === 0
+            ? 'before the first step, nothing to save'
+            : 'checkpoint written'
+          : ckpt === null
+            ? 'no checkpoint written yet'
+            : `the newest checkpoint is at step ${ckpt}`;
+      return `interrupted at ${at}; ${saved}. Continue with \`resnet-tutor resume ${id}\``;
+    }
     default:
       return `failed: ${done.reason ?? 'unknown reason'}`;
+  }
+}
+
+/**
+ * A second Ctrl-C leaves without waiting for the worker: the runs it had not finished are marked
+ * interrupted here, so none is left `running` (their newest complete checkpoint stays usable).
+ */
+function markLeftAtOnce(runs: readonly SupervisedRun[]): void {
+  for (const r of runs) {
+    try {
+      updateRunInfo(r.path, { status: 'interrupted', reason: 'left at once on a second interrupt' });
+    } catch {
+      // run.json unreadable or unwritable: resume still finds the newest checkpoint.
+    }
   }
 }
 
