@@ -236,9 +236,9 @@ export function renderPaths(r: PathsResult, options: RenderOptions = {}): string
   const gradShare = r.lengths.map((l) => l.contributionShare ?? NaN);
   out.push(
     renderChart({
-      title: 'Share of paths and of gradient, by path length (branches on the path)',
+      title: 'Share of paths and of the total gradient, by path length (branches on the path)',
       series: [r.lengths.map((l) => l.share), gradShare],
-      labels: ['paths of this length (binomial)', 'gradient they carry'],
+      labels: ['paths of this length (binomial)', 'share of total gradient magnitude'],
       height: 10,
       width,
       xRange: ['length 0', `length ${r.blocks}`],
@@ -249,12 +249,13 @@ export function renderPaths(r: PathsResult, options: RenderOptions = {}): string
   const rows = r.blocks <= 24 ? r.lengths : r.lengths.filter((l) => l.measured);
   out.push(
     ...table([
-      ['length', 'paths', 'share', '|grad| at input', 'gradient share'],
+      ['length', 'paths', 'share', '|grad| one path', 'middle half', 'total share'],
       ...rows.map((l) => [
         String(l.length),
         bigText(l.countExact),
         pct(l.share),
         l.gradient === null ? '-' : `${num(l.gradient)}${l.measured ? '' : ' (interp.)'}`,
+        l.distribution ? `${num(l.distribution.q1)}-${num(l.distribution.q3)}` : '-',
         l.contributionShare === null ? '-' : pct(l.contributionShare),
       ]),
     ]),
@@ -262,16 +263,20 @@ export function renderPaths(r: PathsResult, options: RenderOptions = {}): string
   out.push('');
   out.push(
     ...wrap(
-      `|grad| at input: mean norm of one example's loss gradient at the input when only k blocks' branches are on ` +
-        `(averaged over ${r.samples} random choices of the k blocks); gradient share = |grad| x paths, normalised.`,
+      `|grad| one path: mean L2 norm of one example's loss gradient at the input along a single path, as Veit et al. 2016 measured it: ` +
+        `the whole net runs forward; the backward pass goes through the branches of k blocks and the skips of all others ` +
+        `(${r.samples} sampled sets of k blocks per length, ${r.examples} examples each; middle half: its quartiles). ` +
+        `Total share: |grad| one path x number of paths of that length, as a share of the sum over all lengths (a sum of magnitudes: paths can cancel).`,
       width,
     ),
   );
   if (r.gradientMeanLength !== null && r.effectiveRange) {
     out.push(
       ...wrap(
-        `Gradient-weighted mean path length ${r.gradientMeanLength.toFixed(1)} of ${r.blocks} blocks; 90% of the gradient flows along paths ` +
-          `of length ${r.effectiveRange[0]} to ${r.effectiveRange[1]}.`,
+        `Paths of length ${r.effectiveRange[0]} to ${r.effectiveRange[1]} carry 90% of the total gradient magnitude (5% lies beyond each end); ` +
+          `the gradient-weighted mean length is ${r.gradientMeanLength.toFixed(1)} blocks, against ${r.meanPathLength} for a path drawn at random` +
+          `${r.peakLength !== null ? `; length ${r.peakLength} carries the most` : ''}` +
+          `${r.shortShare !== null ? `; paths through at most a quarter of the blocks carry ${pct(r.shortShare)}` : ''}.`,
         width,
       ),
     );

@@ -32,6 +32,12 @@ export interface ForwardOptions {
    * plain block passes its input through when shapes allow. Used by the lesion and path probes.
    */
   readonly disabledBlocks?: ReadonlySet<number>;
+  /**
+   * One path of the unravelled net, for its gradient (Veit et al. 2016): the forward pass is the whole
+   * net, unchanged, but the backward pass goes through the branch f_k of these blocks (1-based) and
+   * through the skip (identity or projection) of every other block. See `blockGradient`.
+   */
+  readonly pathBlocks?: ReadonlySet<number>;
 }
 
 export interface ForwardResult {
@@ -173,7 +179,12 @@ export function buildModel(config: ModelConfig, inputShape: readonly number[], o
     blocks.forEach((block, i) => {
       const off = options.disabledBlocks?.has(i + 1) ?? false;
       const skip = block.shortcut ? block.shortcut(h, ctx) : h;
-      if (residual) {
+      if (residual && options.pathBlocks) {
+        const onPath = options.pathBlocks.has(i + 1);
+        const branch = block.branch(h, ctx);
+        const sum = onPath ? tf.add(blockGradient(skip), branch) : tf.add(skip, blockGradient(branch));
+        h = order === 'post' ? tf.relu(sum) : sum;
+      } else if (residual) {
         const sum = off ? skip : tf.add(skip, block.branch(h, ctx));
         h = order === 'post' ? tf.relu(sum) : sum;
       } else if (!(off && block.identityPossible)) {
@@ -196,6 +207,19 @@ export function buildModel(config: ModelConfig, inputShape: readonly number[], o
     forward,
     dispose: () => store.dispose(),
   };
+}
+
+/**
+ * The identity in the forward pass, zero in the backward pass (tfjs has no `stopGradient`). Each block
+ * contributes a Jacobian S_k + J_k (skip plus branch) to the chain rule; blocking one term of each
+ * block leaves exactly one of the 2^K products of the unravelled net.
+ */
+function blockGradient(t: tf.Tensor): tf.Tensor {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const x = args[0] as tf.Tensor;
+    return { value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
+  });
+  return (f as unknown as (x: tf.Tensor) => tf.Tensor)(t);
 }
 
 /** Writes the running statistics of a training pass into the model's state and frees the values. */
