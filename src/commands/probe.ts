@@ -15,6 +15,8 @@ const PROBE_OPTION_KEYS = [
   'samples',
   'repeats',
   'inputBias',
+  'bias',
+  'spacing',
   'limit',
   'dataset',
   'backend',
@@ -54,6 +56,16 @@ export const probe: CommandSpec = {
       .option('batch-size', { type: 'string', describe: 'Inputs measured (variance 256, paths 128 for MLPs)', group: 'Probe:' })
       .option('repeats', { type: 'string', describe: 'variance: initialisations averaged (default 4 for MLPs)', group: 'Probe:' })
       .option('points', { type: 'string', describe: 'shatter: grid points on [-2, 2] (default 256)', group: 'Probe:' })
+      .option('bias', {
+        type: 'string',
+        describe: "shatter: biases of the nets without BN ~ U(-b/sqrt(fan-in), b/sqrt(fan-in)); default 1 (PyTorch's), 0 = all zero",
+        group: 'Probe:',
+      })
+      .option('spacing', {
+        type: 'string',
+        describe: 'shatter: distance between neighbouring inputs, grid centred on 0 (default: --points spread over [-2, 2])',
+        group: 'Probe:',
+      })
       .option('input-bias', {
         type: 'string',
         describe: "shatter: std of the input layer's bias (default 0: all biases zero)",

@@ -61,7 +61,7 @@ export const TRAIN_FIELDS = [
  */
 export const PROBE_FIELDS: Readonly<Record<ProbeName, readonly string[]>> = {
   variance: ['net', 'arch', 'depth', 'width', 'block', 'block-order', 'seed', 'batch-size', 'dataset', 'repeats'],
-  shatter: ['depth', 'width', 'block-order', 'seed', 'points', 'input-bias'],
+  shatter: ['depth', 'width', 'block-order', 'seed', 'points', 'input-bias', 'bias', 'spacing'],
   paths: ['net', 'arch', 'depth', 'width', 'block', 'block-order', 'seed', 'batch-size', 'dataset', 'samples'],
   lesion: [...TRAIN_FIELDS, 'limit'],
 };

@@ -134,7 +134,7 @@ export function renderShatter(r: ShatterResult, options: RenderOptions = {}): st
   out.push(
     ...wrap(
       `probe shatter: dy/dx of a 1-D net over ${r.points} inputs on [${r.range[0]}, ${r.range[1]}], width ${r.width}, He init, ` +
-        `${r.inputBias > 0 ? `input-layer bias ~ N(0, ${r.inputBias}²), other biases zero` : 'zero biases'}, block order ${r.blockOrder}, seed ${r.seed}. ` +
+        `${biasText(r)}, block order ${r.blockOrder}, seed ${r.seed}; neighbouring inputs ${r.spacing.toPrecision(3)} apart. ` +
         'BatchNorm uses the grid as its batch; each gradient holds those statistics fixed.',
       width,
     ),
@@ -182,13 +182,13 @@ export function renderShatter(r: ShatterResult, options: RenderOptions = {}): st
     ]),
   );
   out.push('');
-  const homogeneous = r.nets.filter((n) => !n.batchNorm && r.inputBias === 0);
+  const homogeneous = r.nets.filter((n) => !n.batchNorm && r.inputBias === 0 && r.bias === 0);
   if (homogeneous.length > 0) {
     out.push(
       ...wrap(
         `${homogeneous.map((n) => n.key).join(' and ')}: without BatchNorm and with every bias zero, a ReLU net is positively homogeneous, ` +
           'y(a·x) = a·y(x) for a > 0, so with a 1-D input its gradient can only change at x = 0: it cannot shatter at any depth. ' +
-          'BatchNorm subtracts the batch mean, which acts like a bias. Try --input-bias 1 to give the input layer a bias.',
+          'BatchNorm subtracts the batch mean, which acts like a bias. Leave out --bias 0 to give the nets random biases.',
         width,
       ),
     );
@@ -205,6 +205,13 @@ export function renderShatter(r: ShatterResult, options: RenderOptions = {}): st
     );
   }
   return `${out.join('\n')}\n`;
+}
+
+/** How the probe set the biases of the nets without BatchNorm. */
+function biasText(r: ShatterResult): string {
+  const all =
+    r.bias > 0 ? `biases of the nets without BN ~ U(±${r.bias}/√fan-in)${r.bias === 1 ? " (PyTorch's default)" : ''}` : 'zero biases';
+  return r.inputBias > 0 ? `${all}, input-layer bias ~ N(0, ${r.inputBias}²)` : all;
 }
 
 function verdict(n: ShatterNet): string {

@@ -78,10 +78,18 @@ export interface ShatterOptions extends Common {
   readonly width: number;
   readonly blockOrder: BlockOrder;
   readonly seed: number;
-  /** Grid points on [-2, 2]. */
+  /** Grid points: on [-2, 2], or `spacing` apart and centred on 0. */
   readonly points: number;
+  /** Distance between neighbouring inputs; null: `points` spread over [-2, 2] (4/255 at 256 points). */
+  readonly spacing: number | null;
   /** Standard deviation of the input layer's bias (0: every bias zero, as He init sets it). */
   readonly inputBias: number;
+  /**
+   * Every layer's bias at initialisation: U(−bias/√fan_in, bias/√fan_in), so 1 is PyTorch's nn.Linear
+   * default and 0 sets every bias to zero (a zero-bias ReLU net without BatchNorm is positively
+   * homogeneous, so on a 1-D input its gradient can only change at x = 0).
+   */
+  readonly bias: number;
 }
 
 export interface PathsOptions extends Common {
@@ -123,7 +131,7 @@ export function probeIsConvolutional(request: ProbeRequest): boolean {
 
 export const DEFAULTS = {
   variance: { mlp: { depth: 32, width: 256, batchSize: 256, repeats: 4 }, cnn: { depth: 56, width: 16, batchSize: 64, repeats: 1 } },
-  shatter: { depth: 24, width: 200, points: 256, inputBias: 0 },
+  shatter: { depth: 24, width: 200, points: 256, inputBias: 0, bias: 1 },
   paths: {
     arch: 'residual-bn' as Arch,
     mlp: { depth: 16, width: 128, batchSize: 128 },
@@ -283,6 +291,8 @@ export function resolveShatterOptions(raw: Raw, source = 'flag'): ShatterOptions
     seed: config.seed,
     points: r.number('points', d.points, { int: true, min: 16, max: 4096 }),
     inputBias: r.number('inputBias', d.inputBias, { min: 0, max: 100 }),
+    bias: r.number('bias', d.bias, { min: 0, max: 100 }),
+    spacing: r.has('spacing') ? r.number('spacing', 0, { min: 1e-6, max: 1 }) : null,
   };
 }
 
