@@ -328,12 +328,19 @@ export function renderLesion(r: LesionResult, options: RenderOptions = {}): stri
   );
   out.push('');
   if (r.meanAccuracyDrop !== null && r.worstAccuracyDrop !== null) {
+    const first = r.firstBlockDrop === null ? 'block 1 cannot be skipped' : `without block 1 alone: ${signedPct(r.firstBlockDrop)}`;
+    const matter =
+      r.blocksThatMatter !== null && r.noticeableDrop !== null
+        ? `${r.blocksThatMatter} of ${r.removableBlocks} removable blocks cost more than ${(100 * r.noticeableDrop).toFixed(1)} pts ` +
+          `(two standard errors of the accuracy on ${r.examples} examples); `
+        : '';
     out.push(
       ...wrap(
-        `Removing one block changes accuracy by ${signedPct(r.meanAccuracyDrop)} on average; the worst is block ${r.worstBlock} (${signedPct(r.worstAccuracyDrop)}). ` +
+        `Removing one block: mean change ${signedPct(r.meanAccuracyDrop)}, median ${signedPct(r.medianAccuracyDrop ?? r.meanAccuracyDrop)}; ` +
+          `${matter}the largest is block ${r.worstBlock} (${signedPct(r.worstAccuracyDrop)}); ${first}. ` +
           (r.arch === 'plain' || r.arch === 'plain-bn'
             ? 'A plain net is a single path: every block is on it.'
-            : 'A residual net is an ensemble of paths: removing one block removes only the paths through it.'),
+            : 'A residual net is an ensemble of paths: removing one block removes only the paths through it (half of them).'),
         width,
       ),
     );
