@@ -24,11 +24,11 @@ const PROBE_OPTION_KEYS = [
 
 export const probe: CommandSpec = {
   command: 'probe <what> [run]',
-  describe: "The lecture's instruments: variance, shatter, paths, lesion",
+  describe: "The lecture's instruments: variance, shatter, paths, lesion, bn-scale",
   builder: (y) =>
     y
-      .positional('what', { type: 'string', describe: 'variance | shatter | paths | lesion' })
-      .positional('run', { type: 'string', describe: 'Run id, unique id prefix or folder (lesion; optional for paths)' })
+      .positional('what', { type: 'string', describe: 'variance | shatter | paths | lesion | bn-scale' })
+      .positional('run', { type: 'string', describe: 'Run id, unique id prefix or folder (lesion, bn-scale; optional for paths)' })
       .option('net', { type: 'string', describe: 'mlp | cnn (variance, paths; default mlp)', group: 'Model:' })
       .option('arch', {
         type: 'string',
@@ -81,6 +81,7 @@ export const probe: CommandSpec = {
       .example('$0 probe paths --depth 10', 'a 10-block residual net as an ensemble of 1,024 paths')
       .example('$0 probe paths 20261128-1830', 'gradient per path length in a trained run')
       .example('$0 probe lesion 20261128-1830', 'remove each block of a trained run in turn')
+      .example('$0 probe bn-scale 20261128-1830', 'learned BatchNorm scales per block of a trained residual-bn run')
       .example('$0 probe variance --json > variance.json', 'the numbers, for a notebook'),
   run: async (args) => {
     const { probeCommand } = await import('../probes/host.js');

@@ -64,6 +64,7 @@ export const PROBE_FIELDS: Readonly<Record<ProbeName, readonly string[]>> = {
   shatter: ['depth', 'width', 'block-order', 'seed', 'points', 'input-bias', 'bias', 'spacing'],
   paths: ['net', 'arch', 'depth', 'width', 'block', 'block-order', 'seed', 'batch-size', 'dataset', 'samples'],
   lesion: [...TRAIN_FIELDS, 'limit'],
+  'bn-scale': [...TRAIN_FIELDS],
 };
 
 /** Fields a probe takes as a list itself (one probe run compares them), so they need no `compare:`. */

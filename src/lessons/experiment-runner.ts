@@ -88,7 +88,7 @@ export class ExperimentRunner {
     for (const run of variant.runs) {
       if (this.skipped) break;
       let runName: string | undefined;
-      if (experiment.probe === 'lesion' || (experiment.probe === 'paths' && run.options.train !== undefined)) {
+      if (experiment.probe === 'lesion' || experiment.probe === 'bn-scale' || (experiment.probe === 'paths' && run.options.train !== undefined)) {
         // These probes read a trained network: train it first, as the lesson describes.
         const [trained] = await this.train([{ label: run.label, config: trainConfigOf(run) }], onUpdate);
         if (this.skipped) break;
@@ -96,7 +96,7 @@ export class ExperimentRunner {
         runIds.push(trained.id);
       }
       onUpdate({ message: `running probe ${experiment.probe}${run.label ? ` (${run.label})` : ''}…` });
-      const request = resolveProbeRequest(experiment.probe, runName, join(this.runRoot, 'lessons'), probeOptions(run));
+      const request = resolveProbeRequest(experiment.probe, runName, join(this.runRoot, 'lessons'), probeOptions(run, runName !== undefined));
       // In the engine worker, like the training runs: one tfjs thread per process (tfjs-node).
       const { result } = await this.host(probeIsConvolutional(request)).probe(request, this.backend, (m) => onUpdate({ message: m }));
       texts.push(renderProbe(result, { width: 100, color: false } as never));
@@ -220,6 +220,13 @@ export function probeMeasures(result: ProbeResult, measure: Measure): { label: s
     }
     case 'lesion':
       return [{ label: result.arch, value: measure === 'worst accuracy drop' ? n(result.worstAccuracyDrop) : n(result.meanAccuracyDrop) }];
+    case 'bn-scale':
+      return [
+        {
+          label: result.arch,
+          value: measure === 'late over early gamma' ? n(result.lateOverEarly) : measure === 'mean last gamma' ? n(result.meanLastGamma) : n(result.slopePerBlock),
+        },
+      ];
   }
 }
 
@@ -230,7 +237,12 @@ function trainConfigOf(run: ProbeRun): TrainRun['config'] {
   return resolveConfig(raw, 'the lesson experiment');
 }
 
-/** The probe's own options (a lesion's training fields were used to train its run). */
-function probeOptions(run: ProbeRun): Record<string, unknown> {
-  return { ...run.options };
+/**
+ * The probe's own options. When the probe read a run trained first (lesion, bn-scale, trained paths),
+ * the training fields were used to train it and are left out: the probes refuse model fields with a run.
+ */
+function probeOptions(run: ProbeRun, trainedFirst: boolean): Record<string, unknown> {
+  if (!trainedFirst) return { ...run.options };
+  const trainKeys = new Set(TRAIN_FIELDS.map((f) => f.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())));
+  return Object.fromEntries(Object.entries(run.options).filter(([k]) => !trainKeys.has(k) && k !== 'train'));
 }

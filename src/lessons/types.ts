@@ -39,6 +39,8 @@ export const MEASURES = {
   paths: ['path count', 'paths through block 1', 'mean path length', 'gradient mean path length'],
   /** `meanAccuracyDrop`, `worstAccuracyDrop`. */
   lesion: ['mean accuracy drop', 'worst accuracy drop'],
+  /** `slopePerBlock`, `lateOverEarly`, `meanLastGamma` (bn-scale.ts). */
+  'bn-scale': ['gamma slope per block', 'late over early gamma', 'mean last gamma'],
 } as const satisfies Record<'train' | ProbeName, readonly string[]>;
 export type Measure = (typeof MEASURES)[keyof typeof MEASURES][number];
 
@@ -49,6 +51,7 @@ export const CHART_METRICS = {
   shatter: ['gradient', 'autocorrelation'],
   paths: ['path-lengths', 'gradient-by-length'],
   lesion: ['lesion-accuracy'],
+  'bn-scale': ['gamma-by-block'],
 } as const satisfies Record<'train' | ProbeName, readonly string[]>;
 
 /** Training experiments whose `cost` is above this many seconds get a warning from the checker. */

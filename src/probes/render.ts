@@ -3,6 +3,7 @@
  * probe. Main thread only, no tfjs: the results are the plain objects the engine returns, so the CLI,
  * the lesson player and tests all render the same way.
  */
+import type { BnScaleResult } from '../engine/probes/bn-scale.js';
 import type { LesionResult } from '../engine/probes/lesion.js';
 import type { PathsResult } from '../engine/probes/paths.js';
 import type { ShatterNet, ShatterResult } from '../engine/probes/shatter.js';
@@ -28,6 +29,8 @@ export function renderProbe(result: ProbeResult, options: RenderOptions = {}): s
       return renderPaths(result, options);
     case 'lesion':
       return renderLesion(result, options);
+    case 'bn-scale':
+      return renderBnScale(result, options);
   }
 }
 
@@ -345,6 +348,57 @@ export function renderLesion(r: LesionResult, options: RenderOptions = {}): stri
       ),
     );
   }
+  return `${out.join('\n')}\n`;
+}
+
+export function renderBnScale(r: BnScaleResult, options: RenderOptions = {}): string {
+  const width = options.width ?? 80;
+  const out: string[] = [];
+  out.push(
+    ...wrap(
+      `probe bn-scale: run ${r.runId} (${r.model}, step ${r.step}, ${r.dataset}). Learned BatchNorm scales: mean |gamma| over each layer's channels; every gamma starts at 1.`,
+      width,
+    ),
+    '',
+  );
+  out.push(
+    renderChart({
+      title: "Mean |gamma| of each block's last BatchNorm (1 at initialisation)",
+      series: [r.blocks.map((b) => b.lastGamma ?? NaN), r.blocks.map(() => 1)],
+      labels: ['learned', 'at initialisation'],
+      height: 8,
+      width,
+      xRange: ['block 1', `block ${r.blocks.length}`],
+      ...colorsOf(options),
+    }).trimEnd(),
+    '',
+  );
+  const names = [...new Set(r.blocks.flatMap((b) => b.layers.map((l) => l.layer)))];
+  out.push(
+    ...table([
+      ['block', ...names.map((n) => `|gamma| ${n}`), 'last'],
+      ...r.blocks.map((b) => [
+        b.name,
+        ...names.map((n) => {
+          const l = b.layers.find((x) => x.layer === n);
+          return l ? num(l.meanAbsGamma) : '';
+        }),
+        b.lastLayer,
+      ]),
+    ]),
+    '',
+  );
+  const order =
+    r.blockOrder === 'preact'
+      ? "In preact order a block's last BatchNorm comes before its last weight layer, so its gamma scales the branch only through that layer."
+      : "A block's last BatchNorm scales its branch just before the addition: a larger gamma makes that block's contribution to the sum louder.";
+  out.push(
+    ...wrap(
+      `Last BatchNorm of each block: mean |gamma| ${num(r.meanLastGamma)}; change per block ${r.slopePerBlock === null ? '-' : num(r.slopePerBlock)} (least-squares line); ` +
+        `last third of the blocks over the first third x${r.lateOverEarly === null ? '-' : r.lateOverEarly.toFixed(2)}. ${order}`,
+      width,
+    ),
+  );
   return `${out.join('\n')}\n`;
 }
 
