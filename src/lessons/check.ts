@@ -53,6 +53,7 @@ export const FRONT_MATTER_FIELDS = ['format', 'id', 'number', 'title', 'summary'
 export const TRAIN_FIELDS = [
   'net', 'arch', 'depth', 'width', 'block', 'block-order', 'dataset', 'train-limit', 'val-limit', 'steps', 'epochs',
   'batch-size', 'lr', 'optimizer', 'momentum', 'weight-decay', 'schedule', 'seed', 'log-every',
+  'recipe', 'shortcut', 'augment', 'holdout',
 ] as const;
 
 /**

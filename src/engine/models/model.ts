@@ -1,6 +1,6 @@
 import * as tf from '../tf.js';
 import { UserError } from '../../errors.js';
-import { hasBatchNorm, hasShortcuts, type ModelConfig } from '../config.js';
+import { hasBatchNorm, hasShortcuts, shortcutOf, type ModelConfig } from '../config.js';
 import { batchNorm, conv, dense, type ForwardContext, type Layer } from './layers.js';
 import { buildDenseNet } from './densenet.js';
 import { ParamStore, type Param } from './params.js';
@@ -121,6 +121,7 @@ export function buildModel(config: ModelConfig, inputShape: readonly number[], o
     }
     const inChannels = inputShape[2];
     const bottleneck = config.block === 'bottleneck';
+    const zeroPad = shortcutOf(config) === 'zero-pad';
     const perStage = (config.depth - 2) / (bottleneck ? 9 : 6);
     const w = config.width;
     const bias = !bn;
@@ -150,13 +151,15 @@ export function buildModel(config: ModelConfig, inputShape: readonly number[], o
           norm(`${p}/bn${j + 1}`, k, order === 'preact' ? normChannels[j] : bottleneck ? [mid, mid, out][j] : out),
         );
         const reshape = stride !== 1 || channels !== out;
-        // Projection shortcut (1x1 convolution with the block's stride) where the shape changes:
-        // a strided slice would need no weights, but tfjs has no gradient for stridedSlice.
+        // Where the shape changes: a projection (1x1 convolution with the block's stride), or option A's
+        // parameter-free subsample and zero channels.
         const shortcut =
           residual && reshape
-            ? order === 'preact'
-              ? conv(store, `${p}/proj`, k, 1, channels, out, stride, bias, projGain)
-              : seq(conv(store, `${p}/proj`, k, 1, channels, out, stride, bias, projGain), norm(`${p}/proj/bn`, k, out))
+            ? zeroPad
+              ? zeroPadShortcut(stride, channels, out)
+              : order === 'preact'
+                ? conv(store, `${p}/proj`, k, 1, channels, out, stride, bias, projGain)
+                : seq(conv(store, `${p}/proj`, k, 1, channels, out, stride, bias, projGain), norm(`${p}/proj/bn`, k, out))
             : null;
         blocks.push({ branch: branchOf(lins, norms), shortcut, identityPossible: !reshape });
         channels = out;
@@ -206,6 +209,40 @@ export function buildModel(config: ModelConfig, inputShape: readonly number[], o
     blockCount,
     forward,
     dispose: () => store.dispose(),
+  };
+}
+
+/**
+ * He et al. 2015's option A shortcut: every `stride`-th pixel (NHWC) and the new channels zero, split
+ * evenly before and after the old ones. No weights. Subsampled by reshape and slice, which tfjs can
+ * differentiate (it has no gradient for stridedSlice); an odd height or width is first padded by one
+ * row or column, matching a 'same' convolution's output size.
+ */
+export function zeroPadShortcut(stride: 1 | 2, inChannels: number, outChannels: number): Layer {
+  const before = Math.floor((outChannels - inChannels) / 2);
+  const after = outChannels - inChannels - before;
+  return (x) => {
+    let h = x;
+    if (stride === 2) {
+      const [n, height, width, c] = h.shape as [number, number, number, number];
+      if (height % 2 || width % 2)
+        h = tf.pad(h, [
+          [0, 0],
+          [0, height % 2],
+          [0, width % 2],
+          [0, 0],
+        ]);
+      const [hh, ww] = [Math.ceil(height / 2), Math.ceil(width / 2)];
+      h = tf.reshape(tf.slice(tf.reshape(h, [n, hh, 2, ww, 2, c]), [0, 0, 0, 0, 0, 0], [n, hh, 1, ww, 1, c]), [n, hh, ww, c]);
+    }
+    return before + after > 0
+      ? tf.pad(h, [
+          [0, 0],
+          [0, 0],
+          [0, 0],
+          [before, after],
+        ])
+      : h;
   };
 }
 
