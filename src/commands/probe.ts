@@ -15,6 +15,8 @@ const PROBE_OPTION_KEYS = [
   'samples',
   'repeats',
   'inputBias',
+  'bias',
+  'spacing',
   'limit',
   'dataset',
   'backend',
@@ -22,11 +24,11 @@ const PROBE_OPTION_KEYS = [
 
 export const probe: CommandSpec = {
   command: 'probe <what> [run]',
-  describe: "The lecture's instruments: variance, shatter, paths, lesion",
+  describe: "The lecture's instruments: variance, shatter, paths, lesion, bn-scale",
   builder: (y) =>
     y
-      .positional('what', { type: 'string', describe: 'variance | shatter | paths | lesion' })
-      .positional('run', { type: 'string', describe: 'Run id, unique id prefix or folder (lesion; optional for paths)' })
+      .positional('what', { type: 'string', describe: 'variance | shatter | paths | lesion | bn-scale' })
+      .positional('run', { type: 'string', describe: 'Run id, unique id prefix or folder (lesion, bn-scale; optional for paths)' })
       .option('net', { type: 'string', describe: 'mlp | cnn (variance, paths; default mlp)', group: 'Model:' })
       .option('arch', {
         type: 'string',
@@ -54,6 +56,16 @@ export const probe: CommandSpec = {
       .option('batch-size', { type: 'string', describe: 'Inputs measured (variance 256, paths 128 for MLPs)', group: 'Probe:' })
       .option('repeats', { type: 'string', describe: 'variance: initialisations averaged (default 4 for MLPs)', group: 'Probe:' })
       .option('points', { type: 'string', describe: 'shatter: grid points on [-2, 2] (default 256)', group: 'Probe:' })
+      .option('bias', {
+        type: 'string',
+        describe: "shatter: biases of the nets without BN ~ U(-b/sqrt(fan-in), b/sqrt(fan-in)); default 1 (PyTorch's), 0 = all zero",
+        group: 'Probe:',
+      })
+      .option('spacing', {
+        type: 'string',
+        describe: 'shatter: distance between neighbouring inputs, grid centred on 0 (default: --points spread over [-2, 2])',
+        group: 'Probe:',
+      })
       .option('input-bias', {
         type: 'string',
         describe: "shatter: std of the input layer's bias (default 0: all biases zero)",
@@ -69,6 +81,7 @@ export const probe: CommandSpec = {
       .example('$0 probe paths --depth 10', 'a 10-block residual net as an ensemble of 1,024 paths')
       .example('$0 probe paths 20261128-1830', 'gradient per path length in a trained run')
       .example('$0 probe lesion 20261128-1830', 'remove each block of a trained run in turn')
+      .example('$0 probe bn-scale 20261128-1830', 'learned BatchNorm scales per block of a trained residual-bn run')
       .example('$0 probe variance --json > variance.json', 'the numbers, for a notebook'),
   run: async (args) => {
     const { probeCommand } = await import('../probes/host.js');

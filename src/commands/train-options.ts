@@ -1,5 +1,5 @@
 import type { Argv, Options } from 'yargs';
-import { ARCHS, BLOCK_ORDERS, BLOCKS, NETS, OPTIMIZERS, SCHEDULES } from '../engine/config.js';
+import { ARCHS, AUGMENTS, BLOCK_ORDERS, BLOCKS, NETS, OPTIMIZERS, RECIPES, SCHEDULES, SHORTCUTS } from '../engine/config.js';
 import { BACKEND_CHOICES, flagDefault } from '../settings.js';
 
 export const BACKEND_OPTION_CHOICES = BACKEND_CHOICES;
@@ -19,6 +19,11 @@ export function runOptions(backendDescribe: string): Record<'backend' | 'run-dir
 
 export function withTrainOptions(y: Argv): Argv {
   return y
+    .option('recipe', {
+      type: 'string',
+      describe: `${RECIPES.join(' | ')}: a paper's whole setting (flags given with it override its fields). he2015-cifar = He et al. 2015's ResNet-20 on CIFAR-10: option A shortcuts, 4-pixel pad + random crop + flip, 45k/5k split, batch 128, lr 0.1, momentum 0.9, weight decay 1e-4, lr/10 at 32k and 48k, 64k steps; the paper's 8.75% test error (Table 6) is a target for a GPU`,
+      group: 'Model:',
+    })
     .option('net', { type: 'string', describe: `Network family: ${NETS.join(' | ')}`, group: 'Model:' })
     .option('arch', {
       type: 'string',
@@ -42,6 +47,21 @@ export function withTrainOptions(y: Argv): Argv {
       type: 'string',
       describe: `${BLOCK_ORDERS.join(' | ')}: ReLU after the addition (He 2015), ReLU inside the branch only, or BN-ReLU-weight pre-activation (He 2016)`,
       group: 'Model:',
+    })
+    .option('shortcut', {
+      type: 'string',
+      describe: `${SHORTCUTS.join(' | ')}: where a CNN block changes shape, a 1x1 convolution (default) or He's parameter-free option A`,
+      group: 'Model:',
+    })
+    .option('augment', {
+      type: 'string',
+      describe: `${AUGMENTS.join(' | ')}: crop-flip = 4-pixel zero pad, random crop, random flip`,
+      group: 'Data:',
+    })
+    .option('holdout', {
+      type: 'string',
+      describe: 'Validate on this many held-out training examples instead of the test split (he2015-cifar: 5000)',
+      group: 'Data:',
     })
     .option('dataset', {
       type: 'string',
@@ -85,6 +105,10 @@ export function withTrainOptions(y: Argv): Argv {
 /** Picks the config fields out of parsed yargs arguments (camel-cased by yargs). */
 export function rawConfigFromArgs(args: Record<string, unknown>): Record<string, unknown> {
   const keys = [
+    'recipe',
+    'shortcut',
+    'augment',
+    'holdout',
     'net',
     'arch',
     'depth',

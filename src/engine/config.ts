@@ -34,6 +34,42 @@ export const BLOCKS = ['basic', 'bottleneck'] as const;
  * (BN-ReLU-weight, the identity path untouched).
  */
 export const BLOCK_ORDERS = ['post', 'branch', 'preact'] as const;
+/**
+ * Shortcuts where a block changes shape: `projection` is a 1x1 convolution with the block's stride
+ * (and BN), He et al. 2015's option B; `zero-pad` is their option A, parameter-free: the input
+ * subsampled with the stride and the extra channels zero (the option their CIFAR-10 nets use).
+ */
+export const SHORTCUTS = ['projection', 'zero-pad'] as const;
+/** `crop-flip`: He et al. 2015's CIFAR-10 augmentation, 4-pixel zero padding, a random crop back to size, a random horizontal flip. */
+export const AUGMENTS = ['none', 'crop-flip'] as const;
+/**
+ * Named recipes: every field of a paper's setting at once (explicit flags still override).
+ * `he2015-cifar`: He et al. 2015, section 4.2, ResNet-20 on CIFAR-10; 8.75% test error in their
+ * Table 6 (a GPU job: 64k steps of batch 128).
+ */
+export const RECIPES = ['he2015-cifar'] as const;
+export const RECIPE_FIELDS: Readonly<Record<(typeof RECIPES)[number], Readonly<Record<string, unknown>>>> = {
+  'he2015-cifar': {
+    net: 'cnn',
+    arch: 'residual-bn',
+    depth: 20,
+    width: 16,
+    block: 'basic',
+    blockOrder: 'post',
+    shortcut: 'zero-pad',
+    augment: 'crop-flip',
+    dataset: 'cifar10',
+    holdout: 5000,
+    batchSize: 128,
+    lr: 0.1,
+    optimizer: 'momentum',
+    momentum: 0.9,
+    weightDecay: 1e-4,
+    // x0.1 at 50% and 75% of 64k steps: at 32k and 48k, as in the paper.
+    schedule: 'step',
+    steps: 64000,
+  },
+};
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam'] as const;
 export const SCHEDULES = ['constant', 'step', 'cosine'] as const;
 
@@ -45,6 +81,18 @@ export function hasConvolutions(net: Net): boolean {
   return net !== 'mlp';
 }
 export type Block = (typeof BLOCKS)[number];
+export type Shortcut = (typeof SHORTCUTS)[number];
+export type Augment = (typeof AUGMENTS)[number];
+
+/** The shortcut type; runs written before the field existed used projections. */
+export function shortcutOf(c: Pick<ModelConfig, 'shortcut'>): Shortcut {
+  return c.shortcut ?? 'projection';
+}
+
+/** The augmentation; runs written before the field existed used none. */
+export function augmentOf(c: Pick<TrainConfig, 'augment'>): Augment {
+  return c.augment ?? 'none';
+}
 export type BlockOrder = (typeof BLOCK_ORDERS)[number];
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 export type ScheduleName = (typeof SCHEDULES)[number];
@@ -58,10 +106,19 @@ export interface ModelConfig {
   readonly width: number;
   readonly block: Block;
   readonly blockOrder: BlockOrder;
+  /** Absent in runs written before it existed: read it with `shortcutOf` (projection). */
+  readonly shortcut?: Shortcut;
 }
 
 export interface TrainConfig extends ModelConfig {
   readonly dataset: string;
+  /** Absent in runs written before it existed: read it with `augmentOf` (none). */
+  readonly augment?: Augment;
+  /**
+   * Hold out this many training examples as the validation split (instead of the data set's test
+   * split); null or absent: validate on the test split. He et al. 2015 hold out 5k of CIFAR-10's 50k.
+   */
+  readonly holdout?: number | null;
   /** Keep at most this many training examples (tiny lesson and test configurations). */
   readonly trainLimit: number | null;
   readonly valLimit: number | null;
@@ -124,7 +181,8 @@ type Raw = Record<string, unknown>;
  * Throws a UserError naming the flag and what was expected; `source` says where the values came from
  * ("flag" for the CLI, or e.g. "lessons/03-residual.md line 40").
  */
-export function resolveConfig(raw: Raw, source = 'flag'): TrainConfig {
+export function resolveConfig(given: Raw, source = 'flag'): TrainConfig {
+  let raw = given;
   const where = (name: string) => (source === 'flag' ? `--${kebab(name)}` : `\`${name}\` in ${source}`);
   const pick = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
     const v = raw[name];
@@ -148,6 +206,14 @@ export function resolveConfig(raw: Raw, source = 'flag'): TrainConfig {
     if (opts.max !== undefined && n > opts.max) throw bad();
     return n;
   };
+  const recipe = raw.recipe;
+  if (recipe !== undefined && recipe !== null) {
+    if (typeof recipe !== 'string' || !(RECIPES as readonly string[]).includes(recipe)) {
+      throw new UserError(`${where('recipe')} must be one of ${RECIPES.join(', ')}; got "${String(recipe)}".`);
+    }
+    const fields = RECIPE_FIELDS[recipe as (typeof RECIPES)[number]];
+    raw = { ...fields, ...Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== null)) };
+  }
   const optionalInt = (name: string, min: number) =>
     raw[name] === undefined || raw[name] === null ? null : num(name, 0, { int: true, min });
 
@@ -194,6 +260,8 @@ export function resolveConfig(raw: Raw, source = 'flag'): TrainConfig {
     );
   }
   const steps = optionalInt('steps', 1);
+  const shortcut = pick('shortcut', SHORTCUTS, 'projection');
+  const augment = pick('augment', AUGMENTS, 'none');
   const config: TrainConfig = {
     net,
     arch,
@@ -201,7 +269,10 @@ export function resolveConfig(raw: Raw, source = 'flag'): TrainConfig {
     width,
     block,
     blockOrder,
+    shortcut,
     dataset: typeof raw.dataset === 'string' && raw.dataset !== '' ? raw.dataset : DEFAULT_CONFIG.dataset,
+    augment,
+    holdout: optionalInt('holdout', 1),
     trainLimit: optionalInt('trainLimit', 1),
     valLimit: optionalInt('valLimit', 1),
     steps,
@@ -222,7 +293,7 @@ export function resolveConfig(raw: Raw, source = 'flag'): TrainConfig {
 
 /** The part of the config that fixes the shapes of the weights: checkpoints must match it to load. */
 export function architectureOf(c: ModelConfig): ModelConfig {
-  return { net: c.net, arch: c.arch, depth: c.depth, width: c.width, block: c.block, blockOrder: c.blockOrder };
+  return { net: c.net, arch: c.arch, depth: c.depth, width: c.width, block: c.block, blockOrder: c.blockOrder, shortcut: shortcutOf(c) };
 }
 
 /** Lists how two architectures differ, for refusing a foreign checkpoint; empty when they match. */
@@ -231,12 +302,20 @@ export function architectureDiff(a: ModelConfig, b: ModelConfig): string[] {
   for (const key of ['net', 'arch', 'depth', 'width', 'block', 'blockOrder'] as const) {
     if (a[key] !== b[key]) out.push(`${key} ${String(a[key])} vs ${String(b[key])}`);
   }
+  // Checkpoints written before the field existed have projection shortcuts.
+  if (shortcutOf(a) !== shortcutOf(b)) out.push(`shortcut ${shortcutOf(a)} vs ${shortcutOf(b)}`);
   return out;
 }
 
 /** A one-line description for headers and listings, e.g. "cnn residual-bn d20 w16". */
 export function describeModel(c: ModelConfig): string {
-  const extra = [c.block !== 'basic' ? c.block : '', c.blockOrder !== 'post' ? `order=${c.blockOrder}` : ''].filter(Boolean).join(' ');
+  const extra = [
+    c.block !== 'basic' ? c.block : '',
+    c.blockOrder !== 'post' ? `order=${c.blockOrder}` : '',
+    shortcutOf(c) !== 'projection' ? `shortcut=${shortcutOf(c)}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   return `${c.net} ${c.arch} d${c.depth} w${c.width}${extra ? ` ${extra}` : ''}`;
 }
 

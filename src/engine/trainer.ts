@@ -1,9 +1,10 @@
 import * as tf from './tf.js';
-import type { TrainConfig } from './config.js';
+import { augmentOf, type TrainConfig } from './config.js';
+import { cropFlip, holdOut } from './data/augment.js';
 import type { Dataset, Split } from './data/types.js';
 import { applyStatUpdates, buildModel, type Model } from './models/model.js';
 import { learningRate, Optimizer } from './optim.js';
-import { deriveSeed, permutation } from './rng.js';
+import { deriveSeed, permutation, Rng } from './rng.js';
 
 /** One line of metrics.jsonl (DESIGN.md, run directory contract). */
 export interface MetricsLine {
@@ -74,10 +75,16 @@ export class Trainer {
   /** Whether accuracy applies (classification or segmentation). */
   private readonly scored: boolean;
 
+  readonly data: Dataset;
+
   constructor(
     readonly config: TrainConfig,
-    readonly data: Dataset,
+    loaded: Dataset,
   ) {
+    const exampleSize = loaded.inputShape.reduce((a, b) => a * b, 1);
+    const targetSize = loaded.task === 'segmentation' ? loaded.inputShape[0]! * loaded.inputShape[1]! : 1;
+    const data = config.holdout ? holdOut(loaded, config.holdout, exampleSize, targetSize, config.valLimit) : loaded;
+    this.data = data;
     const outputs = data.task === 'classification' ? data.numClasses : 1;
     this.model = buildModel(config, data.inputShape, outputs, config.seed);
     this.optimizer = new Optimizer(
@@ -327,13 +334,19 @@ export class Trainer {
     }
     const start = (index % this.stepsPerEpoch) * this.config.batchSize;
     const idx = Array.from(this.perm.order.subarray(start, start + this.config.batchSize));
-    return this.gather(this.data.train, idx);
+    return this.gather(
+      this.data.train,
+      idx,
+      augmentOf(this.config) === 'crop-flip' ? deriveSeed(this.config.seed, 'augment', index) : null,
+    );
   }
 
-  private gather(split: Split, idx: number[]): { xs: tf.Tensor; ys: tf.Tensor } {
+  /** A batch of `split`'s examples `idx`; with `augmentSeed`, crop-flip augmented (a function of the seed alone, so resume repeats it). */
+  private gather(split: Split, idx: number[], augmentSeed: number | null = null): { xs: tf.Tensor; ys: tf.Tensor } {
     const size = this.exampleSize;
     const x = new Float32Array(idx.length * size);
     idx.forEach((j, i) => x.set(split.x.subarray(j * size, (j + 1) * size), i * size));
+    if (augmentSeed !== null && this.data.inputShape.length === 3) cropFlip(x, idx.length, this.data.inputShape, new Rng(augmentSeed));
     const xs = tf.tensor(x, [idx.length, ...this.data.inputShape], 'float32');
     if (this.segmentation) {
       // One mask per example, the image's height x width, as [n, h, w, 1] to match the logits.

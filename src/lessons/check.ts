@@ -57,6 +57,7 @@ export const FRONT_MATTER_FIELDS = ['format', 'id', 'number', 'title', 'summary'
 export const TRAIN_FIELDS = [
   'net', 'arch', 'depth', 'width', 'block', 'block-order', 'dataset', 'train-limit', 'val-limit', 'steps', 'epochs',
   'batch-size', 'lr', 'optimizer', 'momentum', 'weight-decay', 'schedule', 'seed', 'log-every',
+  'recipe', 'shortcut', 'augment', 'holdout',
 ] as const;
 
 /**
@@ -65,9 +66,10 @@ export const TRAIN_FIELDS = [
  */
 export const PROBE_FIELDS: Readonly<Record<ProbeName, readonly string[]>> = {
   variance: ['net', 'arch', 'depth', 'width', 'block', 'block-order', 'seed', 'batch-size', 'dataset', 'repeats'],
-  shatter: ['depth', 'width', 'block-order', 'seed', 'points', 'input-bias'],
+  shatter: ['depth', 'width', 'block-order', 'seed', 'points', 'input-bias', 'bias', 'spacing'],
   paths: ['net', 'arch', 'depth', 'width', 'block', 'block-order', 'seed', 'batch-size', 'dataset', 'samples'],
   lesion: [...TRAIN_FIELDS, 'limit'],
+  'bn-scale': [...TRAIN_FIELDS],
 };
 
 /** Fields a probe takes as a list itself (one probe run compares them), so they need no `compare:`. */

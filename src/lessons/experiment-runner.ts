@@ -162,7 +162,7 @@ export class ExperimentRunner {
         if (seeds > 1) onUpdate({ message: `seed ${s + 1} of ${seeds}` });
         for (const run of runs) {
           if (this.skipped) break;
-          const trains = experiment.probe === 'lesion' || (experiment.probe === 'paths' && run.options.train !== undefined);
+          const trains = experiment.probe === 'lesion' || experiment.probe === 'bn-scale' || (experiment.probe === 'paths' && run.options.train !== undefined);
           const baseSeed = trains ? trainConfigOf(run).seed : Number(run.options.seed ?? PROBE_DEFAULTS.seed);
           const seed = baseSeed + s;
           if (run === runs[0]) seedList.push(seed);
@@ -245,7 +245,7 @@ export class ExperimentRunner {
     const own = new Set(PROBE_FIELDS[probe].map(camel));
     let options: Record<string, unknown>;
     if (trained) {
-      const keep = probe === 'lesion' ? ['limit'] : ['samples', 'batchSize'];
+      const keep = probe === 'lesion' ? ['limit'] : probe === 'bn-scale' ? [] : ['samples', 'batchSize'];
       options = Object.fromEntries(Object.entries(run.options).filter(([k]) => keep.includes(k)));
     } else {
       options = { ...run.options, ...(own.has('seed') ? { seed } : {}) };
@@ -433,6 +433,14 @@ export function probeMeasures(result: ProbeResult, measure: Measure, laws = new 
     case 'lesion':
       // The probe reports fractions of accuracy; a drop is shown in percentage points.
       return [{ label: '', value: 100 * n(measure === 'worst accuracy drop' ? result.worstAccuracyDrop : result.meanAccuracyDrop), unit }];
+    case 'bn-scale':
+      return [
+        {
+          label: '',
+          value: measure === 'late over early gamma' ? n(result.lateOverEarly) : measure === 'mean last gamma' ? n(result.meanLastGamma) : n(result.slopePerBlock),
+          unit,
+        },
+      ];
   }
 }
 

@@ -44,6 +44,8 @@ export const MEASURES = {
   paths: ['path count', 'paths through block 1', 'mean path length', 'gradient mean path length'],
   /** `meanAccuracyDrop`, `worstAccuracyDrop`. */
   lesion: ['mean accuracy drop', 'worst accuracy drop'],
+  /** `slopePerBlock`, `lateOverEarly`, `meanLastGamma` (bn-scale.ts). */
+  'bn-scale': ['gamma slope per block', 'late over early gamma', 'mean last gamma'],
 } as const satisfies Record<'train' | ProbeName, readonly string[]>;
 export type Measure = (typeof MEASURES)[keyof typeof MEASURES][number];
 
@@ -71,6 +73,9 @@ export const MEASURE_UNITS: Readonly<Record<Measure, string>> = {
   'gradient mean path length': 'blocks',
   'mean accuracy drop': 'percentage points',
   'worst accuracy drop': 'percentage points',
+  'gamma slope per block': 'per block (added)',
+  'late over early gamma': 'x (ratio)',
+  'mean last gamma': '',
 };
 
 /** The unit of a variance series' `growth per block`: its fit law decides. */
@@ -100,6 +105,7 @@ export const CHART_METRICS = {
   shatter: ['gradient', 'autocorrelation'],
   paths: ['path-lengths', 'gradient-by-length'],
   lesion: ['lesion-accuracy'],
+  'bn-scale': ['gamma-by-block'],
 } as const satisfies Record<'train' | ProbeName, readonly string[]>;
 
 /** Training experiments whose `cost` is above this many seconds get a warning from the checker. */

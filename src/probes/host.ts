@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { EXIT, UserError } from '../errors.js';
 import {
   isProbeName,
+  resolveBnScaleOptions,
   resolveLesionOptions,
   resolvePathsOptions,
   resolveShatterOptions,
@@ -60,6 +61,14 @@ export function resolveProbeRequest(
         );
       }
       return { probe: 'lesion', options: resolveLesionOptions(raw, runRef(runName), source) };
+    case 'bn-scale':
+      if (runName === undefined) {
+        throw new UserError(
+          'The bn-scale probe reads the learned BatchNorm scales of a trained network: name a run, e.g. `resnet-tutor probe bn-scale <run>` ' +
+            '(an id, a unique id prefix or a run folder) trained with --arch residual-bn or plain-bn. List runs with `resnet-tutor runs`.',
+        );
+      }
+      return { probe: 'bn-scale', options: resolveBnScaleOptions(raw, runRef(runName), source) };
   }
 }
 

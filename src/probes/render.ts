@@ -3,6 +3,7 @@
  * probe. Main thread only, no tfjs: the results are the plain objects the engine returns, so the CLI,
  * the lesson player and tests all render the same way.
  */
+import type { BnScaleResult } from '../engine/probes/bn-scale.js';
 import type { LesionResult } from '../engine/probes/lesion.js';
 import type { PathsResult } from '../engine/probes/paths.js';
 import type { ShatterNet, ShatterResult } from '../engine/probes/shatter.js';
@@ -28,6 +29,8 @@ export function renderProbe(result: ProbeResult, options: RenderOptions = {}): s
       return renderPaths(result, options);
     case 'lesion':
       return renderLesion(result, options);
+    case 'bn-scale':
+      return renderBnScale(result, options);
   }
 }
 
@@ -134,7 +137,7 @@ export function renderShatter(r: ShatterResult, options: RenderOptions = {}): st
   out.push(
     ...wrap(
       `probe shatter: dy/dx of a 1-D net over ${r.points} inputs on [${r.range[0]}, ${r.range[1]}], width ${r.width}, He init, ` +
-        `${r.inputBias > 0 ? `input-layer bias ~ N(0, ${r.inputBias}²), other biases zero` : 'zero biases'}, block order ${r.blockOrder}, seed ${r.seed}. ` +
+        `${biasText(r)}, block order ${r.blockOrder}, seed ${r.seed}; neighbouring inputs ${r.spacing.toPrecision(3)} apart. ` +
         'BatchNorm uses the grid as its batch; each gradient holds those statistics fixed.',
       width,
     ),
@@ -182,13 +185,13 @@ export function renderShatter(r: ShatterResult, options: RenderOptions = {}): st
     ]),
   );
   out.push('');
-  const homogeneous = r.nets.filter((n) => !n.batchNorm && r.inputBias === 0);
+  const homogeneous = r.nets.filter((n) => !n.batchNorm && r.inputBias === 0 && r.bias === 0);
   if (homogeneous.length > 0) {
     out.push(
       ...wrap(
         `${homogeneous.map((n) => n.key).join(' and ')}: without BatchNorm and with every bias zero, a ReLU net is positively homogeneous, ` +
           'y(a·x) = a·y(x) for a > 0, so with a 1-D input its gradient can only change at x = 0: it cannot shatter at any depth. ' +
-          'BatchNorm subtracts the batch mean, which acts like a bias. Try --input-bias 1 to give the input layer a bias.',
+          'BatchNorm subtracts the batch mean, which acts like a bias. Leave out --bias 0 to give the nets random biases.',
         width,
       ),
     );
@@ -205,6 +208,13 @@ export function renderShatter(r: ShatterResult, options: RenderOptions = {}): st
     );
   }
   return `${out.join('\n')}\n`;
+}
+
+/** How the probe set the biases of the nets without BatchNorm. */
+function biasText(r: ShatterResult): string {
+  const all =
+    r.bias > 0 ? `biases of the nets without BN ~ U(±${r.bias}/√fan-in)${r.bias === 1 ? " (PyTorch's default)" : ''}` : 'zero biases';
+  return r.inputBias > 0 ? `${all}, input-layer bias ~ N(0, ${r.inputBias}²)` : all;
 }
 
 function verdict(n: ShatterNet): string {
@@ -236,9 +246,9 @@ export function renderPaths(r: PathsResult, options: RenderOptions = {}): string
   const gradShare = r.lengths.map((l) => l.contributionShare ?? NaN);
   out.push(
     renderChart({
-      title: 'Share of paths and of gradient, by path length (branches on the path)',
+      title: 'Share of paths and of the total gradient, by path length (branches on the path)',
       series: [r.lengths.map((l) => l.share), gradShare],
-      labels: ['paths of this length (binomial)', 'gradient they carry'],
+      labels: ['paths of this length (binomial)', 'share of total gradient magnitude'],
       height: 10,
       width,
       xRange: ['length 0', `length ${r.blocks}`],
@@ -249,12 +259,13 @@ export function renderPaths(r: PathsResult, options: RenderOptions = {}): string
   const rows = r.blocks <= 24 ? r.lengths : r.lengths.filter((l) => l.measured);
   out.push(
     ...table([
-      ['length', 'paths', 'share', '|grad| at input', 'gradient share'],
+      ['length', 'paths', 'share', '|grad| one path', 'middle half', 'total share'],
       ...rows.map((l) => [
         String(l.length),
         bigText(l.countExact),
         pct(l.share),
         l.gradient === null ? '-' : `${num(l.gradient)}${l.measured ? '' : ' (interp.)'}`,
+        l.distribution ? `${num(l.distribution.q1)}-${num(l.distribution.q3)}` : '-',
         l.contributionShare === null ? '-' : pct(l.contributionShare),
       ]),
     ]),
@@ -262,16 +273,20 @@ export function renderPaths(r: PathsResult, options: RenderOptions = {}): string
   out.push('');
   out.push(
     ...wrap(
-      `|grad| at input: mean norm of one example's loss gradient at the input when only k blocks' branches are on ` +
-        `(averaged over ${r.samples} random choices of the k blocks); gradient share = |grad| x paths, normalised.`,
+      `|grad| one path: mean L2 norm of one example's loss gradient at the input along a single path, as Veit et al. 2016 measured it: ` +
+        `the whole net runs forward; the backward pass goes through the branches of k blocks and the skips of all others ` +
+        `(${r.samples} sampled sets of k blocks per length, ${r.examples} examples each; middle half: its quartiles). ` +
+        `Total share: |grad| one path x number of paths of that length, as a share of the sum over all lengths (a sum of magnitudes: paths can cancel).`,
       width,
     ),
   );
   if (r.gradientMeanLength !== null && r.effectiveRange) {
     out.push(
       ...wrap(
-        `Gradient-weighted mean path length ${r.gradientMeanLength.toFixed(1)} of ${r.blocks} blocks; 90% of the gradient flows along paths ` +
-          `of length ${r.effectiveRange[0]} to ${r.effectiveRange[1]}.`,
+        `Paths of length ${r.effectiveRange[0]} to ${r.effectiveRange[1]} carry 90% of the total gradient magnitude (5% lies beyond each end); ` +
+          `the gradient-weighted mean length is ${r.gradientMeanLength.toFixed(1)} blocks, against ${r.meanPathLength} for a path drawn at random` +
+          `${r.peakLength !== null ? `; length ${r.peakLength} carries the most` : ''}` +
+          `${r.shortShare !== null ? `; paths through at most a quarter of the blocks carry ${pct(r.shortShare)}` : ''}.`,
         width,
       ),
     );
@@ -316,16 +331,74 @@ export function renderLesion(r: LesionResult, options: RenderOptions = {}): stri
   );
   out.push('');
   if (r.meanAccuracyDrop !== null && r.worstAccuracyDrop !== null) {
+    const first = r.firstBlockDrop === null ? 'block 1 cannot be skipped' : `without block 1 alone: ${signedPct(r.firstBlockDrop)}`;
+    const matter =
+      r.blocksThatMatter !== null && r.noticeableDrop !== null
+        ? `${r.blocksThatMatter} of ${r.removableBlocks} removable blocks cost more than ${(100 * r.noticeableDrop).toFixed(1)} pts ` +
+          `(two standard errors of the accuracy on ${r.examples} examples); `
+        : '';
     out.push(
       ...wrap(
-        `Removing one block changes accuracy by ${signedPct(r.meanAccuracyDrop)} on average; the worst is block ${r.worstBlock} (${signedPct(r.worstAccuracyDrop)}). ` +
+        `Removing one block: mean change ${signedPct(r.meanAccuracyDrop)}, median ${signedPct(r.medianAccuracyDrop ?? r.meanAccuracyDrop)}; ` +
+          `${matter}the largest is block ${r.worstBlock} (${signedPct(r.worstAccuracyDrop)}); ${first}. ` +
           (r.arch === 'plain' || r.arch === 'plain-bn'
             ? 'A plain net is a single path: every block is on it.'
-            : 'A residual net is an ensemble of paths: removing one block removes only the paths through it.'),
+            : 'A residual net is an ensemble of paths: removing one block removes only the paths through it (half of them).'),
         width,
       ),
     );
   }
+  return `${out.join('\n')}\n`;
+}
+
+export function renderBnScale(r: BnScaleResult, options: RenderOptions = {}): string {
+  const width = options.width ?? 80;
+  const out: string[] = [];
+  out.push(
+    ...wrap(
+      `probe bn-scale: run ${r.runId} (${r.model}, step ${r.step}, ${r.dataset}). Learned BatchNorm scales: mean |gamma| over each layer's channels; every gamma starts at 1.`,
+      width,
+    ),
+    '',
+  );
+  out.push(
+    renderChart({
+      title: "Mean |gamma| of each block's last BatchNorm (1 at initialisation)",
+      series: [r.blocks.map((b) => b.lastGamma ?? NaN), r.blocks.map(() => 1)],
+      labels: ['learned', 'at initialisation'],
+      height: 8,
+      width,
+      xRange: ['block 1', `block ${r.blocks.length}`],
+      ...colorsOf(options),
+    }).trimEnd(),
+    '',
+  );
+  const names = [...new Set(r.blocks.flatMap((b) => b.layers.map((l) => l.layer)))];
+  out.push(
+    ...table([
+      ['block', ...names.map((n) => `|gamma| ${n}`), 'last'],
+      ...r.blocks.map((b) => [
+        b.name,
+        ...names.map((n) => {
+          const l = b.layers.find((x) => x.layer === n);
+          return l ? num(l.meanAbsGamma) : '';
+        }),
+        b.lastLayer,
+      ]),
+    ]),
+    '',
+  );
+  const order =
+    r.blockOrder === 'preact'
+      ? "In preact order a block's last BatchNorm comes before its last weight layer, so its gamma scales the branch only through that layer."
+      : "A block's last BatchNorm scales its branch just before the addition: a larger gamma makes that block's contribution to the sum louder.";
+  out.push(
+    ...wrap(
+      `Last BatchNorm of each block: mean |gamma| ${num(r.meanLastGamma)}; change per block ${r.slopePerBlock === null ? '-' : num(r.slopePerBlock)} (least-squares line); ` +
+        `last third of the blocks over the first third x${r.lateOverEarly === null ? '-' : r.lateOverEarly.toFixed(2)}. ${order}`,
+      width,
+    ),
+  );
   return `${out.join('\n')}\n`;
 }
 

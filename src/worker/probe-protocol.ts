@@ -1,3 +1,4 @@
+import type { BnScaleResult } from '../engine/probes/bn-scale.js';
 import type { LesionResult } from '../engine/probes/lesion.js';
 import type { ProbeName, ProbeRequest } from '../engine/probes/options.js';
 import type { PathsResult } from '../engine/probes/paths.js';
@@ -10,7 +11,7 @@ import type { VarianceResult } from '../engine/probes/variance.js';
  */
 export const PROBE_PROTOCOL_VERSION = 1;
 
-export type ProbeResult = VarianceResult | ShatterResult | PathsResult | LesionResult;
+export type ProbeResult = VarianceResult | ShatterResult | PathsResult | LesionResult | BnScaleResult;
 
 export type ProbeToWorker = { readonly v: 1 } & ProbeRequest;
 
@@ -32,7 +33,7 @@ export type ProbeFromWorker =
       readonly user: boolean;
     };
 
-const PROBES: readonly ProbeName[] = ['variance', 'shatter', 'paths', 'lesion'];
+const PROBES: readonly ProbeName[] = ['variance', 'shatter', 'paths', 'lesion', 'bn-scale'];
 
 export function parseProbeToWorker(msg: unknown): ProbeToWorker {
   const m = object(msg, 'main thread');

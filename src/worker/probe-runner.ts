@@ -54,6 +54,11 @@ export async function runProbeRequest(
       result = await runLesion({ net: trainedNet(request.options.run, progress), limit: request.options.limit }, progress);
       break;
     }
+    case 'bn-scale': {
+      const { runBnScale } = await import('../engine/probes/bn-scale.js');
+      result = runBnScale(trainedNet(request.options.run, progress));
+      break;
+    }
   }
   return { result, backend: used };
 }

@@ -78,3 +78,42 @@ describe('learning-rate schedules', () => {
     expect(learningRate('cosine', 0.1, 100, 100)).toBeCloseTo(0);
   });
 });
+
+describe('plain-bn (He et al. 2015 plain baseline: residual-bn without its shortcuts)', () => {
+  for (const net of ['mlp', 'cnn'] as const) {
+    it(`${net}: the same BatchNorm layers as residual-bn, no shortcut parameters, and trains without leaks`, async () => {
+      const { Trainer } = await import('../../src/engine/trainer.js');
+      const { loadDataset } = await import('../../src/engine/data/index.js');
+      const sizes = net === 'cnn' ? { depth: 8, width: 4 } : { depth: 3, width: 16 };
+      const plain = buildModel(resolveConfig({ net, arch: 'plain-bn', ...sizes }), [8, 8, 1], 2, 1);
+      const res = buildModel(resolveConfig({ net, arch: 'residual-bn', ...sizes }), [8, 8, 1], 2, 1);
+      const bnNames = (m: typeof plain) => m.params.filter((p) => p.name.includes('/bn')).map((p) => p.name);
+      expect(bnNames(plain).length).toBeGreaterThan(0);
+      // residual-bn has BN in its projection shortcuts too; every other BN is the same.
+      expect(bnNames(plain)).toEqual(bnNames(res).filter((n) => !n.includes('/proj')));
+      expect(plain.params.some((p) => p.name.includes('/proj'))).toBe(false);
+      if (net === 'cnn') expect(res.params.some((p) => p.name.includes('/proj'))).toBe(true);
+      plain.dispose();
+      res.dispose();
+      const data = await loadDataset('synthetic-shapes', { trainLimit: 64, valLimit: 16, seed: 1 });
+      const t = new Trainer(resolveConfig({ net, arch: 'plain-bn', ...sizes, batchSize: 16, lr: 0.05, logEvery: 1 }), data);
+      try {
+        t.trainStep();
+        const before = tf.memory().numTensors;
+        for (let i = 0; i < 3; i++) expect(t.trainStep().diverged).toBeUndefined();
+        expect(tf.memory().numTensors).toBe(before);
+      } finally {
+        t.dispose();
+      }
+    });
+  }
+
+  it('the lesion probe treats it as plain (downsampling blocks cannot be skipped); the paths probe refuses it', async () => {
+    const { shapeChangingBlocks } = await import('../../src/engine/probes/lesion.js');
+    const { hasShortcuts } = await import('../../src/engine/config.js');
+    const { resolvePathsOptions } = await import('../../src/engine/probes/options.js');
+    expect(hasShortcuts('plain-bn')).toBe(false);
+    expect([...shapeChangingBlocks({ net: 'cnn', depth: 20, block: 'basic' })]).toEqual([4, 7]);
+    expect(() => resolvePathsOptions({ arch: 'plain-bn' }, null)).toThrow(/one path/);
+  });
+});

@@ -302,11 +302,11 @@ describe('lesson rules', () => {
 
   it('probes: known probe, its own options checked by the engine\'s option rules', () => {
     const p = (...fields: string[]) => check(['::: experiment', 'kind: probe', 'title: T', 'predict: P', 'cost: 5', ...fields, ...declared(fields), ':::']);
-    expect(p('probe: xray', 'measure: path count')).toEqual(['15: unknown probe "xray" (known: variance, shatter, paths, lesion)']);
+    expect(p('probe: xray', 'measure: path count')).toEqual(['15: unknown probe "xray" (known: variance, shatter, paths, lesion, bn-scale)']);
     expect(p('probe: paths', 'measure: path count', 'arch: plain')[0]).toMatch(/^17: `arch` plain is a plain network: it has exactly one path/);
     expect(p('probe: shatter', 'measure: neighbour correlation', 'points: 3')).toEqual(['17: `points` must be an integer from 16 to 4096; got "3"']);
     expect(p('probe: shatter', 'measure: neighbour correlation', 'arch: plain')[0]).toBe(
-      '17: unknown field `arch` in a shatter probe (known: kind, id, title, probe, cost, predict, source, check, seeds, measure, compare, paired, full, depth, width, block-order, seed, points, input-bias)',
+      '17: unknown field `arch` in a shatter probe (known: kind, id, title, probe, cost, predict, source, check, seeds, measure, compare, paired, full, depth, width, block-order, seed, points, input-bias, bias, spacing)',
     );
     expect(p('probe: variance', 'measure: growth per block', 'arch: plain, residual', 'depth: 4')).toEqual([]);
     expect(p('probe: variance', 'measure: neighbour correlation')).toEqual([

@@ -1,6 +1,6 @@
 import * as tf from '../tf.js';
 import { UserError } from '../../errors.js';
-import { hasBatchNorm, hasShortcuts, type ModelConfig } from '../config.js';
+import { hasBatchNorm, hasShortcuts, shortcutOf, type ModelConfig } from '../config.js';
 import { batchNorm, conv, dense, type ForwardContext, type Layer } from './layers.js';
 import { buildDenseNet } from './densenet.js';
 import { ParamStore, type Param } from './params.js';
@@ -32,6 +32,12 @@ export interface ForwardOptions {
    * plain block passes its input through when shapes allow. Used by the lesion and path probes.
    */
   readonly disabledBlocks?: ReadonlySet<number>;
+  /**
+   * One path of the unravelled net, for its gradient (Veit et al. 2016): the forward pass is the whole
+   * net, unchanged, but the backward pass goes through the branch f_k of these blocks (1-based) and
+   * through the skip (identity or projection) of every other block. See `blockGradient`.
+   */
+  readonly pathBlocks?: ReadonlySet<number>;
 }
 
 export interface ForwardResult {
@@ -115,6 +121,7 @@ export function buildModel(config: ModelConfig, inputShape: readonly number[], o
     }
     const inChannels = inputShape[2];
     const bottleneck = config.block === 'bottleneck';
+    const zeroPad = shortcutOf(config) === 'zero-pad';
     const perStage = (config.depth - 2) / (bottleneck ? 9 : 6);
     const w = config.width;
     const bias = !bn;
@@ -144,13 +151,15 @@ export function buildModel(config: ModelConfig, inputShape: readonly number[], o
           norm(`${p}/bn${j + 1}`, k, order === 'preact' ? normChannels[j] : bottleneck ? [mid, mid, out][j] : out),
         );
         const reshape = stride !== 1 || channels !== out;
-        // Projection shortcut (1x1 convolution with the block's stride) where the shape changes:
-        // a strided slice would need no weights, but tfjs has no gradient for stridedSlice.
+        // Where the shape changes: a projection (1x1 convolution with the block's stride), or option A's
+        // parameter-free subsample and zero channels.
         const shortcut =
           residual && reshape
-            ? order === 'preact'
-              ? conv(store, `${p}/proj`, k, 1, channels, out, stride, bias, projGain)
-              : seq(conv(store, `${p}/proj`, k, 1, channels, out, stride, bias, projGain), norm(`${p}/proj/bn`, k, out))
+            ? zeroPad
+              ? zeroPadShortcut(stride, channels, out)
+              : order === 'preact'
+                ? conv(store, `${p}/proj`, k, 1, channels, out, stride, bias, projGain)
+                : seq(conv(store, `${p}/proj`, k, 1, channels, out, stride, bias, projGain), norm(`${p}/proj/bn`, k, out))
             : null;
         blocks.push({ branch: branchOf(lins, norms), shortcut, identityPossible: !reshape });
         channels = out;
@@ -173,7 +182,12 @@ export function buildModel(config: ModelConfig, inputShape: readonly number[], o
     blocks.forEach((block, i) => {
       const off = options.disabledBlocks?.has(i + 1) ?? false;
       const skip = block.shortcut ? block.shortcut(h, ctx) : h;
-      if (residual) {
+      if (residual && options.pathBlocks) {
+        const onPath = options.pathBlocks.has(i + 1);
+        const branch = block.branch(h, ctx);
+        const sum = onPath ? tf.add(blockGradient(skip), branch) : tf.add(skip, blockGradient(branch));
+        h = order === 'post' ? tf.relu(sum) : sum;
+      } else if (residual) {
         const sum = off ? skip : tf.add(skip, block.branch(h, ctx));
         h = order === 'post' ? tf.relu(sum) : sum;
       } else if (!(off && block.identityPossible)) {
@@ -196,6 +210,53 @@ export function buildModel(config: ModelConfig, inputShape: readonly number[], o
     forward,
     dispose: () => store.dispose(),
   };
+}
+
+/**
+ * He et al. 2015's option A shortcut: every `stride`-th pixel (NHWC) and the new channels zero, split
+ * evenly before and after the old ones. No weights. Subsampled by reshape and slice, which tfjs can
+ * differentiate (it has no gradient for stridedSlice); an odd height or width is first padded by one
+ * row or column, matching a 'same' convolution's output size.
+ */
+export function zeroPadShortcut(stride: 1 | 2, inChannels: number, outChannels: number): Layer {
+  const before = Math.floor((outChannels - inChannels) / 2);
+  const after = outChannels - inChannels - before;
+  return (x) => {
+    let h = x;
+    if (stride === 2) {
+      const [n, height, width, c] = h.shape as [number, number, number, number];
+      if (height % 2 || width % 2)
+        h = tf.pad(h, [
+          [0, 0],
+          [0, height % 2],
+          [0, width % 2],
+          [0, 0],
+        ]);
+      const [hh, ww] = [Math.ceil(height / 2), Math.ceil(width / 2)];
+      h = tf.reshape(tf.slice(tf.reshape(h, [n, hh, 2, ww, 2, c]), [0, 0, 0, 0, 0, 0], [n, hh, 1, ww, 1, c]), [n, hh, ww, c]);
+    }
+    return before + after > 0
+      ? tf.pad(h, [
+          [0, 0],
+          [0, 0],
+          [0, 0],
+          [before, after],
+        ])
+      : h;
+  };
+}
+
+/**
+ * The identity in the forward pass, zero in the backward pass (tfjs has no `stopGradient`). Each block
+ * contributes a Jacobian S_k + J_k (skip plus branch) to the chain rule; blocking one term of each
+ * block leaves exactly one of the 2^K products of the unravelled net.
+ */
+function blockGradient(t: tf.Tensor): tf.Tensor {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const x = args[0] as tf.Tensor;
+    return { value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
+  });
+  return (f as unknown as (x: tf.Tensor) => tf.Tensor)(t);
 }
 
 /** Writes the running statistics of a training pass into the model's state and frees the values. */

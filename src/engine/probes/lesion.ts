@@ -35,6 +35,20 @@ export interface LesionResult {
   readonly meanAccuracyDrop: number | null;
   readonly worstAccuracyDrop: number | null;
   readonly worstBlock: number | null;
+  /** Median accuracy drop over the removable blocks (classification). */
+  readonly medianAccuracyDrop: number | null;
+  /** Accuracy drop without block 1 (null when it cannot be skipped or without accuracy). */
+  readonly firstBlockDrop: number | null;
+  /**
+   * A drop counts as noticeable above two standard errors of the baseline accuracy on these
+   * examples, 2·sqrt(p(1 − p)/n): smaller drops are within what another sample of the same size
+   * could show.
+   */
+  readonly noticeableDrop: number | null;
+  /** Removable blocks whose removal costs more than `noticeableDrop`. */
+  readonly blocksThatMatter: number | null;
+  /** Blocks that could be removed (a plain net's shape-changing blocks cannot). */
+  readonly removableBlocks: number;
 }
 
 /** A run's network and the weights of one of its checkpoints (read in the worker). */
@@ -80,6 +94,8 @@ export async function runLesion(input: LesionInput, onProgress?: (message: strin
     }
     const drops = rows.map((r) => r.accuracyDrop).filter((d): d is number => d !== null);
     const worst = drops.length ? Math.max(...drops) : null;
+    const p = baseline.accuracy;
+    const threshold = p === null ? null : 2 * Math.sqrt((p * (1 - p)) / data.val.n);
     return {
       probe: 'lesion',
       runId: input.net.runId,
@@ -93,11 +109,22 @@ export async function runLesion(input: LesionInput, onProgress?: (message: strin
       meanAccuracyDrop: drops.length ? drops.reduce((a, b) => a + b, 0) / drops.length : null,
       worstAccuracyDrop: worst,
       worstBlock: worst === null ? null : (rows.find((r) => r.accuracyDrop === worst)?.block ?? null),
+      medianAccuracyDrop: drops.length ? median(drops) : null,
+      firstBlockDrop: rows[0]?.accuracyDrop ?? null,
+      noticeableDrop: threshold,
+      blocksThatMatter: threshold === null ? null : drops.filter((d) => d > threshold).length,
+      removableBlocks: rows.filter((r) => r.removable).length,
     };
   } finally {
     tf.dispose(batches.map((b) => [b.xs, b.ys]).flat());
     model.dispose();
   }
+}
+
+function median(v: readonly number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** Builds the run's model and sets its weights and BatchNorm statistics from the checkpoint. */

@@ -6,6 +6,7 @@
 import { UserError } from '../../errors.js';
 import {
   RESIDUAL_ARCHS as ARCHS,
+  hasBatchNorm,
   hasConvolutions,
   hasShortcuts,
   resolveConfig,
@@ -17,7 +18,7 @@ import {
 } from '../config.js';
 import { DATASET_INFO, DATASET_NAMES, isDatasetName, type DatasetName } from '../data/index.js';
 
-export const PROBE_NAMES = ['variance', 'shatter', 'paths', 'lesion'] as const;
+export const PROBE_NAMES = ['variance', 'shatter', 'paths', 'lesion', 'bn-scale'] as const;
 export type ProbeName = (typeof PROBE_NAMES)[number];
 
 /** One line per probe, for `--help` and error messages. */
@@ -26,6 +27,7 @@ export const PROBE_SUMMARIES: Readonly<Record<ProbeName, string>> = {
   shatter: 'gradients dy/dx over a 1-D input grid and their autocorrelation: shattered or not',
   paths: 'a residual net as an ensemble of 2^K paths, and how much gradient each path length carries',
   lesion: 'remove one block at a time from a trained run and measure validation accuracy',
+  'bn-scale': "a trained run's learned BatchNorm scales gamma, block by block (the effective depth)",
 };
 
 export function isProbeName(name: string): name is ProbeName {
@@ -78,10 +80,18 @@ export interface ShatterOptions extends Common {
   readonly width: number;
   readonly blockOrder: BlockOrder;
   readonly seed: number;
-  /** Grid points on [-2, 2]. */
+  /** Grid points: on [-2, 2], or `spacing` apart and centred on 0. */
   readonly points: number;
+  /** Distance between neighbouring inputs; null: `points` spread over [-2, 2] (4/255 at 256 points). */
+  readonly spacing: number | null;
   /** Standard deviation of the input layer's bias (0: every bias zero, as He init sets it). */
   readonly inputBias: number;
+  /**
+   * Every layer's bias at initialisation: U(−bias/√fan_in, bias/√fan_in), so 1 is PyTorch's nn.Linear
+   * default and 0 sets every bias to zero (a zero-bias ReLU net without BatchNorm is positively
+   * homogeneous, so on a 1-D input its gradient can only change at x = 0).
+   */
+  readonly bias: number;
 }
 
 export interface PathsOptions extends Common {
@@ -101,11 +111,16 @@ export interface LesionOptions extends Common {
   readonly limit: number | null;
 }
 
+export interface BnScaleOptions extends Common {
+  readonly run: RunRef;
+}
+
 export type ProbeRequest =
   | { readonly probe: 'variance'; readonly options: VarianceOptions }
   | { readonly probe: 'shatter'; readonly options: ShatterOptions }
   | { readonly probe: 'paths'; readonly options: PathsOptions }
-  | { readonly probe: 'lesion'; readonly options: LesionOptions };
+  | { readonly probe: 'lesion'; readonly options: LesionOptions }
+  | { readonly probe: 'bn-scale'; readonly options: BnScaleOptions };
 
 /** Whether the probe's net has convolutions (which makes the multi-threaded wasm build pay). */
 export function probeIsConvolutional(request: ProbeRequest): boolean {
@@ -117,13 +132,14 @@ export function probeIsConvolutional(request: ProbeRequest): boolean {
     case 'lesion':
       return hasConvolutions(request.options.run.config.net);
     case 'shatter':
+    case 'bn-scale':
       return false;
   }
 }
 
 export const DEFAULTS = {
   variance: { mlp: { depth: 32, width: 256, batchSize: 256, repeats: 4 }, cnn: { depth: 56, width: 16, batchSize: 64, repeats: 1 } },
-  shatter: { depth: 24, width: 200, points: 256, inputBias: 0 },
+  shatter: { depth: 24, width: 200, points: 256, inputBias: 0, bias: 1 },
   paths: {
     arch: 'residual-bn' as Arch,
     mlp: { depth: 16, width: 128, batchSize: 128 },
@@ -283,6 +299,8 @@ export function resolveShatterOptions(raw: Raw, source = 'flag'): ShatterOptions
     seed: config.seed,
     points: r.number('points', d.points, { int: true, min: 16, max: 4096 }),
     inputBias: r.number('inputBias', d.inputBias, { min: 0, max: 100 }),
+    bias: r.number('bias', d.bias, { min: 0, max: 100 }),
+    spacing: r.has('spacing') ? r.number('spacing', 0, { min: 1e-6, max: 1 }) : null,
   };
 }
 
@@ -348,6 +366,21 @@ export function resolveLesionOptions(raw: Raw, run: RunRef, source = 'flag'): Le
     run,
     limit: r.number('limit', Math.min(fallback, DEFAULTS.lesion.limit), { int: true, min: 1, max: 1_000_000 }),
   };
+}
+
+export function resolveBnScaleOptions(raw: Raw, run: RunRef, source = 'flag'): BnScaleOptions {
+  const r = new Reader(raw, source);
+  for (const k of ['net', 'arch', 'depth', 'width', 'block', 'blockOrder', 'dataset', 'seed']) {
+    if (r.has(k))
+      throw new UserError(`${r.where(k)} does not apply to the bn-scale probe: it reads the run's own learned BatchNorm scales.`);
+  }
+  probedNet(run);
+  if (!hasBatchNorm(run.config.arch)) {
+    throw new UserError(
+      `Run ${run.id} is a ${run.config.arch} network without BatchNorm, so it has no learned scales to read. The bn-scale probe needs a run trained with --arch residual-bn or plain-bn.`,
+    );
+  }
+  return { ...backendOf(r), run };
 }
 
 /** Binomial coefficient C(n, k) exactly. */

@@ -9,13 +9,21 @@ import { finiteOrNull } from './stats.js';
 
 /**
  * A residual net of K blocks unravelled (the lecture's "ensemble of networks"): every block is either
- * taken or skipped, so there are 2^K paths and C(K, k) of them pass through exactly k branches.
+ * taken (its branch f_k) or skipped (its shortcut), so there are 2^K paths and C(K, k) of them pass
+ * through exactly k branches.
  *
- * How much gradient each path length carries (after Veit et al. 2016): keep only k blocks' branches
- * (the others pass their shortcut, model.ts `disabledBlocks`), measure the gradient of the loss at the
- * input, average over random choices of the k blocks, and multiply by the number of such paths. Unlike
- * Veit et al., who kept the forward pass whole and restricted only the backward pass, the forward pass
- * here also runs without the skipped branches (as in the lesion probe).
+ * How much gradient each path length carries, measured as Veit et al. 2016 did (their section 5,
+ * Figure 6): feed the batch forward through the whole net, then backpropagate through the branches
+ * of k sampled blocks and the skips of all the others (model.ts `pathBlocks`), which is the gradient
+ * along one single path; measure its norm at the input, average over sampled paths and examples, and
+ * multiply by the number of paths of that length, C(K, k), for the total that paths of length k carry.
+ *
+ * Why this is exact: the derivative of the net at the input is the chain-rule product over blocks of
+ * (S_k + J_k), S_k the skip's Jacobian and J_k the branch's, each taken at this forward pass (ReLU
+ * on/off patterns and BatchNorm statistics as they are on this batch). Multiplying out gives 2^K
+ * products, one per path; the restricted backward pass computes exactly one of them. So the 2^K
+ * path gradients (vectors) add up to the full gradient; their norms do not (paths partly cancel),
+ * and the shares below are shares of the summed norms, as Veit et al. report them.
  */
 export interface PathLength {
   /** Branches on the path, k. */
@@ -25,11 +33,24 @@ export interface PathLength {
   readonly countExact: string;
   /** count / 2^K. */
   readonly share: number;
-  /** Mean L2 norm of one example's loss gradient at the input with only k branches active. */
+  /**
+   * Mean L2 norm, at the input, of one example's loss gradient along one path of this length
+   * (over the sampled paths and the batch's examples).
+   */
   readonly gradient: number | null;
+  /** Spread of that norm over the sampled (path, example) pairs; null where not measured. */
+  readonly distribution: {
+    readonly min: number;
+    readonly q1: number;
+    readonly median: number;
+    readonly q3: number;
+    readonly max: number;
+  } | null;
   /** Whether `gradient` was measured (false: interpolated between measured lengths of a deep net). */
   readonly measured: boolean;
-  /** gradient × count: the total gradient that paths of this length carry. */
+  /** Paths of this length measured (sampled sets of k blocks). */
+  readonly pathsMeasured: number;
+  /** gradient × count: the total gradient magnitude that all paths of this length carry. */
   readonly contribution: number | null;
   /** contribution / Σ contributions. */
   readonly contributionShare: number | null;
@@ -51,11 +72,18 @@ export interface PathsResult {
   readonly pathsThroughBlock1: number;
   /** Mean branches per path, counting every path once: K/2. */
   readonly meanPathLength: number;
-  /** Mean path length weighted by the gradient each length carries. */
+  /** Mean path length weighted by the total gradient magnitude each length carries (Σ k·share). */
   readonly gradientMeanLength: number | null;
-  /** Shortest and longest lengths that carry the middle 90% of the gradient. */
+  /** Shortest and longest lengths between which 90% of the total gradient magnitude lies (5% cut from each tail). */
   readonly effectiveRange: readonly [number, number] | null;
+  /** The length whose paths carry the most gradient in total. */
+  readonly peakLength: number | null;
+  /** Share of the total gradient magnitude carried by paths through at most a quarter of the blocks. */
+  readonly shortShare: number | null;
+  /** Paths sampled per length (all of them where there are fewer). */
   readonly samples: number;
+  /** Examples each path gradient is measured on. */
+  readonly examples: number;
   readonly lengths: readonly PathLength[];
 }
 
@@ -91,20 +119,16 @@ export async function runPaths(input: PathsInput, onProgress?: (message: string)
   const K = model.blockCount;
   try {
     const measured = measuredLengths(K);
-    const gradients = new Map<number, number | null>();
+    const stats = new Map<number, { mean: number | null; distribution: PathLength['distribution']; paths: number }>();
     for (const k of measured) {
-      onProgress?.(`paths: ${describeModel(config)}, paths through ${k} of ${K} blocks`);
+      onProgress?.(`paths: ${describeModel(config)}, single paths through ${k} of ${K} branches`);
       const subsets = chooseSubsets(K, k, input.samples, deriveSeed(seed, 'paths', k));
-      let sum = 0;
-      let ok = true;
-      for (const active of subsets) {
-        const off = new Set<number>();
-        for (let b = 1; b <= K; b++) if (!active.has(b)) off.add(b);
-        const g = inputGradientNorm(model, xs, ys, off, training, classification, data.numClasses);
-        if (!Number.isFinite(g)) ok = false;
-        sum += g;
+      const norms: number[] = [];
+      for (const path of subsets) {
+        norms.push(...tf.tidy(() => perExampleNorms(pathInputGradient(model, xs, ys, path, training, classification, data.numClasses))));
       }
-      gradients.set(k, ok ? sum / subsets.length : null);
+      const finite = norms.every(Number.isFinite);
+      stats.set(k, { mean: finite ? mean(norms) : null, distribution: finite ? summary(norms) : null, paths: subsets.length });
       await new Promise((resolve) => setImmediate(resolve));
     }
     const total = 2 ** K;
@@ -112,14 +136,17 @@ export async function runPaths(input: PathsInput, onProgress?: (message: string)
     for (let k = 0; k <= K; k++) {
       const exact = binomialExact(K, k);
       const count = Number(exact);
-      const g = gradients.has(k) ? gradients.get(k)! : interpolate(gradients, k);
+      const st = stats.get(k);
+      const g = st ? st.mean : interpolate(new Map([...stats].map(([key, v]) => [key, v.mean])), k);
       lengths.push({
         length: k,
         count,
         countExact: exact.toString(),
         share: count / total,
         gradient: g,
-        measured: gradients.has(k),
+        distribution: st?.distribution ?? null,
+        measured: st !== undefined,
+        pathsMeasured: st?.paths ?? 0,
         contribution: g === null ? null : finiteOrNull(g * count),
         contributionShare: null,
       });
@@ -156,7 +183,11 @@ export async function runPaths(input: PathsInput, onProgress?: (message: string)
               0.9,
             )
           : null,
+      peakLength:
+        complete && sumC > 0 ? withShares.reduce((best, l) => (l.contributionShare! > best.contributionShare! ? l : best)).length : null,
+      shortShare: complete && sumC > 0 ? withShares.filter((l) => l.length <= K / 4).reduce((a, l) => a + l.contributionShare!, 0) : null,
       samples: input.samples,
+      examples: n,
       lengths: withShares,
     };
   } finally {
@@ -207,28 +238,51 @@ function allSubsets(K: number, k: number): Set<number>[] {
   return out;
 }
 
-/** Mean per-example L2 norm of d(loss_i)/d(x_i), with the blocks in `off` skipped. */
-function inputGradientNorm(
+/**
+ * The gradient of the summed loss with respect to the inputs, [n, ...inputShape], along the single
+ * path through the branches of the blocks in `path` and the skips of the others (all blocks' branches
+ * when `path` is null: the full gradient). `training`: BatchNorm with the batch's statistics.
+ */
+export function pathInputGradient(
   model: Model,
   xs: tf.Tensor,
   ys: tf.Tensor,
-  off: ReadonlySet<number>,
+  path: ReadonlySet<number> | null,
   training: boolean,
   classification: boolean,
   numClasses: number,
-): number {
+): tf.Tensor {
   return tf.tidy(() => {
     const lossOf = (x: tf.Tensor): tf.Scalar => {
-      const r = model.forward(x, { training, disabledBlocks: off });
+      const r = model.forward(x, { training, ...(path ? { pathBlocks: path } : {}) });
       for (const u of r.statUpdates) u.value.dispose();
       if (!classification) return tf.sum(tf.square(tf.sub(tf.reshape(r.output, [-1]), ys))) as tf.Scalar;
       const logProbs = tf.logSoftmax(r.output as tf.Tensor2D);
       return tf.neg(tf.sum(tf.mul(logProbs, tf.oneHot(ys as tf.Tensor1D, numClasses)))) as tf.Scalar;
     };
-    const g = tf.grad(lossOf)(xs);
-    const perExample = tf.sqrt(tf.sum(tf.square(tf.reshape(g, [g.shape[0]!, -1])), 1));
-    return tf.mean(perExample).dataSync()[0]!;
+    return tf.grad(lossOf)(xs);
   });
+}
+
+/** L2 norm of each example's slice of a gradient [n, ...]. */
+function perExampleNorms(g: tf.Tensor): number[] {
+  return Array.from(tf.sqrt(tf.sum(tf.square(tf.reshape(g, [g.shape[0]!, -1])), 1)).dataSync());
+}
+
+function mean(v: readonly number[]): number {
+  return v.reduce((a, b) => a + b, 0) / v.length;
+}
+
+/** Min, quartiles and max (linear interpolation between order statistics). */
+function summary(v: readonly number[]): NonNullable<PathLength['distribution']> {
+  const s = [...v].sort((a, b) => a - b);
+  const q = (p: number) => {
+    const i = p * (s.length - 1);
+    const lo = Math.floor(i);
+    const hi = Math.min(s.length - 1, lo + 1);
+    return s[lo]! + (s[hi]! - s[lo]!) * (i - lo);
+  };
+  return { min: s[0]!, q1: q(0.25), median: q(0.5), q3: q(0.75), max: s[s.length - 1]! };
 }
 
 /** Log-linear interpolation between the nearest measured lengths. */
@@ -239,8 +293,10 @@ function interpolate(measured: ReadonlyMap<number, number | null>, k: number): n
   if (lo === undefined || hi === undefined) return null;
   const a = measured.get(lo);
   const b = measured.get(hi);
-  if (a == null || b == null || a <= 0 || b <= 0) return null;
+  if (a == null || b == null) return null;
   const t = (k - lo) / (hi - lo);
+  // A gradient that underflowed float32 (0) has no logarithm: interpolate linearly next to it.
+  if (a <= 0 || b <= 0) return a * (1 - t) + b * t;
   return Math.exp(Math.log(a) * (1 - t) + Math.log(b) * t);
 }
 

@@ -45,8 +45,11 @@ export interface ShatterResult {
   readonly seed: number;
   readonly points: number;
   readonly range: readonly [number, number];
+  /** Distance between neighbouring grid points (the lag-1 distance of `neighbourCorrelation`). */
   readonly spacing: number;
   readonly inputBias: number;
+  /** Bias scale of the nets without BatchNorm (options.ts `ShatterOptions.bias`); 0: zero biases. */
+  readonly bias: number;
   readonly maxDistance: number;
   readonly nets: readonly ShatterNet[];
 }
@@ -68,8 +71,12 @@ interface NetSpec {
 
 export async function runShatter(options: ShatterOptions, onProgress?: (message: string) => void): Promise<ShatterResult> {
   const n = options.points;
-  const [lo, hi] = SHATTER_RANGE;
-  const spacing = (hi - lo) / (n - 1);
+  // Neighbour correlation depends on the distance between neighbours: by default the grid spans
+  // SHATTER_RANGE; with `spacing` it is `points` inputs that far apart, centred on 0, so a quick
+  // variant with fewer points can keep the full variant's spacing.
+  const spacing = options.spacing ?? (SHATTER_RANGE[1] - SHATTER_RANGE[0]) / (n - 1);
+  const lo = options.spacing === null ? SHATTER_RANGE[0] : -((n - 1) * spacing) / 2;
+  const hi = options.spacing === null ? SHATTER_RANGE[1] : ((n - 1) * spacing) / 2;
   const maxLag = Math.floor((n - 1) / 2);
   const specs: NetSpec[] = [
     { key: 'shallow', blocks: 1, arch: 'plain-bn' },
@@ -86,6 +93,10 @@ export async function runShatter(options: ShatterOptions, onProgress?: (message:
       onProgress?.(`shatter: ${label}`);
       const net = buildGridNet(spec, options);
       try {
+        // With BatchNorm after every weight layer a bias is cancelled by the mean subtraction (and the
+        // head's bias does not change dy/dx), so only the nets without BatchNorm get them.
+        const bn = spec.arch === 'plain-bn' || spec.arch === 'residual-bn';
+        if (options.bias > 0 && !bn) setBiases(net, options.bias, deriveSeed(options.seed, 'bias', spec.key));
         if (options.inputBias > 0) setInputBias(net, options.inputBias, deriveSeed(options.seed, 'input-bias', spec.key));
         if (net.state.length > 0) useBatchStatistics(net, xs);
         const g = inputGradient(net, xs);
@@ -117,8 +128,9 @@ export async function runShatter(options: ShatterOptions, onProgress?: (message:
     blockOrder: options.blockOrder,
     seed: options.seed,
     points: n,
-    range: SHATTER_RANGE,
+    range: [lo, hi],
     spacing,
+    bias: options.bias,
     inputBias: options.inputBias,
     maxDistance: maxLag * spacing,
     nets,
@@ -195,6 +207,22 @@ function buildPlainBn(blocks: number, width: number, order: BlockOrder, seed: nu
     },
     dispose: () => store.dispose(),
   };
+}
+
+/**
+ * Every bias of the net drawn as PyTorch's nn.Linear draws it, U(−s/√fan_in, s/√fan_in) with s =
+ * `scale` (1: PyTorch's default), each tensor from its own stream. The input layer (fan-in 1) gets
+ * U(−s, s): its kinks, at x = −b/w, fall inside the grid.
+ */
+function setBiases(net: GridNet, scale: number, seed: number): void {
+  for (const p of net.params) {
+    if (!p.name.endsWith('/b')) continue;
+    const w = net.params.find((q) => q.name === `${p.name.slice(0, -2)}/w`);
+    const bound = scale / Math.sqrt(w?.variable.shape[0] ?? 1);
+    const rng = new Rng(deriveSeed(seed, p.name));
+    const values = Float32Array.from({ length: p.variable.size }, () => (2 * rng.next() - 1) * bound);
+    tf.tidy(() => p.variable.assign(tf.tensor(values, p.variable.shape, 'float32')));
+  }
 }
 
 function setInputBias(net: GridNet, std: number, seed: number): void {

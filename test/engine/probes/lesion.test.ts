@@ -52,7 +52,17 @@ describe('lesion probe', () => {
       expect(r.examples).toBe(1000);
       expect(r.baseline.accuracy!).toBeGreaterThan(0.6);
       expect(r.rows.every((row) => row.removable && row.accuracy !== null)).toBe(true);
+      // The summary fields follow from the rows.
+      const drops = r.rows.map((row) => row.accuracyDrop!);
+      expect(r.firstBlockDrop).toBe(drops[0]);
+      expect(r.removableBlocks).toBe(6);
+      const p = r.baseline.accuracy!;
+      expect(r.noticeableDrop!).toBeCloseTo(2 * Math.sqrt((p * (1 - p)) / 1000), 12);
+      expect(r.blocksThatMatter).toBe(drops.filter((d) => d > r.noticeableDrop!).length);
+      const sorted = [...drops].sort((a, b) => a - b);
+      expect(r.medianAccuracyDrop!).toBeCloseTo((sorted[2]! + sorted[3]!) / 2, 12);
     }
+    expect(plain.blocksThatMatter!).toBeGreaterThanOrEqual(residual.blocksThatMatter!);
     expect(residual.meanAccuracyDrop!).toBeLessThan(plain.meanAccuracyDrop!);
   });
 });

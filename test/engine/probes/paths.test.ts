@@ -43,6 +43,23 @@ describe('paths probe', () => {
     expect(r.lengths.reduce((s, l) => s + l.contributionShare!, 0)).toBeCloseTo(1, 6);
   });
 
+  it('at initialisation (residual-bn), short paths carry most of the gradient: weighted mean length below K/2, two seeds', async () => {
+    for (const seed of [1, 2]) {
+      const o = resolvePathsOptions({ depth: 12, width: 32, batchSize: 16, samples: 3, seed }, null);
+      const r = await runPaths({
+        model: o.model,
+        seed: o.seed,
+        trained: null,
+        dataset: o.dataset,
+        batchSize: o.batchSize,
+        samples: o.samples,
+      });
+      expect(r.gradientMeanLength!).toBeLessThan(r.meanPathLength);
+      // One path's gradient shrinks with the branches on it: the longest path carries less than the shortest.
+      expect(r.lengths[12]!.gradient!).toBeLessThan(r.lengths[0]!.gradient!);
+    }
+  });
+
   it('binomial coefficients are exact beyond 2^53', () => {
     expect(pascal(30).map((_, k) => Number(binomialExact(30, k)))).toEqual(pascal(30));
     expect(binomialExact(60, 30)).toBe(118264581564861424n);

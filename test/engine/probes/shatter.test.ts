@@ -40,9 +40,11 @@ describe('shatter probe (depth 24, width 200, 256 points)', () => {
     expect(net('shallow').neighbourCorrelation!).toBeGreaterThan(0.8);
   });
 
-  it('without BatchNorm and with zero biases the gradient is constant on each side of x = 0 (homogeneity)', () => {
+  it('without BatchNorm and with zero biases the gradient is constant on each side of x = 0 (homogeneity)', async () => {
+    const zero = await runShatter(resolveShatterOptions({ depth: 6, width: 64, points: 256, seed: 1, bias: 0 }));
+    expect(zero.bias).toBe(0);
     for (const key of ['plain', 'residual']) {
-      const g = net(key).gradient.map((v) => v!);
+      const g = zero.nets.find((n) => n.key === key)!.gradient.map((v) => v!);
       const xs = g.map((_, i) => -2 + (4 * i) / 255);
       const right = g.filter((_, i) => xs[i]! > 0.02);
       const left = g.filter((_, i) => xs[i]! < -0.02);
@@ -53,8 +55,39 @@ describe('shatter probe (depth 24, width 200, 256 points)', () => {
     }
   });
 
+  it('by default the nets without BatchNorm get random biases, which break the homogeneity', () => {
+    expect(result.bias).toBe(1);
+    for (const key of ['plain', 'residual']) {
+      const g = net(key).gradient.map((v) => v!);
+      // Piecewise constant would give 2 distinct values; kinks all over the grid give many.
+      expect(new Set(g.map((v) => v.toPrecision(4))).size).toBeGreaterThan(20);
+    }
+  });
+
+  it('with BatchNorm, gradients decorrelate with depth, and more slowly with shortcuts (two seeds)', async () => {
+    for (const seed of [1, 2]) {
+      const corr = async (depth: number) => {
+        const r = await runShatter(resolveShatterOptions({ depth, width: 64, points: 128, seed, spacing: 4 / 255 }));
+        return (key: string) => r.nets.find((n) => n.key === key)!.neighbourCorrelation!;
+      };
+      const one = await corr(1);
+      const twelve = await corr(12);
+      expect(twelve('residual-bn')).toBeLessThan(one('residual-bn'));
+      expect(twelve('plain-bn')).toBeLessThan(one('plain-bn'));
+      expect(twelve('residual-bn')).toBeGreaterThan(twelve('plain-bn'));
+    }
+  });
+
+  it('--spacing fixes the distance between neighbouring inputs whatever the number of points', async () => {
+    const r = await runShatter(resolveShatterOptions({ depth: 2, width: 16, points: 64, spacing: 0.01 }));
+    expect(r.spacing).toBe(0.01);
+    expect(r.range[0]).toBeCloseTo(-0.315, 10);
+    expect(r.range[1]).toBeCloseTo(0.315, 10);
+    expect(result.spacing).toBeCloseTo(4 / 255, 12);
+  });
+
   it('an input-layer bias breaks the homogeneity', async () => {
-    const r = await runShatter(resolveShatterOptions({ depth: 4, width: 32, points: 64, inputBias: 1 }));
+    const r = await runShatter(resolveShatterOptions({ depth: 4, width: 32, points: 64, inputBias: 1, bias: 0 }));
     const g = r.nets.find((n) => n.key === 'plain')!.gradient.map((v) => v!);
     expect(new Set(g.slice(40).map((v) => v.toPrecision(4))).size).toBeGreaterThan(2);
   });
