@@ -709,6 +709,9 @@ async function tryCpu(): Promise<BackendTrial> {
   try {
     cpu = (await import('@tensorflow/tfjs-backend-cpu')) as typeof cpu;
     if (!(await tf.setBackend('cpu'))) throw new Error("the 'cpu' backend did not initialise");
+    // tfjs-backend-cpu 4.22's ResizeNearestNeighborGrad is wrong for batch > 1 (see cpu-kernels.ts).
+    const { registerCpuKernelFixes } = await import('./cpu-kernels.js');
+    registerCpuKernelFixes();
   } catch (err) {
     const installed = isResolvable(BACKEND_PACKAGES.cpu);
     return {
