@@ -21,6 +21,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { linkSharedTfjs, locateNative, nativeDir, type NativePackage } from './backends/native-home.js';
 import { UserError } from '../errors.js';
 import {
   WEBGPU_INSTALL_FIX,
@@ -144,7 +146,8 @@ export const CUDA11_FIX =
 export const GPU_CPU_FALLBACK_REASON =
   'loaded, but computes on the CPU: no usable GPU/CUDA 11 found (CUDA 12 alone is not enough for libtensorflow 2.9.1)';
 
-const NODE_FIX = 'use Node 20 or 22 for the TensorFlow native backends (e.g. `nvm install 22 && nvm use 22`), or `--backend wasm`';
+const NODE_FIX =
+  'use the WebGPU route instead (`--backend webgpu`, any Node version; it needs a Vulkan driver, not CUDA), or Node 20 or 22 for the TensorFlow native backends (e.g. `nvm install 22 && nvm use 22`)';
 
 /** A cache size big enough that the kernels CUDA JIT-compiles from PTX stay cached between runs. */
 export const CUDA_CACHE_SIZE = '4294967296';
@@ -163,8 +166,8 @@ export function nodeVersionProblem(version: string): string | undefined {
     return (
       `Node ${version} is too new for tfjs-node 4.22: Node 23 removed util.isNullOrUndefined, which ` +
       'tfjs-node calls on every op ("TypeError: (0 , util_1.isNullOrUndefined) is not a function"), ' +
-      'so the TensorFlow native backends (node-gpu, node) are skipped. Use Node 20 or 22 for them; ' +
-      'wasm and cpu work on any Node.'
+      'so the TensorFlow native backends (node-gpu, node) are skipped. On a GPU use the WebGPU route ' +
+      '(`--backend webgpu`), which works on any Node; or Node 20 or 22 for the TensorFlow route. wasm and cpu work on any Node.'
     );
   }
   if (major > 0 && major < 20) {
@@ -473,7 +476,16 @@ export function packageVersion(pkg: string): string | null {
     const json = require(`${pkg}/package.json`) as { version?: unknown };
     return typeof json.version === 'string' ? json.version : null;
   } catch {
-    return null;
+    // The TensorFlow native builds may live in the per-user folder (`resnet-tutor gpu setup`).
+    if (pkg !== BACKEND_PACKAGES['node-gpu'] && pkg !== BACKEND_PACKAGES.node) return null;
+    const location = locateNative(pkg as NativePackage);
+    if (!location) return null;
+    try {
+      const json = JSON.parse(readFileSync(`${location.root}/package.json`, 'utf8')) as { version?: unknown };
+      return typeof json.version === 'string' ? json.version : null;
+    } catch {
+      return null;
+    }
   }
 }
 
@@ -504,7 +516,8 @@ async function tryNative(name: 'node-gpu' | 'node', options: InitOptions): Promi
       `start a new process for --backend ${name}`,
     );
   }
-  const installed = isResolvable(pkg);
+  const location = locateNative(pkg as NativePackage);
+  const installed = location !== null;
   if (nodeMajor(process.versions.node) >= 23) {
     // tfjs-node 4.22 loads on Node 23+ but crashes at the first op; do not load it at all.
     return fail(
@@ -536,7 +549,10 @@ async function tryNative(name: 'node-gpu' | 'node', options: InitOptions): Promi
 
   let mod: { version?: Record<string, string> };
   try {
-    mod = (await import(pkg)) as { version?: Record<string, string> };
+    if (location === null) throw Object.assign(new Error(`Cannot find package '${pkg}'`), { code: 'ERR_MODULE_NOT_FOUND' });
+    // In the per-user folder: its @tensorflow packages must be ours (one tfjs-core per process).
+    if (location.where === 'user') linkSharedTfjs(nativeDir());
+    mod = (await import(pathToFileURL(location.entry).href)) as { version?: Record<string, string> };
   } catch (err) {
     const { reason, fix } = classifyLoadError(name, err, installed);
     return fail(reason, fix);
