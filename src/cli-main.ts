@@ -6,6 +6,7 @@ import { detectTerminal } from './ui/terminal.js';
 import { EXIT, UserError } from './errors.js';
 import { reportUnexpected } from './unexpected.js';
 import { packageVersion } from './version.js';
+import { prepareGpuEnvironment } from './engine/backends/gpu-env.js';
 
 // yargs' CommonJS build: its help wraps at word boundaries, where the ESM build's cliui cuts words
 // in half. It loads as fast. Every command module is light (its implementation is imported only when
@@ -103,19 +104,23 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-main(hideBin(process.argv)).then(
-  (code) => {
-    process.exitCode = code;
-    // A finished run leaves at once: a signal in Node's own slow teardown (after our handlers are
-    // gone) would otherwise kill the process and hide the run's real exit code from a wrapper.
-    if (['train', 'resume', 'compare'].includes(hideBin(process.argv).find((a) => !a.startsWith('-')) ?? '')) process.exit(code);
-  },
-  (err: unknown) => {
-    if (err instanceof UserError) {
-      process.stderr.write(`resnet-tutor: ${err.message}\n`);
-      process.exitCode = EXIT.userError;
-    } else {
-      process.exitCode = reportUnexpected(err);
-    }
-  },
-);
+// The GPU routes' environment must be in place before the engine worker starts (see gpu-env.ts); with
+// per-user CUDA libraries it re-runs this command line once, in a child, with LD_LIBRARY_PATH set.
+prepareGpuEnvironment(hideBin(process.argv))
+  .then((code) => (code === null ? main(hideBin(process.argv)) : code))
+  .then(
+    (code) => {
+      process.exitCode = code;
+      // A finished run leaves at once: a signal in Node's own slow teardown (after our handlers are
+      // gone) would otherwise kill the process and hide the run's real exit code from a wrapper.
+      if (['train', 'resume', 'compare'].includes(hideBin(process.argv).find((a) => !a.startsWith('-')) ?? '')) process.exit(code);
+    },
+    (err: unknown) => {
+      if (err instanceof UserError) {
+        process.stderr.write(`resnet-tutor: ${err.message}\n`);
+        process.exitCode = EXIT.userError;
+      } else {
+        process.exitCode = reportUnexpected(err);
+      }
+    },
+  );

@@ -25,8 +25,8 @@ export const SETTINGS_FILE_NAME = 'settings';
 /** Environment variable that moves the config folder (settings and lesson progress). */
 export const CONFIG_DIR_ENV = 'RESNET_TUTOR_CONFIG_DIR';
 
-/** `--backend` values; `auto` tries node-gpu, node, wasm, cpu in that order. */
-export const BACKEND_CHOICES = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const;
+/** `--backend` values; `auto` tries node-gpu, webgpu (hardware adapter only), node, wasm, cpu in that order. */
+export const BACKEND_CHOICES = ['auto', 'node-gpu', 'webgpu', 'node', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 export interface Settings {
@@ -61,7 +61,7 @@ export const SETTING_INFO: Readonly<Record<SettingKey, SettingInfo>> = {
   backend: {
     key: 'backend',
     flag: '--backend',
-    describe: 'Compute backend for train and compare; auto tries node-gpu, node, wasm, cpu',
+    describe: 'Compute backend for train and compare; auto tries node-gpu, webgpu, node, wasm, cpu',
     allowed: BACKEND_CHOICES.join(', '),
     schema: { type: 'string', enum: [...BACKEND_CHOICES], default: DEFAULT_SETTINGS.backend },
   },

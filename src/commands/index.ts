@@ -11,6 +11,7 @@ import { report } from './report.js';
 import { watch } from './watch.js';
 import { config } from './config.js';
 import { completion } from './completion.js';
+import { gpu } from './gpu.js';
 
 /** Every command of the CLI, in the order `--help` lists them. */
 export const commands: readonly CommandSpec<any>[] = [
@@ -24,6 +25,7 @@ export const commands: readonly CommandSpec<any>[] = [
   watch,
   probe,
   doctor,
+  gpu,
   config,
   completion,
 ];

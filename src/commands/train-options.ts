@@ -80,7 +80,7 @@ export function withTrainOptions(y: Argv): Argv {
     .option('weight-decay', { type: 'string', describe: 'L2 weight decay on weights (default 0)', group: 'Training:' })
     .option('schedule', { type: 'string', describe: `Learning-rate schedule: ${SCHEDULES.join(' | ')}`, group: 'Training:' })
     .option('seed', { type: 'string', describe: 'Seed for weights and batch order (default 1)', group: 'Training:' })
-    .options(runOptions('Compute backend; auto tries node-gpu, node, wasm, cpu'))
+    .options(runOptions('Compute backend; auto tries node-gpu, webgpu, node, wasm, cpu'))
     .option('log-every', { type: 'string', describe: 'Write a metrics line every N steps (default 10)', group: 'Run:' })
     .option('checkpoint-every', {
       type: 'string',

@@ -1,8 +1,9 @@
 /**
  * Chooses and starts the TensorFlow.js backend, and says truthfully which device computes.
  *
- * `auto` tries, in order: the TensorFlow native GPU build (`@tensorflow/tfjs-node-gpu`), the native
- * CPU build (`@tensorflow/tfjs-node`), WebAssembly, then pure JavaScript. The two native builds are
+ * `auto` tries, in order: the TensorFlow native GPU build (`@tensorflow/tfjs-node-gpu`, only when it
+ * really computes on a GPU), WebGPU on a hardware adapter (backends/webgpu.ts), the native CPU build
+ * (`@tensorflow/tfjs-node`), WebAssembly, then pure JavaScript. The two native builds are
  * optional packages (their install script downloads libtensorflow, so a default install leaves them
  * out); they are loaded with a dynamic `import()` and every failure is turned into a one-line reason
  * and the command that fixes it. Nothing here prints: messages go into the returned choice (or into
@@ -20,13 +21,26 @@ import * as tf from '@tensorflow/tfjs-core';
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { linkSharedTfjs, locateNative, nativeDir, type NativePackage } from './backends/native-home.js';
 import { UserError } from '../errors.js';
+import {
+  WEBGPU_INSTALL_FIX,
+  WEBGPU_PACKAGES,
+  adapterDeviceLine,
+  canOpenLibrary,
+  openAdapter,
+  registerWebGpuBackend,
+  releaseWebGpu,
+  type AdapterSummary,
+} from './backends/webgpu.js';
+import { gatherVulkanFacts, webGpuAdvice } from './backends/webgpu-advice.js';
 
-export type BackendName = 'node-gpu' | 'node' | 'wasm' | 'cpu';
+export type BackendName = 'node-gpu' | 'webgpu' | 'node' | 'wasm' | 'cpu';
 export type BackendRequest = 'auto' | BackendName;
-export const BACKEND_CHOICES: readonly BackendRequest[] = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'];
-/** The order `auto` tries backends in: fastest first. */
-export const AUTO_ORDER: readonly BackendName[] = ['node-gpu', 'node', 'wasm', 'cpu'];
+export const BACKEND_CHOICES: readonly BackendRequest[] = ['auto', 'node-gpu', 'webgpu', 'node', 'wasm', 'cpu'];
+/** The order `auto` tries backends in: fastest first (webgpu only on a hardware adapter). */
+export const AUTO_ORDER: readonly BackendName[] = ['node-gpu', 'webgpu', 'node', 'wasm', 'cpu'];
 
 export interface BackendAttempt {
   readonly name: BackendName;
@@ -49,6 +63,10 @@ export interface BackendChoice {
   readonly warnings: readonly string[];
   /** tfjs-core, the backend package, node, libtensorflow where known. */
   readonly versions: Readonly<Record<string, string>>;
+  /** The WebGPU adapter, on webgpu. */
+  readonly adapter?: AdapterSummary;
+  /** Reads must be asynchronous (`await t.data()`): webgpu cannot read synchronously in Node. */
+  readonly asyncReads: boolean;
 }
 
 export interface InitOptions {
@@ -63,6 +81,11 @@ export interface InitOptions {
    * thread keeps the wasm build it started first, so its first request decides.
    */
   readonly convolutional?: boolean;
+  /**
+   * WebGPU may use a software adapter (llvmpipe): only when webgpu is asked for by name (tests, CI,
+   * doctor). `auto` never takes one, as it is slower than wasm.
+   */
+  readonly allowSoftwareAdapter?: boolean;
 }
 
 /** What one try of one backend found. Never throws. */
@@ -78,12 +101,14 @@ export interface BackendTrial {
     readonly usingGpu: boolean;
     readonly warnings: readonly string[];
     readonly versions: Readonly<Record<string, string>>;
+    readonly adapter?: AdapterSummary;
   };
 }
 
 /** The npm package behind each backend. */
 export const BACKEND_PACKAGES: Readonly<Record<BackendName, string>> = {
   'node-gpu': '@tensorflow/tfjs-node-gpu',
+  webgpu: '@tensorflow/tfjs-backend-webgpu',
   node: '@tensorflow/tfjs-node',
   wasm: '@tensorflow/tfjs-backend-wasm',
   cpu: '@tensorflow/tfjs-backend-cpu',
@@ -91,8 +116,10 @@ export const BACKEND_PACKAGES: Readonly<Record<BackendName, string>> = {
 
 /** The command that installs each backend's package. */
 export const INSTALL_FIX: Readonly<Record<BackendName, string>> = {
-  'node-gpu': 'run `npm run gpu:enable` in the resnet-tutor folder (it runs `npm install --no-save @tensorflow/tfjs-node-gpu@4.22.0`)',
-  node: 'run `npm install --no-save @tensorflow/tfjs-node@4.22.0` in the resnet-tutor folder',
+  'node-gpu':
+    'run `resnet-tutor gpu setup` (it installs @tensorflow/tfjs-node-gpu@4.22.0 and the CUDA 11.8 libraries into your per-user folder, no root needed)',
+  webgpu: WEBGPU_INSTALL_FIX,
+  node: 'run `resnet-tutor gpu setup --cpu` (it installs @tensorflow/tfjs-node@4.22.0 into your per-user folder)',
   wasm: 'run `npm install @tensorflow/tfjs-backend-wasm@4.22.0` in the resnet-tutor folder',
   cpu: 'run `npm install @tensorflow/tfjs-backend-cpu@4.22.0` in the resnet-tutor folder',
 };
@@ -119,7 +146,8 @@ export const CUDA11_FIX =
 export const GPU_CPU_FALLBACK_REASON =
   'loaded, but computes on the CPU: no usable GPU/CUDA 11 found (CUDA 12 alone is not enough for libtensorflow 2.9.1)';
 
-const NODE_FIX = 'use Node 20 or 22 for the TensorFlow native backends (e.g. `nvm install 22 && nvm use 22`), or `--backend wasm`';
+const NODE_FIX =
+  'use the WebGPU route instead (`--backend webgpu`, any Node version; it needs a Vulkan driver, not CUDA), or Node 20 or 22 for the TensorFlow native backends (e.g. `nvm install 22 && nvm use 22`)';
 
 /** A cache size big enough that the kernels CUDA JIT-compiles from PTX stay cached between runs. */
 export const CUDA_CACHE_SIZE = '4294967296';
@@ -138,8 +166,8 @@ export function nodeVersionProblem(version: string): string | undefined {
     return (
       `Node ${version} is too new for tfjs-node 4.22: Node 23 removed util.isNullOrUndefined, which ` +
       'tfjs-node calls on every op ("TypeError: (0 , util_1.isNullOrUndefined) is not a function"), ' +
-      'so the TensorFlow native backends (node-gpu, node) are skipped. Use Node 20 or 22 for them; ' +
-      'wasm and cpu work on any Node.'
+      'so the TensorFlow native backends (node-gpu, node) are skipped. On a GPU use the WebGPU route ' +
+      '(`--backend webgpu`), which works on any Node; or Node 20 or 22 for the TensorFlow route. wasm and cpu work on any Node.'
     );
   }
   if (major > 0 && major < 20) {
@@ -148,13 +176,28 @@ export function nodeVersionProblem(version: string): string | undefined {
   return undefined;
 }
 
-/** Does a GPU of this compute capability ('9.0') need CUDA to JIT-compile TF 2.9's kernels from PTX? */
+/**
+ * What libtensorflow 2.9.1 (TF 2.9's official Linux GPU build, TF_CUDA_COMPUTE_CAPABILITIES in its
+ * release build config) ships: machine code (SASS) for these architectures, and PTX for compute_80.
+ */
+export const TF29_SASS = ['sm_35', 'sm_50', 'sm_60', 'sm_70', 'sm_75'] as const;
+export const TF29_PTX = 'compute_80';
+
+/**
+ * Does a GPU of this compute capability ('9.0') need CUDA to JIT-compile TF 2.9's kernels from PTX?
+ * SASS for sm_XY runs on any X.Z with Z >= Y (same major); nothing else runs it. So A100 (8.0),
+ * A40/RTX 30 (8.6), L4/L40/RTX 40 (8.9), H100/H200 (9.0) and newer all compile from compute_80 PTX.
+ */
 export function needsPtxJit(computeCapability: string | undefined): boolean {
   if (!computeCapability) return false;
-  const cc = Number.parseFloat(computeCapability);
-  // libtensorflow 2.9.1 ships machine code (SASS) for the GPUs of its day and PTX for the rest; Ada
-  // (8.9), Hopper (9.0) and newer run only the PTX, which the driver JIT-compiles at first use.
-  return Number.isFinite(cc) && cc >= 8.9;
+  const m = /^(\d+)\.(\d+)$/.exec(computeCapability.trim());
+  if (!m) return false;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  const runsSass = TF29_SASS.some((sm) => {
+    const [smMajor, smMinor] = [Number(sm.slice(3, -1)), Number(sm.slice(-1))];
+    return smMajor === major && smMinor <= minor;
+  });
+  return !runsSass && major * 10 + minor >= 80;
 }
 
 export function smName(computeCapability: string): string {
@@ -163,11 +206,14 @@ export function smName(computeCapability: string): string {
 
 export function ptxJitWarning(gpuName: string, computeCapability: string): string {
   return (
-    `${gpuName} has compute capability ${computeCapability} (${smName(computeCapability)}), for which ` +
-    'libtensorflow 2.9.1 has no ready-built kernels: CUDA JIT-compiles them from PTX the first time, ' +
-    'which can take many minutes (it is not hung). Be patient the first time; the compiled kernels ' +
-    `are kept in ~/.nv/ComputeCache if CUDA_CACHE_MAXSIZE is large (resnet-tutor sets ${CUDA_CACHE_SIZE} ` +
-    'when it is unset), so later starts are fast. Or use the CPU build (`--backend node`).'
+    `${gpuName} has compute capability ${computeCapability} (${smName(computeCapability)}). libtensorflow 2.9.1 ships ` +
+    `machine code only for ${TF29_SASS.join(', ')} and PTX for ${TF29_PTX}, so the CUDA driver JIT-compiles every ` +
+    'kernel from PTX at its first use: the first run can spend many minutes (reports say 30 or more on H100) before ' +
+    'its first step (it is not hung). The driver keeps what it compiled in its compute cache (CUDA_CACHE_PATH, ' +
+    `default ~/.nv/ComputeCache) up to CUDA_CACHE_MAXSIZE bytes; resnet-tutor sets ${CUDA_CACHE_SIZE} (4 GiB) when it is ` +
+    'unset, as the default 256 MiB is too small and later runs would compile again. Keep CUDA_CACHE_PATH on a ' +
+    'persistent local disk (not /tmp); a driver update recompiles once. Or use the WebGPU route (`--backend webgpu`), ' +
+    'which has no PTX step.'
   );
 }
 
@@ -430,7 +476,16 @@ export function packageVersion(pkg: string): string | null {
     const json = require(`${pkg}/package.json`) as { version?: unknown };
     return typeof json.version === 'string' ? json.version : null;
   } catch {
-    return null;
+    // The TensorFlow native builds may live in the per-user folder (`resnet-tutor gpu setup`).
+    if (pkg !== BACKEND_PACKAGES['node-gpu'] && pkg !== BACKEND_PACKAGES.node) return null;
+    const location = locateNative(pkg as NativePackage);
+    if (!location) return null;
+    try {
+      const json = JSON.parse(readFileSync(`${location.root}/package.json`, 'utf8')) as { version?: unknown };
+      return typeof json.version === 'string' ? json.version : null;
+    } catch {
+      return null;
+    }
   }
 }
 
@@ -461,7 +516,8 @@ async function tryNative(name: 'node-gpu' | 'node', options: InitOptions): Promi
       `start a new process for --backend ${name}`,
     );
   }
-  const installed = isResolvable(pkg);
+  const location = locateNative(pkg as NativePackage);
+  const installed = location !== null;
   if (nodeMajor(process.versions.node) >= 23) {
     // tfjs-node 4.22 loads on Node 23+ but crashes at the first op; do not load it at all.
     return fail(
@@ -493,7 +549,10 @@ async function tryNative(name: 'node-gpu' | 'node', options: InitOptions): Promi
 
   let mod: { version?: Record<string, string> };
   try {
-    mod = (await import(pkg)) as { version?: Record<string, string> };
+    if (location === null) throw Object.assign(new Error(`Cannot find package '${pkg}'`), { code: 'ERR_MODULE_NOT_FOUND' });
+    // In the per-user folder: its @tensorflow packages must be ours (one tfjs-core per process).
+    if (location.where === 'user') linkSharedTfjs(nativeDir());
+    mod = (await import(pathToFileURL(location.entry).href)) as { version?: Record<string, string> };
   } catch (err) {
     const { reason, fix } = classifyLoadError(name, err, installed);
     return fail(reason, fix);
@@ -666,6 +725,9 @@ async function tryCpu(): Promise<BackendTrial> {
   try {
     cpu = (await import('@tensorflow/tfjs-backend-cpu')) as typeof cpu;
     if (!(await tf.setBackend('cpu'))) throw new Error("the 'cpu' backend did not initialise");
+    // tfjs-backend-cpu 4.22's ResizeNearestNeighborGrad is wrong for batch > 1 (see cpu-kernels.ts).
+    const { registerCpuKernelFixes } = await import('./cpu-kernels.js');
+    registerCpuKernelFixes();
   } catch (err) {
     const installed = isResolvable(BACKEND_PACKAGES.cpu);
     return {
@@ -681,6 +743,60 @@ async function tryCpu(): Promise<BackendTrial> {
   };
 }
 
+async function tryWebGpu(options: InitOptions): Promise<BackendTrial> {
+  const name = 'webgpu';
+  const fail = (reason: string, fix: string): BackendTrial => ({ attempt: { name, ok: false, reason, fix } });
+  silenceTfjs();
+  const missing = WEBGPU_PACKAGES.filter((p) => !isResolvable(p));
+  if (missing.length > 0) return fail(`not installed (${missing.join(', ')} missing)`, WEBGPU_INSTALL_FIX);
+  const allowSoftware = options.allowSoftwareAdapter === true;
+  let opened;
+  try {
+    opened = await openAdapter(allowSoftware);
+  } catch (err) {
+    const why = errorText(err);
+    const gpus = await queryGpus();
+    const facts = gatherVulkanFacts(realFiles, canOpenLibrary('libvulkan.so.1'), gpus.gpus.length > 0, process.env);
+    const advice = webGpuAdvice(facts);
+    return fail(`no ${allowSoftware ? '' : 'hardware '}adapter: ${advice.reason} (Dawn: ${why})`, advice.fix);
+  }
+  let version: string | null;
+  try {
+    ({ version } = await registerWebGpuBackend());
+    if (!(await tf.setBackend('webgpu'))) throw new Error("the 'webgpu' backend did not initialise");
+    // A tiny op read back asynchronously proves the device computes.
+    const probe = tf.add(tf.scalar(1), tf.scalar(2));
+    const three = (await probe.data())[0];
+    probe.dispose();
+    if (three !== 3) throw new Error(`1 + 2 gave ${three}: the adapter computes wrong results`);
+  } catch (err) {
+    releaseWebGpu((n) => tf.removeBackend(n));
+    return fail(`the adapter opened but tfjs could not use it: ${errorText(err)}`, 'update the GPU driver, or use `--backend wasm`');
+  }
+  const versions: Record<string, string> = { 'tfjs-core': tf.version_core, node: process.versions.node };
+  const v = version ?? packageVersion(BACKEND_PACKAGES.webgpu);
+  if (v) versions['tfjs-backend-webgpu'] = v;
+  const dawn = packageVersion('webgpu');
+  if (dawn) versions.webgpu = dawn;
+  const warnings: string[] = [];
+  if (opened.adapter.software) {
+    warnings.push(
+      `WebGPU runs on a software adapter (${opened.adapter.device || opened.adapter.description}): the results are correct, but it is slower than wasm. It exists for tests; use --backend auto or wasm to train.`,
+    );
+  }
+  return {
+    attempt: { name, ok: true },
+    loaded: {
+      tfBackend: tf.getBackend(),
+      device: adapterDeviceLine(opened.adapter),
+      usingGpu: !opened.adapter.software,
+      warnings,
+      versions,
+      adapter: opened.adapter,
+    },
+  };
+}
+
 /**
  * Tries one backend and, when it loads, makes it tfjs's active backend. Never throws: the result
  * says what happened. `resnet-tutor doctor` uses this to fill its table.
@@ -690,6 +806,8 @@ export async function tryBackend(name: BackendName, options: InitOptions = {}): 
     case 'node-gpu':
     case 'node':
       return tryNative(name, options);
+    case 'webgpu':
+      return tryWebGpu(options);
     case 'wasm':
       return tryWasm(options);
     case 'cpu':
@@ -719,7 +837,8 @@ export async function initBackend(request: BackendRequest, options: InitOptions 
   const attempts: BackendAttempt[] = [];
   const nodeWarning = nodeVersionProblem(process.versions.node);
   for (const name of order) {
-    const trial = await tryBackend(name, options);
+    // A software WebGPU adapter is slower than wasm: only taken when webgpu is asked for by name.
+    const trial = await tryBackend(name, { ...options, allowSoftwareAdapter: request === 'webgpu' });
     attempts.push(trial.attempt);
     if (request !== 'auto' && !trial.attempt.ok) throw explicitFailure(trial.attempt);
     // In auto mode a GPU build that computes on the CPU is kept (see tryNative): it cannot be
@@ -735,6 +854,8 @@ export async function initBackend(request: BackendRequest, options: InitOptions 
         attempts,
         warnings,
         versions: trial.loaded.versions,
+        ...(trial.loaded.adapter ? { adapter: trial.loaded.adapter } : {}),
+        asyncReads: name === 'webgpu',
       };
     }
   }

@@ -305,7 +305,11 @@ export async function diagnose(probes: Partial<DoctorProbes> = {}, options: Diag
     }
     if (native) nativeTried = name;
     // wasm is tried as a CNN would start it: its multi-threaded build (MLPs use one thread).
-    const trial = await p.tryBackend(name, name === 'wasm' ? { ...options, convolutional: true } : options);
+    // webgpu is tried with software adapters allowed, so the report can name one (auto never takes it).
+    const trial = await p.tryBackend(
+      name,
+      name === 'wasm' ? { ...options, convolutional: true } : name === 'webgpu' ? { ...options, allowSoftwareAdapter: true } : options,
+    );
     if (name === 'wasm') wasmWarnings.push(...(trial.loaded?.warnings ?? []));
     const loaded = trial.loaded !== undefined;
     rows.push({
@@ -359,6 +363,10 @@ export async function diagnose(probes: Partial<DoctorProbes> = {}, options: Diag
     if (computeCapability && needsPtxJit(computeCapability) && env.CUDA_CACHE_MAXSIZE === null) {
       notes.push(`CUDA_CACHE_MAXSIZE is not set: resnet-tutor sets it to ${CUDA_CACHE_SIZE} for itself so compiled kernels stay cached.`);
     }
+  }
+  const webgpuRow = rows.find((r) => r.name === 'webgpu');
+  if (webgpuRow?.computesOn?.startsWith('CPU (WebGPU software')) {
+    notes.push('WebGPU finds only a software adapter here: `--backend auto` skips it (slower than wasm); `--backend webgpu` uses it.');
   }
   if (!cuda.ldconfigRead) notes.push('`ldconfig -p` could not be run: only LD_LIBRARY_PATH was searched for libraries.');
   if (nodeMajor(p.nodeVersion) >= 23) notes.push('The TensorFlow native builds were not loaded because of the Node version.');

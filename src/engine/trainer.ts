@@ -122,6 +122,19 @@ export class Trainer {
 
   /** Runs one optimiser step; writes a metrics line every `logEvery` steps, at epoch ends and at the end. */
   trainStep(): StepOutcome {
+    return readSync(this.stepReads());
+  }
+
+  /** `trainStep` with asynchronous reads: the only way on webgpu, which cannot read synchronously in Node. */
+  trainStepAsync(): Promise<StepOutcome> {
+    return readAsync(this.stepReads());
+  }
+
+  /**
+   * The step, written once for both kinds of read: it yields each tensor it must read and receives its
+   * values. No tidy scope is open across a yield (other runs may step while an asynchronous read waits).
+   */
+  private *stepReads(): Reads<StepOutcome> {
     const index = this.completed;
     const stepNumber = index + 1;
     const epochEnded = stepNumber % this.stepsPerEpoch === 0;
@@ -140,13 +153,13 @@ export class Trainer {
       if (this.scored) kept.correct = tf.keep(this.correct(r.output, ys));
       return this.loss(r.output, ys);
     }, vars);
-    const loss = value.dataSync()[0];
-    const accuracy = kept.correct ? kept.correct.dataSync()[0] / this.config.batchSize : 0;
+    const loss = (yield value)[0]!;
+    const accuracy = kept.correct ? (yield kept.correct)[0]! / this.config.batchSize : 0;
     let gradNorms: number[] = [];
-    if (logNow) gradNorms = this.unitGradNorms(grads);
+    if (logNow) gradNorms = yield* this.unitGradNorms(grads);
     const finite = Number.isFinite(loss) && gradNorms.every(Number.isFinite);
     let activationVariances: number[] = [];
-    if (kept.units) activationVariances = Array.from(kept.units.dataSync());
+    if (kept.units) activationVariances = Array.from(yield kept.units);
     if (finite) {
       this.optimizer.apply(grads, lr);
       applyStatUpdates(kept.statUpdates);
@@ -157,7 +170,7 @@ export class Trainer {
     tf.dispose([kept.units, kept.correct].filter((t): t is tf.Tensor => t !== undefined));
 
     if (!finite) {
-      return { step: index, loss, epochEnded: false, diverged: this.locateDivergence(index, stepNumber) };
+      return { step: index, loss, epochEnded: false, diverged: yield* this.locateDivergence(index, stepNumber) };
     }
     this.completed = stepNumber;
     this.interval.lossSum += loss;
@@ -184,6 +197,14 @@ export class Trainer {
 
   /** Loss and accuracy on the validation split, with BatchNorm's running statistics. */
   validate(limit = Infinity): { valLoss: number; valAccuracy?: number } {
+    return readSync(this.validateReads(limit));
+  }
+
+  validateAsync(limit = Infinity): Promise<{ valLoss: number; valAccuracy?: number }> {
+    return readAsync(this.validateReads(limit));
+  }
+
+  private *validateReads(limit: number): Reads<{ valLoss: number; valAccuracy?: number }> {
     const split = this.data.val;
     const n = Math.min(split.n, limit);
     let lossSum = 0;
@@ -192,13 +213,14 @@ export class Trainer {
       const count = Math.min(VALIDATION_BATCH, n - start);
       const idx = Array.from({ length: count }, (_, i) => start + i);
       const { xs, ys } = this.gather(split, idx);
-      const [l, c] = tf.tidy(() => {
+      const [lossT, cT] = tf.tidy(() => {
         const out = this.model.forward(xs, { training: false }).output;
-        const lossT = tf.mul(this.loss(out, ys), count);
-        const cT = this.scored ? this.correct(out, ys) : tf.scalar(0);
-        return [lossT.dataSync()[0], cT.dataSync()[0]];
+        return [tf.mul(this.loss(out, ys), count), this.scored ? this.correct(out, ys) : tf.scalar(0)];
       });
       tf.dispose([xs, ys]);
+      const l = (yield lossT)[0]!;
+      const c = (yield cT)[0]!;
+      tf.dispose([lossT, cT]);
       lossSum += l;
       correct += c;
     }
@@ -208,6 +230,14 @@ export class Trainer {
 
   /** A snapshot of everything needed to continue exactly (read back with `restore`). */
   snapshot(): TrainerState {
+    return readSync(this.snapshotReads());
+  }
+
+  snapshotAsync(): Promise<TrainerState> {
+    return readAsync(this.snapshotReads());
+  }
+
+  private *snapshotReads(): Reads<TrainerState> {
     const tensors: TrainerState['tensors'] = {};
     const entries: [string, tf.Variable][] = [
       ...this.model.params.map((p): [string, tf.Variable] => [`param/${p.name}`, p.variable]),
@@ -216,7 +246,7 @@ export class Trainer {
     ];
     for (const [name, v] of entries) {
       // A copy: the backend may reuse the memory behind dataSync's view.
-      tensors[name] = { shape: v.shape.slice(), values: new Float32Array(v.dataSync() as Float32Array) };
+      tensors[name] = { shape: v.shape.slice(), values: new Float32Array(yield v) };
     }
     return { step: this.completed, optimizerSteps: this.optimizer.stepCount, interval: { ...this.interval }, tensors };
   }
@@ -252,12 +282,23 @@ export class Trainer {
    * logits, or for segmentation the per-pixel probability (sigmoid) as `n * height * width` floats.
    */
   predict(examples: Float32Array): Float32Array {
+    return readSync(this.predictReads(examples));
+  }
+
+  predictAsync(examples: Float32Array): Promise<Float32Array> {
+    return readAsync(this.predictReads(examples));
+  }
+
+  private *predictReads(examples: Float32Array): Reads<Float32Array> {
     const n = Math.floor(examples.length / this.exampleSize);
-    return tf.tidy(() => {
+    const result = tf.tidy(() => {
       const xs = tf.tensor(examples.subarray(0, n * this.exampleSize), [n, ...this.data.inputShape], 'float32');
       const out = this.model.forward(xs, { training: false }).output;
-      return new Float32Array((this.segmentation ? tf.sigmoid(out) : out).dataSync() as Float32Array);
+      return this.segmentation ? tf.sigmoid(out) : out;
     });
+    const values = new Float32Array(yield result);
+    result.dispose();
+    return values;
   }
 
   /** Correct predictions in a batch: examples (classification) or pixels averaged per example (segmentation). */
@@ -284,30 +325,36 @@ export class Trainer {
     return tf.mean(tf.square(tf.sub(tf.reshape(output, [-1]), ys))) as tf.Scalar;
   }
 
-  private unitGradNorms(grads: tf.NamedTensorMap): number[] {
+  private *unitGradNorms(grads: tf.NamedTensorMap): Reads<number[]> {
     const units = this.model.unitNames.length;
-    return tf.tidy(() => {
+    const norms = tf.tidy(() => {
       const sums: tf.Tensor[] = Array.from({ length: units }, () => tf.scalar(0));
       for (const p of this.model.params) {
         const g = grads[p.variable.name];
         if (g) sums[p.unit] = tf.add(sums[p.unit], tf.sum(tf.square(g)));
       }
-      return Array.from(tf.sqrt(tf.stack(sums)).dataSync());
+      return tf.sqrt(tf.stack(sums));
     });
+    const values = Array.from(yield norms);
+    norms.dispose();
+    return values;
   }
 
   /** Finds the first unit whose output, weights or gradient is not finite on the batch of `index`. */
-  private locateDivergence(index: number, stepNumber: number): Divergence {
+  private *locateDivergence(index: number, stepNumber: number): Reads<Divergence> {
     for (const p of this.model.params) {
-      if (!allFinite(p.variable)) return { step: stepNumber, where: this.model.unitNames[p.unit], what: 'weights' };
+      if (!allFinite(yield p.variable)) return { step: stepNumber, where: this.model.unitNames[p.unit], what: 'weights' };
     }
     const { xs, ys } = this.batch(index);
     try {
-      const firstBad = tf.tidy(() => {
+      const units = tf.tidy(() => {
         const r = this.model.forward(xs, { training: true, collect: true });
         r.statUpdates.forEach((u) => u.value.dispose());
-        return r.units.findIndex((u) => !allFinite(u));
+        return r.units;
       });
+      let firstBad = -1;
+      for (let i = 0; i < units.length && firstBad < 0; i++) if (!allFinite(yield units[i]!)) firstBad = i;
+      tf.dispose(units);
       if (firstBad >= 0) return { step: stepNumber, where: this.model.unitNames[firstBad], what: 'activation' };
       const { grads, value } = tf.variableGrads(
         () => {
@@ -317,7 +364,7 @@ export class Trainer {
         },
         this.model.params.map((p) => p.variable),
       );
-      const norms = this.unitGradNorms(grads);
+      const norms = yield* this.unitGradNorms(grads);
       tf.dispose([value, ...Object.values(grads)]);
       const badUnit = norms.findIndex((n) => !Number.isFinite(n));
       if (badUnit >= 0) return { step: stepNumber, where: this.model.unitNames[badUnit], what: 'gradient' };
@@ -369,8 +416,22 @@ export class Trainer {
   }
 }
 
-function allFinite(t: tf.Tensor): boolean {
-  const v = t.dataSync();
+function allFinite(v: ArrayLike<number>): boolean {
   for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return false;
   return true;
+}
+
+/** A computation that yields the tensors it reads and receives their values (see `stepReads`). */
+type Reads<R> = Generator<tf.Tensor, R, Float32Array | Int32Array | Uint8Array>;
+
+function readSync<R>(g: Reads<R>): R {
+  let r = g.next();
+  while (!r.done) r = g.next(r.value.dataSync() as Float32Array | Int32Array | Uint8Array);
+  return r.value;
+}
+
+async function readAsync<R>(g: Reads<R>): Promise<R> {
+  let r = g.next();
+  while (!r.done) r = g.next((await r.value.data()) as Float32Array | Int32Array | Uint8Array);
+  return r.value;
 }

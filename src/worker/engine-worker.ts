@@ -154,7 +154,7 @@ async function predict(
     const n = Math.min(count, data.val.n);
     const [h, w] = data.inputShape.length === 3 ? [data.inputShape[0], data.inputShape[1]] : [1, data.inputShape[0] ?? 1];
     const size = data.inputShape.reduce((a, b) => a * b, 1);
-    const out = trainer.predict(data.val.x.subarray(0, n * size));
+    const out = await trainer.predictAsync(data.val.x.subarray(0, n * size));
     const per = out.length / Math.max(1, n);
     const pixels = h * w;
     const examples: PredictedExample[] = Array.from({ length: n }, (_, i) => ({
@@ -268,15 +268,15 @@ async function loop(): Promise<void> {
       let stepped = false;
       for (const run of [...runs.values()]) {
         if (run.stop) {
-          finishStopped(run);
+          await finishStopped(run);
           continue;
         }
         if (run.checkpointRequested) {
           run.checkpointRequested = false;
-          checkpoint(run);
+          await checkpoint(run);
         }
         if (run.paused) continue;
-        stepRun(run);
+        await stepRun(run);
         stepped = true;
         // Let messages (pause, stop) in between steps.
         await new Promise((resolve) => setImmediate(resolve));
@@ -288,11 +288,13 @@ async function loop(): Promise<void> {
   }
 }
 
-function stepRun(run: HostedRun): void {
+// Reads are asynchronous on every backend (webgpu has no synchronous read in Node; on the others an
+// awaited read costs a microtask).
+async function stepRun(run: HostedRun): Promise<void> {
   const t = run.trainer;
   let outcome;
   try {
-    outcome = t.trainStep();
+    outcome = await t.trainStepAsync();
   } catch (err) {
     fail(run, err);
     return;
@@ -314,7 +316,7 @@ function stepRun(run: HostedRun): void {
   let line = outcome.line;
   const finished = t.done;
   if (line && (outcome.epochEnded || finished)) {
-    const val = t.validate();
+    const val = await t.validateAsync();
     line = { ...line, ...val };
     if (val.valAccuracy !== undefined) run.bestValAccuracy = Math.max(run.bestValAccuracy ?? 0, val.valAccuracy);
     run.lastValLoss = val.valLoss;
@@ -331,7 +333,7 @@ function stepRun(run: HostedRun): void {
   }
   const every = t.config.checkpointEvery;
   if (finished || outcome.epochEnded || (every > 0 && t.step % every === 0)) {
-    if (!checkpoint(run)) return;
+    if (!(await checkpoint(run))) return;
   }
   if (finished) {
     flush(run);
@@ -341,11 +343,11 @@ function stepRun(run: HostedRun): void {
 }
 
 /** Writes a checkpoint; on failure (disk full, read-only) pauses the run and says why. */
-function checkpoint(run: HostedRun): boolean {
+async function checkpoint(run: HostedRun): Promise<boolean> {
   const t = run.trainer;
   if (run.lastCheckpoint === t.step && t.step > 0) return true;
   try {
-    const state = t.snapshot();
+    const state = await t.snapshotAsync();
     const path = saveCheckpoint(run.path, state, t.config, t.step / t.stepsPerEpoch, t.config.keep);
     run.lastCheckpoint = t.step;
     safeUpdate(run.path, { step: t.step, lastCheckpoint: t.step, ...valFields(run) });
@@ -377,9 +379,9 @@ function pauseForDisk(run: HostedRun, what: string, e: NodeJS.ErrnoException): v
   post({ v: 1, type: 'status', runId: run.id, status: 'paused', progress: progressOf(run.trainer) });
 }
 
-function finishStopped(run: HostedRun): void {
+async function finishStopped(run: HostedRun): Promise<void> {
   const t = run.trainer;
-  if (run.stop?.checkpoint && t.step > 0) checkpoint(run);
+  if (run.stop?.checkpoint && t.step > 0) await checkpoint(run);
   flush(run);
   const reason = 'stopped by the user or a signal';
   safeUpdate(run.path, { status: 'interrupted', step: t.step, reason, ...valFields(run) });

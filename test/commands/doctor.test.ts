@@ -27,7 +27,9 @@ describe('resnet-tutor doctor', () => {
   it('prints a readable table in which wasm loads', async () => {
     const { code, stdout, stderr } = await resnetTutor('doctor');
     expect(code).toBe(0);
-    expect(stderr).toBe('');
+    // Dawn's OpenGL ES backend (the software adapter here) prints its limit adjustments from native
+    // code, past Node; nothing else may reach stderr.
+    expect(stderr.replace(/^Warning: max\w+ artificially reduced .*\n/gm, '')).toBe('');
     expect(stdout).toMatch(/^\s+backend\s+found\s+loads\s+version\s+computes on$/m);
     expect(stdout).toMatch(/^\s+wasm\s+yes\s+yes\s+4\.22\.0\s+CPU \(wasm, /m);
     expect(stdout).toMatch(/^\s+cpu\s+yes\s+yes\s+4\.22\.0\s+CPU \(pure JavaScript\)$/m);
@@ -45,7 +47,7 @@ describe('resnet-tutor doctor', () => {
       cuda: { libraries: { name: string }[] };
       best: { name: string };
     };
-    expect(report.backends.map((b) => b.name)).toEqual(['node-gpu', 'node', 'wasm', 'cpu']);
+    expect(report.backends.map((b) => b.name)).toEqual(['node-gpu', 'webgpu', 'node', 'wasm', 'cpu']);
     expect(report.backends.find((b) => b.name === 'wasm')?.loads).toBe('yes');
     expect(report.cuda.libraries).toHaveLength(8);
     expect(report.best.name).toBeTruthy();
