@@ -88,7 +88,7 @@ export function keyAction(s: TutorState, k: KeyPress): Action {
     if (q?.type === 'numeric') {
       if (s.input === '' && k.input === 'h') return { type: 'hint' };
       if (s.input === '' && k.input === 'q') return { type: 'to-menu' };
-      return k.input && !k.ctrl ? { type: 'type', text: k.input } : NONE;
+      return k.input.trim() && !k.ctrl ? { type: 'type', text: k.input } : NONE;
     }
     const label = k.input.toLowerCase();
     if (q && q.options.some((o) => o.label === label)) return { type: 'type', text: label };
@@ -96,7 +96,7 @@ export function keyAction(s: TutorState, k: KeyPress): Action {
     if (k.input === 'q') return { type: 'to-menu' };
     const scroll = scrollOf(k);
     if (scroll && k.input !== ' ') return { type: 'scroll', to: scroll };
-    return k.input && !k.ctrl ? { type: 'type', text: label } : NONE;
+    return k.input.trim() && !k.ctrl ? { type: 'type', text: label } : NONE;
   }
   if (k.input === '?') return { type: 'help' };
   if (step.kind === 'experiment') {

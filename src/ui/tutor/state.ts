@@ -195,7 +195,13 @@ export function reduceTutor(state: TutorState, event: TutorEvent): Result {
     let next = state;
     const commands: TutorCommand[] = [];
     for (const ch of key.input) {
-      const r = reduceTutor(next, { type: 'key', input: ch });
+      // Keys that arrive inside the text (a fast "b" then Enter) keep their meaning.
+      const r = reduceTutor(next, {
+        type: 'key',
+        input: ch === '\r' || ch === '\n' ? '' : ch === '\u007f' || ch === '\b' ? '' : ch,
+        return: ch === '\r' || ch === '\n',
+        backspace: ch === '\u007f' || ch === '\b',
+      });
       next = r.state;
       commands.push(...r.commands);
     }
