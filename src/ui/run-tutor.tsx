@@ -5,21 +5,25 @@ import { lessonRunsDir } from '../runs/lesson-root.js';
 import type { Lesson } from '../lessons/types.js';
 import { engineHostPerKind } from '../worker/engine-host.js';
 import { TutorApp } from './tutor/TutorApp.js';
-import type { TutorCommand, TutorEvent, TutorState } from './tutor/state.js';
+import type { LessonProgressView, TutorCommand, TutorEvent, TutorState } from './tutor/state.js';
 
 export interface TutorOptions {
   readonly lessons: readonly Lesson[];
   readonly problems: readonly string[];
   /** Opened after the first screen is up (conf takes a few hundred ms to load); until then, `initial`. */
   readonly openStore: () => Promise<ProgressStore>;
-  /** Progress as last saved, read without conf, for the first screen. */
-  readonly initial: Readonly<Record<string, { step?: number; completed?: boolean }>>;
+  /** Progress as last saved (steps, answers, experiment results), read without conf, for the first screen. */
+  readonly initial: Readonly<Record<string, Partial<LessonProgressView>>>;
   readonly open?: number;
   readonly runRoot: string;
   readonly backend: string;
   readonly full: boolean;
   readonly color: boolean;
   readonly unicode: boolean;
+  /** Streams for Ink (tests pass fake ones); the process's own by default. */
+  readonly io?: { readonly stdout: NodeJS.WriteStream; readonly stdin: NodeJS.ReadStream; readonly debug?: boolean };
+  /** The engine worker per kind of work (tests may share one); started on first use by default. */
+  readonly hosts?: ReturnType<typeof engineHostPerKind>;
 }
 
 /**
@@ -28,12 +32,15 @@ export interface TutorOptions {
  */
 export async function runTutor(opts: TutorOptions): Promise<number> {
   // The engine worker starts only when an experiment first runs.
-  const hosts = engineHostPerKind();
+  const hosts = opts.hosts ?? engineHostPerKind();
   // Lesson runs live in the per-user data folder (`runs --lessons` lists them), not in --run-dir.
   const runner = new ExperimentRunner(hosts.get, lessonRunsDir(), opts.backend);
   const all = opts.initial;
   const progress = Object.fromEntries(
-    opts.lessons.map((l) => [l.id, { step: all[l.id]?.step ?? 0, completed: all[l.id]?.completed ?? false }]),
+    opts.lessons.map((l): [string, LessonProgressView] => [
+      l.id,
+      { ...all[l.id], step: all[l.id]?.step ?? 0, completed: all[l.id]?.completed ?? false },
+    ]),
   );
   let store: Promise<ProgressStore> | null = null;
   // Saves happen in order, once the store is open.
@@ -75,8 +82,17 @@ export async function runTutor(opts: TutorOptions): Promise<number> {
               return;
             }
             const measured = Object.fromEntries(outcome.measured.map((m) => [m.label || 'result', m.value]));
-            save((s) => s.recordExperiment(lesson.id, step.experiment.key, measured, { runIds: outcome.runIds, full: opts.full }));
-            dispatch({ type: 'experiment', update: { status: 'done', measured: outcome.measured } });
+            // What the runner judged and kept (absent from a runner that only measures) goes to the
+            // progress file and the screen alike.
+            const judged = {
+              ...(outcome.measurements ? { measurements: outcome.measurements } : {}),
+              ...(outcome.verdict ? { verdict: outcome.verdict } : {}),
+              ...(outcome.results ? { results: outcome.results } : {}),
+            };
+            save((s) =>
+              s.recordExperiment(lesson.id, step.experiment.key, measured, { runIds: outcome.runIds, full: opts.full, ...judged }),
+            );
+            dispatch({ type: 'experiment', update: { status: 'done', measured: outcome.measured, ...judged } });
           })
           .catch((err: unknown) =>
             dispatch({ type: 'experiment', update: { status: 'failed', error: err instanceof Error ? err.message : String(err) } }),
@@ -99,7 +115,7 @@ export async function runTutor(opts: TutorOptions): Promise<number> {
       color={opts.color}
       unicode={opts.unicode}
     />,
-    { exitOnCtrlC: false, patchConsole: true, maxFps: 10 },
+    { exitOnCtrlC: false, patchConsole: !opts.io, maxFps: 10, ...(opts.io ?? {}) },
   );
   // Open the store once the first screen is drawn, so a corrupt file is found (and backed up) early.
   setImmediate(() => {

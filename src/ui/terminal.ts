@@ -52,6 +52,11 @@ const ASCII: Readonly<Record<string, string>> = {
   '↑': '^',
   '↓': 'v',
   '⏸': '||',
+  '←': '<-',
+  '→': '->',
+  '•': '*',
+  '›': '>',
+  '▁': '_',
 };
 
 /** Replaces the glyphs this program draws with ASCII look-alikes, for non-UTF-8 terminals. */

@@ -1,36 +1,27 @@
 import { render } from 'ink-testing-library';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ExperimentRunner } from '../../src/lessons/experiment-runner.js';
 import { loadLessons } from '../../src/lessons/load.js';
 import { ProgressStore } from '../../src/lessons/progress.js';
 import { TutorApp } from '../../src/ui/tutor/TutorApp.js';
-import type { TutorCommand, TutorEvent, TutorState } from '../../src/ui/tutor/state.js';
-import { EngineHost } from '../../src/worker/engine-host.js';
-import { ensureBuilt, tempDir, waitFor } from '../helpers/cli.js';
+import type { TutorCommand } from '../../src/ui/tutor/state.js';
+import { tempDir } from '../helpers/cli.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/lessons');
 const tick = () => new Promise((r) => setTimeout(r, 40));
 
 /** The tutor on the fixture course with a real progress store in a temporary folder. */
-function setup(configDir: string, runner?: ExperimentRunner) {
+/** Progress only: the composition root with its experiment runner is tested in run-tutor.test.tsx. */
+function setup(configDir: string) {
   const { lessons } = loadLessons(FIXTURES);
   const tiny = lessons.filter((l) => l.id === 'tiny');
   const store = new ProgressStore({ cwd: configDir });
   const all = store.all();
   const progress = Object.fromEntries(tiny.map((l) => [l.id, { step: all[l.id]?.step ?? 0, completed: all[l.id]?.completed ?? false }]));
-  const onCommand = (c: TutorCommand, dispatch: (e: TutorEvent) => void, state: TutorState) => {
+  const onCommand = (c: TutorCommand) => {
     if (c.type === 'reach-step') store.reachStep(c.lessonId, c.step);
     if (c.type === 'complete') store.complete(c.lessonId);
     if (c.type === 'answer') store.answer(c.lessonId, c.key, c.given, c.correct);
-    if (c.type === 'run-experiment' && runner) {
-      const step = state.lessons[state.lessonIndex].steps[c.step];
-      if (step.kind !== 'experiment') return;
-      void runner
-        .run(step.experiment, false, (u) => dispatch({ type: 'experiment', update: u }))
-        .then((o) => dispatch({ type: 'experiment', update: { status: 'done', measured: o.measured } }))
-        .catch((e: Error) => dispatch({ type: 'experiment', update: { status: 'failed', error: e.message } }));
-    }
   };
   const view = render(
     <TutorApp
@@ -69,14 +60,17 @@ describe('tutor', () => {
     await key(RIGHT);
     frame = view.lastFrame()!;
     expect(frame).toContain('How many paths does a residual net with K = 3 blocks have?');
-    // Wrong, then hint, retry, right.
+    // The first wrong answer shows the hint and asks again; the second gives the answer away.
     await key('b');
+    await key(ENTER);
+    expect(view.lastFrame()).toContain('Not yet: b is not it.');
+    expect(view.lastFrame()).toContain('Hint: Each block is taken or skipped.');
+    expect(view.lastFrame()).not.toContain('the answer is c');
+    await key('a');
     await key(ENTER);
     expect(view.lastFrame()).toContain('Not quite: the answer is c.');
     expect(view.lastFrame()).toContain('2³ = 8 paths');
     await key('r');
-    await key('h');
-    expect(view.lastFrame()).toContain('Hint: Each block is taken or skipped.');
     await key('c');
     await key(ENTER);
     expect(view.lastFrame()).toContain('Right.');
@@ -92,22 +86,42 @@ describe('tutor', () => {
     await key(RIGHT);
     await key(ENTER);
     expect(view.lastFrame()).toContain('Type a number, then Enter');
+    // Characters a number cannot have are refused with a message, never dropped; b is text here.
+    await key('2^10');
+    expect(view.lastFrame()).toContain('Your answer (paths): 2^10_');
+    await key(ENTER);
+    expect(view.lastFrame()).toContain('"2^10" is not a number the tutor can read');
+    for (let i = 0; i < 4; i++) await key('\u007f');
+    await key('1b');
+    expect(view.lastFrame()).toContain('step 5/8 · question');
+    expect(view.lastFrame()).toContain('Your answer (paths): 1b_');
+    await key('\u007f');
+    await key('\u007f');
     await key('1000');
     await key(ENTER);
-    expect(view.lastFrame()).toContain('Not quite: the answer is 1024.');
-    await key('r');
+    expect(view.lastFrame()).toContain('Not yet: 1000 is not it.');
     await key('1024');
     await key(ENTER);
     expect(view.lastFrame()).toContain('Right.');
     await key(RIGHT);
     expect(view.lastFrame()).toContain('step 6/8 · experiment');
     expect(view.lastFrame()).toContain('Prediction (the lecture): The deeper plain net trains worse.');
+    await key('?');
+    expect(view.lastFrame()).toContain('Keys (any key closes this help)');
+    await key('x');
     await key('s');
     expect(view.lastFrame()).toContain('Skipped.');
     await key(LEFT);
+    // Back on an answered question: the answer given, and the verdict on it.
     expect(view.lastFrame()).toContain('step 5/8 · question');
+    expect(view.lastFrame()).toContain('Your answer (paths): 1024');
+    expect(view.lastFrame()).toContain('Right.');
     await key(RIGHT);
-    await key(RIGHT);
+    await key('s');
+    // Enter moves on from a skipped experiment.
+    await key(ENTER);
+    expect(view.lastFrame()).toContain('step 7/8 · chart');
+    expect(view.lastFrame()!.replace(/\s+/g, ' ')).toContain('has not run yet: go back to step 6');
     await key(RIGHT);
     expect(view.lastFrame()).toContain('• Residual blocks add their input back.');
     await key(RIGHT);
@@ -117,6 +131,7 @@ describe('tutor', () => {
     const saved = new ProgressStore({ cwd: dir }).lesson('tiny');
     expect(saved.completed).toBe(true);
     expect(Object.keys(saved.answers).length).toBe(3);
+    expect(saved.answers['step-5']).toMatchObject({ correct: true, attempts: 2, firstTry: false, given: '1024' });
     expect(store.path.startsWith(dir)).toBe(true);
   });
 
@@ -133,26 +148,5 @@ describe('tutor', () => {
     await second.key(ENTER);
     expect(second.view.lastFrame()).toContain('step 3/8 · question');
     second.view.unmount();
-  });
-
-  it('runs an experiment step end to end in the engine worker and compares the outcome', async () => {
-    ensureBuilt();
-    const dir = tempDir();
-    let host: EngineHost | null = null;
-    const runner = new ExperimentRunner(() => (host ??= new EngineHost()), join(tempDir(), 'runs'), 'wasm');
-    const { view, key } = setup(dir, runner);
-    await key(ENTER);
-    for (let i = 0; i < 5; i++) {
-      view.stdin.write(view.lastFrame()!.includes('· question') ? '\u001b[C' : RIGHT);
-      await tick();
-    }
-    expect(view.lastFrame()).toContain('step 6/8 · experiment');
-    await key(ENTER);
-    await waitFor(() => view.lastFrame()!.includes('Measured (final train loss)'), 90_000, 'the experiment to finish');
-    const frame = view.lastFrame()!;
-    expect(frame).toMatch(/Measured \(final train loss\): depth 2 \d\.\d+, depth 8 \d\.\d+\./);
-    expect(frame).toContain('Prediction (the lecture): The deeper plain net trains worse.');
-    view.unmount();
-    await (host as EngineHost | null)?.close();
   });
 });

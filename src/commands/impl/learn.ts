@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { configDir } from '../../settings.js';
 import { formatProblem } from '../../lessons/types.js';
 import { detectTerminal } from '../../ui/terminal.js';
+import type { LessonProgressView } from '../../ui/tutor/state.js';
 
 export const MESSAGES = {
   notInteractive:
@@ -52,10 +53,10 @@ export async function startTutor(opts: {
  * uses to write) costs a few hundred ms, so the store opens after the menu is drawn. Anything
  * unreadable counts as no progress here; the store then reports and backs up the file.
  */
-function readSavedProgress(): Record<string, { step?: number; completed?: boolean }> {
+function readSavedProgress(): Record<string, Partial<LessonProgressView>> {
   try {
     const saved = JSON.parse(readFileSync(join(configDir(), 'progress.json'), 'utf8')) as {
-      lessons?: Record<string, { step?: number; completed?: boolean }>;
+      lessons?: Record<string, Partial<LessonProgressView>>;
     };
     return saved.lessons && typeof saved.lessons === 'object' ? saved.lessons : {};
   } catch {

@@ -1,10 +1,12 @@
 import { Box, Text, useApp, useInput } from 'ink';
-import { useEffect, useReducer, useRef } from 'react';
+import { useCallback, useReducer, useRef } from 'react';
 import type { Lesson } from '../../lessons/types.js';
 import { clipText } from '../dashboard/format.js';
 import { useTerminalSize } from '../dashboard/use-terminal-size.js';
 import { LessonMenu } from './LessonMenu.js';
 import { LessonView } from './LessonView.js';
+import { TutorHelp } from './TutorHelp.js';
+import { toAscii } from '../terminal.js';
 import { currentLesson, initialTutorState, reduceTutor, type TutorCommand, type TutorEvent, type TutorState } from './state.js';
 
 export type Props = {
@@ -36,29 +38,38 @@ export function TutorApp({ lessons, progress, problems, open, onCommand, color, 
   const { columns, rows } = size ?? terminal;
   const app = useApp();
 
+  // The edge: Ink's key flags become a KeyPress here; actions.ts turns it into a learner action.
+  const handle = useCallback(
+    (event: TutorEvent) => {
+      const { state: next, commands } = reduceTutor(latest.current, event);
+      latest.current = next;
+      dispatch(event);
+      for (const c of commands) {
+        if (c.type === 'quit') app.exit();
+        onCommand(c, dispatch, next);
+      }
+    },
+    [app, onCommand],
+  );
   useInput((input, key) => {
-    const event: TutorEvent = {
+    handle({
       type: 'key',
       input,
       leftArrow: key.leftArrow,
       rightArrow: key.rightArrow,
       upArrow: key.upArrow,
       downArrow: key.downArrow,
+      pageUp: key.pageUp,
+      pageDown: key.pageDown,
+      home: key.home,
+      end: key.end,
       return: key.return,
       escape: key.escape,
       backspace: key.backspace || key.delete,
       ctrl: key.ctrl,
-    };
-    const { state: next, commands } = reduceTutor(latest.current, event);
-    latest.current = next;
-    dispatch(event);
-    for (const c of commands) {
-      if (c.type === 'quit') app.exit();
-      onCommand(c, dispatch, next);
-    }
+    });
   });
-
-  useEffect(() => undefined, []);
+  const onLayout = useCallback((maxScroll: number, page: number) => handle({ type: 'layout', maxScroll, page }), [handle]);
 
   if (columns < TUTOR_MIN_SIZE.columns || rows < TUTOR_MIN_SIZE.rows) {
     return (
@@ -74,6 +85,17 @@ export function TutorApp({ lessons, progress, problems, open, onCommand, color, 
     return <Text>No lessons to show. Run `resnet-tutor lessons --check` to see what is wrong with the lesson files.</Text>;
   }
   const lesson = currentLesson(state);
+  // One line under the terminal's height: a frame as tall as the terminal makes it scroll.
+  const height = rows - 1;
+  const fix = (t: string) => clipText(unicode ? t : toAscii(t), columns - 1);
+  if (state.help) {
+    return (
+      <Box flexDirection="column" width={columns} height={height}>
+        <TutorHelp width={columns - 1} rows={height} unicode={unicode} />
+      </Box>
+    );
+  }
+  const digits = Math.min(9, lessons.length);
   return (
     <Box flexDirection="column" width={columns}>
       {state.screen === 'menu' || !lesson ? (
@@ -86,10 +108,12 @@ export function TutorApp({ lessons, progress, problems, open, onCommand, color, 
             width={columns - 1}
             unicode={unicode}
           />
-          <Text inverse>{clipText('↑/↓ choose · Enter open · 1-9 jump to a lesson · q quit', columns - 1).padEnd(columns - 1)}</Text>
+          <Text inverse wrap="truncate">
+            {fix(`↑/↓ choose · Enter open · ${digits > 1 ? `1-${digits}` : '1'} jump to a lesson · ? help · q quit`).padEnd(columns - 1)}
+          </Text>
         </>
       ) : (
-        <LessonView state={state} lesson={lesson} columns={columns} rows={rows - 1} color={color} unicode={unicode} />
+        <LessonView state={state} lesson={lesson} columns={columns} rows={height} color={color} unicode={unicode} onLayout={onLayout} />
       )}
     </Box>
   );

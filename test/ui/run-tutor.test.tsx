@@ -1,0 +1,95 @@
+import { EventEmitter } from 'node:events';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadLessons } from '../../src/lessons/load.js';
+import { ProgressStore } from '../../src/lessons/progress.js';
+import { runTutor } from '../../src/ui/run-tutor.js';
+import { ensureBuilt, tempDir, waitFor } from '../helpers/cli.js';
+
+const FIXTURES = resolve(import.meta.dirname, '../fixtures/lessons');
+
+/** A terminal of a fixed size that keeps every frame Ink writes (Ink's debug mode writes whole frames). */
+class Screen extends EventEmitter {
+  readonly columns = 80;
+  readonly rows = 24;
+  readonly isTTY = true;
+  frames: string[] = [];
+  write = (frame: string) => {
+    this.frames.push(frame);
+    return true;
+  };
+  last = () => this.frames[this.frames.length - 1] ?? '';
+}
+
+class Keyboard extends EventEmitter {
+  readonly isTTY = true;
+  private data: string | null = null;
+  press = (data: string) => {
+    this.data = data;
+    this.emit('readable');
+    this.emit('data', data);
+  };
+  read = () => {
+    const d = this.data;
+    this.data = null;
+    return d;
+  };
+  setEncoding() {}
+  setRawMode() {}
+  resume() {}
+  pause() {}
+  ref() {}
+  unref() {}
+}
+
+const ENTER = '\r';
+
+/** The composition root itself: the real runner, engine worker and progress store, on fake streams. */
+describe('runTutor', () => {
+  it('runs an experiment, saves and shows its results, draws the chart step from them, and quits', async () => {
+    ensureBuilt();
+    const configDir = tempDir();
+    const lessons = loadLessons(FIXTURES).lessons.filter((l) => l.id === 'tiny');
+    const screen = new Screen();
+    const keys = new Keyboard();
+    const press = async (k: string, until: (frame: string) => boolean, what: string) => {
+      keys.press(k);
+      await waitFor(() => until(screen.last()), 30_000, what);
+    };
+    const done = runTutor({
+      lessons,
+      problems: [],
+      openStore: async () => new ProgressStore({ cwd: configDir }),
+      initial: { tiny: { step: 5, completed: false } },
+      open: 0,
+      runRoot: join(tempDir(), 'runs'),
+      backend: 'wasm',
+      full: false,
+      color: false,
+      unicode: true,
+      io: { stdout: screen as unknown as NodeJS.WriteStream, stdin: keys as unknown as NodeJS.ReadStream, debug: true },
+    });
+    await waitFor(() => screen.last().includes('step 6/8 · experiment'), 10_000, 'the experiment step');
+    await press(ENTER, (f) => f.includes('Measured (final train loss)'), 'the experiment to finish');
+    // Every frame of the run: never taller than the terminal, never wider, the header always on top.
+    for (const frame of screen.frames.filter((f) => f.includes('step 6/8'))) {
+      const lines = frame.split('\n');
+      expect(lines.length).toBeLessThanOrEqual(23);
+      expect(lines[0]).toMatch(/^Lesson 1 · A tiny lesson/);
+      for (const l of lines) expect([...l].length).toBeLessThan(80);
+    }
+    expect(screen.last()).toMatch(/Measured \(final train loss\): depth 2 \d\.\d+, depth 8 \d\.\d+\./);
+    await press(ENTER, (f) => f.includes('step 7/8 · chart'), 'the chart step');
+    const chart = screen.last();
+    expect(chart).toContain('── depth 2');
+    expect(chart).toContain('·· depth 8');
+    expect(chart).toMatch(/step \d+ +step 20/);
+    keys.press('q');
+    await waitFor(() => screen.last().includes('Enter open'), 5_000, 'the menu');
+    keys.press('q');
+    expect(await done).toBe(0);
+    const saved = new ProgressStore({ cwd: configDir }).lesson('tiny');
+    expect(Object.keys(saved.experiments.depth?.measured ?? {})).toEqual(['depth 2', 'depth 8']);
+    expect(saved.step).toBe(6);
+  }, 120_000);
+});
