@@ -97,7 +97,7 @@ describe('config (in-process)', () => {
   it('set refuses a bad value or key and says what is allowed; nothing is written', async () => {
     const dir = tempDir('rt-config-');
     await expect(config(dir, { action: 'set', key: 'backend', value: 'cuda' })).rejects.toThrow(
-      /"cuda" is not a backend. Allowed for backend: auto, node-gpu, node, wasm, cpu/,
+      /"cuda" is not a backend. Allowed for backend: auto, node-gpu, webgpu, node, wasm, cpu/,
     );
     await expect(config(dir, { action: 'set', key: 'colour', value: 'false' })).rejects.toThrow(UserError);
     await expect(config(dir, { action: 'get', key: 'colour' })).rejects.toThrow(/There is no setting "colour"/);
@@ -152,7 +152,7 @@ describe('config (the built CLI)', () => {
   });
 
   for (const [args, message] of [
-    [['config', 'set', 'backend', 'gpu'], /^resnet-tutor: "gpu" is not a backend\. Allowed for backend: auto, node-gpu, node, wasm, cpu\./],
+    [['config', 'set', 'backend', 'gpu'], /^resnet-tutor: "gpu" is not a backend\. Allowed for backend: auto, node-gpu, webgpu, node, wasm, cpu\./],
     [['config', 'set', 'runDir'], /needs a value/],
     [['config', 'get'], /needs a setting name: backend, runDir, color or lessons/],
     [['config', 'list', 'runDir'], /Did you mean `resnet-tutor config get runDir`\?/],
