@@ -84,7 +84,7 @@ describe('errors that teach', () => {
     expect(existsSync(file)).toBe(true);
     const trace = readFileSync(file, 'utf8');
     expect(trace).toContain('Error: crash requested by RESNET_TUTOR_TEST_CRASH=1');
-    expect(trace).toMatch(/\n\s+at .*cli\.js/);
+    expect(trace).toMatch(/\n\s+at .*cli(-main)?\.js/);
     expect(readdirSync(join(tmp, 'resnet-tutor'))).toHaveLength(1);
   });
 });

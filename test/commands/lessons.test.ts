@@ -91,7 +91,7 @@ describe('resnet-tutor lessons', () => {
     const { code, stdout, stderr } = lessons(['--lessons', 'test/fixtures/lessons']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^ {2}· {2}1 {2}A tiny lesson +5 min$/m);
-    expect(stderr).toBe('6 lesson files have problems and are not listed; run `resnet-tutor lessons --check` to see them.\n');
+    expect(stderr).toBe('7 lesson files have problems and are not listed; run `resnet-tutor lessons --check` to see them.\n');
     const missing = lessons(['--lessons', 'no/such/folder']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(

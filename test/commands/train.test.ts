@@ -39,7 +39,7 @@ describe('train (headless)', () => {
     expect(r.stdout).not.toMatch(/[\r\u001b]/);
     // Here (no native build installed) auto falls back to wasm and says why it skipped the others.
     expect(r.stdout).toMatch(/backend wasm: computing on CPU/);
-    expect(r.stdout).toMatch(/skipped node-gpu: not installed \(fix: run `npm run gpu:enable`/);
+    expect(r.stdout).toMatch(/skipped node-gpu: not installed \(fix: run `resnet-tutor gpu setup`/);
     // 512 examples at batch 16 make 32 steps per epoch: the epoch end adds a line with validation.
     expect(r.stdout.match(/^step +\d+\/40 /gm)).toHaveLength(5);
     const run = onlyRun(root);
