@@ -146,7 +146,7 @@ describe('settings file', () => {
     expect(parseSettingValue('lessons', lessons)).toBe(lessons);
     expect(parseSettingValue('lessons', '')).toBe('');
     expect(() => parseSettingValue('backend', 'gpu')).toThrow(UserError);
-    expect(() => parseSettingValue('backend', 'gpu')).toThrow(/Allowed for backend: auto, node-gpu, node, wasm, cpu/);
+    expect(() => parseSettingValue('backend', 'gpu')).toThrow(/Allowed for backend: auto, node-gpu, webgpu, node, wasm, cpu/);
     expect(() => parseSettingValue('color', 'maybe')).toThrow(/true or false/);
     expect(() => parseSettingValue('runDir', '  ')).toThrow(/cannot be empty/);
     expect(() => parseSettingValue('lessons', join(lessons, 'missing'))).toThrow(/There is no folder/);

@@ -152,7 +152,10 @@ describe('config (the built CLI)', () => {
   });
 
   for (const [args, message] of [
-    [['config', 'set', 'backend', 'gpu'], /^resnet-tutor: "gpu" is not a backend\. Allowed for backend: auto, node-gpu, webgpu, node, wasm, cpu\./],
+    [
+      ['config', 'set', 'backend', 'gpu'],
+      /^resnet-tutor: "gpu" is not a backend\. Allowed for backend: auto, node-gpu, webgpu, node, wasm, cpu\./,
+    ],
     [['config', 'set', 'runDir'], /needs a value/],
     [['config', 'get'], /needs a setting name: backend, runDir, color or lessons/],
     [['config', 'list', 'runDir'], /Did you mean `resnet-tutor config get runDir`\?/],

@@ -86,7 +86,10 @@ describe('resnet-tutor probe: bad input exits 1 with a clear message', () => {
   });
 
   it('a bad option value', () => {
-    expectUserError(resnetTutor('probe', 'variance', '--arch', 'plain,wide'), /--arch must be one of plain, residual, residual-bn/);
+    expectUserError(
+      resnetTutor('probe', 'variance', '--arch', 'plain,wide'),
+      /--arch must be one of plain, plain-bn, residual, residual-bn/,
+    );
     expectUserError(resnetTutor('probe', 'shatter', '--net', 'cnn'), /1-D input/);
   });
 });

@@ -141,8 +141,8 @@ describe('parseLesson', () => {
       'question@37',
       'question@51',
       'experiment@61',
-      'chart@83',
-      'summary@88',
+      'chart@88',
+      'summary@93',
     ]);
   });
 });

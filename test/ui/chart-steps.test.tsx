@@ -68,7 +68,7 @@ function expectFits(frame: string, size: { columns: number; rows: number }) {
 
 describe('every shipped chart step draws', () => {
   it('finds the ten chart steps of the course', () => {
-    expect(charts.length).toBe(10);
+    expect(charts.length).toBe(13);
   });
 
   for (const size of [

@@ -19,7 +19,7 @@ const series = (arch: string) => result.series.find((s) => s.arch === arch)!;
 describe('variance probe (MLP, 32 blocks, He init)', () => {
   it('reports every block for plain, residual and residual-bn', () => {
     expect(result.blocks).toBe(32);
-    expect(result.series.map((s) => s.arch)).toEqual(['plain', 'residual', 'residual-bn']);
+    expect(result.series.map((s) => s.arch)).toEqual(['plain', 'plain-bn', 'residual', 'residual-bn']);
     for (const s of result.series) {
       expect(s.meanSquare).toHaveLength(32);
       expect(s.batchVariance).toHaveLength(32);
