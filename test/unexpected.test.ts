@@ -29,7 +29,7 @@ describe('crash logs', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/unexpected error: crash requested.*No crash log written: .*symbolic link/);
     // The trace is printed instead.
-    expect(r.stderr).toMatch(/\n\s+at .*cli\.js/);
+    expect(r.stderr).toMatch(/\n\s+at .*cli(-main)?\.js/);
     expect(readdirSync(victim)).toEqual(['precious']);
     expect(readFileSync(join(victim, 'precious'), 'utf8')).toBe('keep me');
   });

@@ -46,7 +46,7 @@ describe('train (headless)', () => {
     const info = readRunInfo(run);
     expect(info.status).toBe('completed');
     expect(info.backend?.name).toBe('wasm');
-    expect(info.backend?.attempts.map((a) => a.name)).toEqual(['node-gpu', 'node', 'wasm']);
+    expect(info.backend?.attempts.map((a) => a.name)).toEqual(['node-gpu', 'webgpu', 'node', 'wasm']);
     expect(info.units).toEqual(['stem', 'block1', 'block2', 'head']);
     const lines = readMetrics(run);
     expect(lines.map((l) => l.step)).toEqual([10, 20, 30, 32, 40]);
