@@ -224,18 +224,25 @@ export function appendMetrics(runPath: string, lines: readonly MetricsLine[]): v
   appendFileSync(join(runPath, METRICS_FILE), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
 }
 
-export function readMetrics(runPath: string): MetricsLine[] {
-  const file = join(runPath, METRICS_FILE);
-  if (!existsSync(file)) return [];
-  let text: string;
+/**
+ * The metrics file's text, or a UserError saying why it cannot be read (a folder in its place, no
+ * permission) followed by `consequence`, which says what that means for the command at hand.
+ */
+function readMetricsText(file: string, consequence: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(
-      `${file} cannot be read (${code === 'EISDIR' ? 'it is a folder, not a file' : (code ?? (err as Error).message)}); the run's metrics are damaged.`,
+      `${file} cannot be read (${code === 'EISDIR' ? 'it is a folder, not a file' : (code ?? (err as Error).message)})${consequence}`,
     );
   }
+}
+
+export function readMetrics(runPath: string): MetricsLine[] {
+  const file = join(runPath, METRICS_FILE);
+  if (!existsSync(file)) return [];
+  const text = readMetricsText(file, "; the run's metrics are damaged.");
   const out: MetricsLine[] = [];
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
@@ -266,15 +273,10 @@ export function readMetrics(runPath: string): MetricsLine[] {
 export function trimMetrics(runPath: string, step: number): string | null {
   const file = join(runPath, METRICS_FILE);
   if (!existsSync(file)) return null;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(
-      `${file} cannot be read (${code === 'EISDIR' ? 'it is a folder, not a file' : (code ?? (err as Error).message)}), so the run cannot be resumed without losing its history. Move it aside (the run then starts a new metrics file), then resume again.`,
-    );
-  }
+  const text = readMetricsText(
+    file,
+    ', so the run cannot be resumed without losing its history. Move it aside (the run then starts a new metrics file), then resume again.',
+  );
   const lines = text.split('\n');
   // The text after the last newline: empty, or a line torn by a kill mid-write.
   lines.pop();

@@ -35,6 +35,11 @@ function standardised(g: readonly (number | null)[]): number[] {
  * The chart of `metric` (one of CHART_METRICS for the probe) over every run of the experiment, or
  * null when the metric does not belong to this probe.
  */
+/** A line chart over the blocks 1..`blocks`, input side left (variance, lesion, bn-scale). */
+function perBlock(title: string, series: Series[], blocks: number, log: boolean, x: string, y: string): ChartData {
+  return { kind: 'lines', title, series, log, xRange: ['block 1', `block ${blocks}`], x, y };
+}
+
 export function probeChart(runs: readonly ProbeRunResult[], metric: string, title: string): ChartData | null {
   const many: Many = { labels: new Set(runs.map((r) => r.label)).size > 1, seeds: new Set(runs.map((r) => r.seed)).size > 1 };
   const first = runs[0]?.result;
@@ -52,15 +57,14 @@ export function probeChart(runs: readonly ProbeRunResult[], metric: string, titl
         })),
       );
       const blocks = first.blocks;
-      return {
-        kind: 'lines',
+      return perBlock(
         title,
         series,
-        log: true,
-        xRange: ['block 1', `block ${blocks}`],
-        x: 'block (input side left)',
-        y: batch ? "batch variance of each unit's output" : "E[h²] of each block's output",
-      };
+        blocks,
+        true,
+        'block (input side left)',
+        batch ? "batch variance of each unit's output" : "E[h²] of each block's output",
+      );
     }
     case 'shatter': {
       if (metric === 'gradient') {
@@ -132,15 +136,7 @@ export function probeChart(runs: readonly ProbeRunResult[], metric: string, titl
         ];
       });
       const blocks = Math.max(...all.map((r) => r.result.rows.length));
-      return {
-        kind: 'lines',
-        title,
-        series,
-        log: false,
-        xRange: ['block 1', `block ${blocks}`],
-        x: 'block removed (k)',
-        y: classification ? 'validation accuracy (%)' : 'validation loss',
-      };
+      return perBlock(title, series, blocks, false, 'block removed (k)', classification ? 'validation accuracy (%)' : 'validation loss');
     }
     case 'bn-scale': {
       if (metric !== 'gamma-by-block') return null;
@@ -150,15 +146,7 @@ export function probeChart(runs: readonly ProbeRunResult[], metric: string, titl
         values: r.result.blocks.map((b) => finite(b.lastGamma)),
       }));
       const blocks = Math.max(...all.map((r) => r.result.blocks.length));
-      return {
-        kind: 'lines',
-        title,
-        series,
-        log: false,
-        xRange: ['block 1', `block ${blocks}`],
-        x: 'block (input side left)',
-        y: 'learned BN scale |gamma| (unitless)',
-      };
+      return perBlock(title, series, blocks, false, 'block (input side left)', 'learned BN scale |gamma| (unitless)');
     }
   }
 }
