@@ -2,23 +2,13 @@ import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/engine/config.js';
-import type { TrainerState } from '../../src/engine/trainer.js';
 import { loadNewestCheckpoint, saveCheckpoint } from '../../src/runs/checkpoint.js';
 import { tempDir } from '../helpers/cli.js';
+import { trainerState } from '../helpers/trainer-state.js';
 
 const config = resolveConfig({ net: 'mlp', arch: 'residual', depth: 2, width: 4, keep: 5 });
 
-function state(step: number): TrainerState {
-  return {
-    step,
-    optimizerSteps: step,
-    interval: { lossSum: step * 0.5, accuracySum: 0.25, count: 1 },
-    tensors: {
-      'param/stem/w': { shape: [2, 4], values: Float32Array.from({ length: 8 }, (_, i) => i + step) },
-      'slot/stem/w/velocity': { shape: [2, 4], values: new Float32Array(8).fill(step) },
-    },
-  };
-}
+const state = trainerState;
 
 /** Two checkpoints (10, 20); `damage` spoils the newest; the load must fall back to step 10. */
 function fallsBack(damage: (ckpt: string) => void, reason: RegExp): void {

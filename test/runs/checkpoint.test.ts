@@ -2,24 +2,14 @@ import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileS
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/engine/config.js';
-import type { TrainerState } from '../../src/engine/trainer.js';
 import { UserError } from '../../src/errors.js';
 import { listCheckpoints, loadNewestCheckpoint, saveCheckpoint } from '../../src/runs/checkpoint.js';
 import { tempDir } from '../helpers/cli.js';
+import { trainerState } from '../helpers/trainer-state.js';
 
 const config = resolveConfig({ net: 'mlp', arch: 'residual', depth: 2, width: 4, keep: 3 });
 
-function state(step: number): TrainerState {
-  return {
-    step,
-    optimizerSteps: step,
-    interval: { lossSum: step * 0.5, accuracySum: 0.25, count: 1 },
-    tensors: {
-      'param/stem/w': { shape: [2, 4], values: Float32Array.from({ length: 8 }, (_, i) => i + step) },
-      'slot/stem/w/velocity': { shape: [2, 4], values: new Float32Array(8).fill(step) },
-    },
-  };
-}
+const state = trainerState;
 
 afterEach(() => {
   delete process.env.RESNET_TUTOR_FAULTS;
