@@ -133,13 +133,28 @@ function takeOver(dir: string, holder: Owner | null): void {
   rmSync(aside, { recursive: true, force: true });
 }
 
-/** Whether a process with this id runs on this host (EPERM: it does, as another user). */
+/**
+ * Whether a process with this id runs on this host (EPERM: it does, as another user). A zombie does
+ * not: right after `kill -9` a killed run stays a zombie until its parent reaps it, and signal 0
+ * still reaches it, so a resume started at once would wrongly find its lock held.
+ */
 export function processAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+  return !isZombie(pid);
+}
+
+/** Linux: the state field of /proc/<pid>/stat (after the parenthesised name) is Z; false elsewhere. */
+function isZombie(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
 }

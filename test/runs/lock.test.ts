@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readMetrics, readRunInfo } from '../../src/runs/run-dir.js';
-import { lockRun } from '../../src/runs/lock.js';
+import { lockRun, processAlive } from '../../src/runs/lock.js';
 import { ensureBuilt, runCli, startCli, tempDir, waitFor, waitForExit } from '../helpers/cli.js';
 
 const TINY = [
@@ -92,5 +93,20 @@ describe('lockRun on a shared file system', () => {
     const t = new Date(Date.now() - 60_000);
     utimesSync(join(run, '.lock'), t, t);
     (await lockRun(run, 'r')).release();
+  });
+});
+
+describe('processAlive', () => {
+  it('a zombie (killed, not yet reaped) is not alive; a running process is', async () => {
+    // The shell forks `true` and then becomes `sleep`, which never reaps it: `true` stays a zombie.
+    const child = spawn('sh', ['-c', 'true & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const zombie = Number(await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
+      await waitFor(() => readFileSync(`/proc/${zombie}/stat`, 'utf8').includes(') Z '), 5000, 'the zombie');
+      expect(processAlive(zombie)).toBe(false);
+      expect(processAlive(child.pid!)).toBe(true);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });
