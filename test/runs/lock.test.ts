@@ -98,8 +98,9 @@ describe('lockRun on a shared file system', () => {
 
 describe('processAlive', () => {
   it('a zombie (killed, not yet reaped) is not alive; a running process is', async () => {
-    // The shell forks `true` and then becomes `sleep`, which never reaps it: `true` stays a zombie.
-    const child = spawn('sh', ['-c', 'true & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // The shell forks a short `sleep` and then becomes a long one, which never reaps it: once the short
+    // one ends (after the exec, so the shell cannot reap it first) it stays a zombie.
+    const child = spawn('sh', ['-c', 'sleep 0.3 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const zombie = Number(await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
       await waitFor(() => readFileSync(`/proc/${zombie}/stat`, 'utf8').includes(') Z '), 5000, 'the zombie');
