@@ -6,8 +6,10 @@ import { applyStatUpdates, buildModel, type Model } from './models/model.js';
 import { learningRate, Optimizer } from './optim.js';
 import { deriveSeed, permutation, Rng } from './rng.js';
 
-/** One line of metrics.jsonl (DESIGN.md, run directory contract). */
+/** One line of metrics.jsonl (docs/run-folder.md, the run-folder contract). */
 export interface MetricsLine {
+  /** Written by appendMetrics, never by the trainer; absent in older files (version 1). */
+  readonly formatVersion?: number;
   readonly step: number;
   readonly epoch: number;
   /** Mean training loss over the steps since the previous line. */

@@ -5,15 +5,13 @@
  * should read. Unknown commands are kept as written; `mathProblems` lists them for the checker.
  */
 
-export type Charset = 'unicode' | 'ascii';
+import { charsetFor, type Charset } from '../output-style.js';
 
-/** `unicode` when the locale (LC_ALL, LC_CTYPE, LANG) says UTF-8; `RESNET_TUTOR_CHARSET` overrides. */
+export type { Charset };
+
+/** The charset of every command's output (output-style: the locale, RESNET_TUTOR_CHARSET). */
 export function charsetFromEnv(env: NodeJS.ProcessEnv = process.env, platform: string = process.platform): Charset {
-  const forced = env.RESNET_TUTOR_CHARSET?.toLowerCase();
-  if (forced === 'ascii' || forced === 'unicode') return forced;
-  if (platform === 'win32') return 'unicode';
-  const locale = env.LC_ALL || env.LC_CTYPE || env.LANG || '';
-  return /utf-?8/i.test(locale) ? 'unicode' : 'ascii';
+  return charsetFor(env, platform);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,6 +7,9 @@ import { listCheckpoints } from './checkpoint.js';
 import { formatDuration } from './headless-format.js';
 import { formatAgo, formatPercent } from './list.js';
 import { findRun, readMetrics, readRunInfo, type RunInfo } from './run-dir.js';
+import { charsetFor, forCharset } from '../output-style.js';
+import { writeReportSvg } from './svg.js';
+import { exportEvents } from './tensorboard.js';
 
 /**
  * `resnet-tutor report <run>`: what a run was, how it went, and its curves, as text that fits the
@@ -268,7 +271,8 @@ function wrapValue(key: string, value: string, width: number): string[] {
 const CSV_BASE = ['step', 'epoch', 'time', 'loss', 'accuracy', 'valLoss', 'valAccuracy', 'lr', 'samplesPerSecond'] as const;
 
 /**
- * One header row and one row per metrics line. Per-unit arrays become gradNorm_<unit> and
+ * One header row and one row per metrics line, the run's id first (so the CSVs of several runs can
+ * be concatenated and grouped by run). Per-unit arrays become gradNorm_<unit> and
  * actVar_<unit> columns named from run.json `units`. A value stored as null (NaN or Infinity in
  * the run) is written as NaN; a value the line does not have is left empty.
  */
@@ -276,11 +280,12 @@ export function formatReportCsv(r: RunReport): string {
   const units = r.info.units ?? [];
   const n = r.metrics.reduce((k, m) => Math.max(k, m.gradNorms?.length ?? 0, m.activationVariances?.length ?? 0), units.length);
   const names = Array.from({ length: n }, (_, i) => unitName(units, i));
-  const header = [...CSV_BASE, ...names.map((u) => `gradNorm_${u}`), ...names.map((u) => `actVar_${u}`)];
+  const header = ['run', ...CSV_BASE, ...names.map((u) => `gradNorm_${u}`), ...names.map((u) => `actVar_${u}`)];
   const rows = [header.map(csvCell).join(',')];
   for (const m of r.metrics) {
     const rec = m as unknown as Record<string, unknown>;
     const cells = [
+      r.info.id,
       ...CSV_BASE.map((k) => rec[k]),
       ...names.map((_, i) => (m.gradNorms ? (i < m.gradNorms.length ? m.gradNorms[i] : undefined) : undefined)),
       ...names.map((_, i) =>
@@ -309,9 +314,34 @@ export function formatReportJson(r: RunReport): string {
 }
 
 /** Everything `report` prints, chosen by the flags. */
-export function renderReport(root: string, name: string, opts: { format: 'text' | 'csv' | 'json'; width: number }): string {
+export function renderReport(
+  root: string,
+  name: string,
+  opts: { format: 'text' | 'csv' | 'json'; width: number; color?: boolean },
+): string {
   const r = loadReport(root, name);
   if (opts.format === 'csv') return formatReportCsv(r);
   if (opts.format === 'json') return formatReportJson(r);
-  return formatReportText(r, { width: opts.width, color: colorEnabled(process.stdout) });
+  const text = formatReportText(r, { width: opts.width, color: colorEnabled(process.stdout, process.env, opts.color) });
+  return forCharset(text, charsetFor(), opts.width);
+}
+
+/**
+ * `report --svg FILE` and `report --tensorboard DIR`: writes the files and returns what to print,
+ * one line per file written.
+ */
+export function exportReport(root: string, name: string, opts: { svg?: string; tensorboard?: string }): string {
+  const r = loadReport(root, name);
+  const out: string[] = [];
+  if (opts.svg !== undefined) {
+    writeReportSvg(r, opts.svg);
+    out.push(
+      `wrote ${opts.svg}: loss${r.metrics.some((m) => m.accuracy !== undefined || m.valAccuracy !== undefined) ? ' and accuracy' : ''} of run ${r.info.id}, ${r.metrics.length} metrics lines`,
+    );
+  }
+  if (opts.tensorboard !== undefined) {
+    const file = exportEvents(opts.tensorboard, r.info, r.metrics);
+    out.push(`wrote ${file}: ${r.metrics.length} steps of run ${r.info.id}; open it with \`tensorboard --logdir ${opts.tensorboard}\``);
+  }
+  return `${out.join('\n')}\n`;
 }

@@ -19,9 +19,10 @@ import { describeModel, type TrainConfig } from '../engine/config.js';
 import type { MetricsLine } from '../engine/trainer.js';
 import { fsyncDir, writeFileAtomic } from './atomic.js';
 import { processAlive } from './lock.js';
+import { appendEvents, trimEvents } from './tensorboard.js';
 import { lessonRunsDir } from './lesson-root.js';
 
-/** The run directory contract (DESIGN.md): run.json, metrics.jsonl, ckpt-<step>/. */
+/** The run-folder contract (docs/run-folder.md): run.json, metrics.jsonl, ckpt-<step>/, event files. */
 export type RunStatus = 'running' | 'interrupted' | 'completed' | 'failed' | 'diverged';
 
 export interface BackendSummary {
@@ -33,6 +34,8 @@ export interface BackendSummary {
 }
 
 export interface RunInfo {
+  /** The run-folder format (docs/run-folder.md); absent in files older than the field: version 1. */
+  readonly formatVersion?: number;
   readonly id: string;
   readonly config: TrainConfig;
   readonly status: RunStatus;
@@ -55,6 +58,30 @@ export interface RunInfo {
 
 export const RUN_FILE = 'run.json';
 export const METRICS_FILE = 'metrics.jsonl';
+
+/**
+ * The run-folder format this program writes, and the newest it reads (docs/run-folder.md). Written as
+ * `formatVersion` in run.json and in every metrics line; a file without it is version 1. Raise it
+ * only for a change an older reader would misread, and keep reading every older version.
+ */
+export const RUN_FORMAT_VERSION = 1;
+
+/**
+ * The format version of a parsed run.json or metrics line: null when the field is absent (version
+ * 1), a UserError when it is newer than this program reads, a string (the damage) when malformed.
+ */
+export function formatVersionProblem(record: Record<string, unknown>, file: string): string | null {
+  const v = record.formatVersion;
+  if (v === undefined) return null;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    return `"formatVersion" is ${JSON.stringify(v)}, expected a whole number from 1`;
+  if (v > RUN_FORMAT_VERSION) {
+    throw new UserError(
+      `${file} was written by a newer resnet-tutor (run-folder format ${v}; this version reads formats up to ${RUN_FORMAT_VERSION}). Upgrade resnet-tutor (\`npm install -g resnet-tutor@latest\`) to read this run; nothing was changed.`,
+    );
+  }
+  return null;
+}
 
 /** Creates `<root>/<id>/` and its run.json; the id reads like "20261128-183012-cnn-residual-bn-d20". */
 export function createRunDir(
@@ -165,7 +192,8 @@ export function removeDeadTemps(dir: string, prefix: string): void {
 }
 
 export function writeRunInfo(runPath: string, info: RunInfo): void {
-  writeFileAtomic(join(runPath, RUN_FILE), `${JSON.stringify(info, null, 2)}\n`);
+  const { formatVersion: _older, ...fields } = info;
+  writeFileAtomic(join(runPath, RUN_FILE), `${JSON.stringify({ formatVersion: RUN_FORMAT_VERSION, ...fields }, null, 2)}\n`);
 }
 
 export function readRunInfo(runPath: string): RunInfo {
@@ -188,7 +216,7 @@ export function readRunInfo(runPath: string): RunInfo {
   } catch (err) {
     throw new UserError(`${file} is not valid JSON (${(err as Error).message}); the run's metadata is damaged.`);
   }
-  const problem = runInfoProblem(parsed);
+  const problem = runInfoProblem(parsed, file);
   if (problem) throw new UserError(`${file} is not a run's metadata (${problem}); the run's metadata is damaged.`);
   return parsed as RunInfo;
 }
@@ -196,10 +224,12 @@ export function readRunInfo(runPath: string): RunInfo {
 const STATUSES: readonly string[] = ['running', 'interrupted', 'completed', 'failed', 'diverged'];
 
 /** What makes a parsed run.json unusable, or null: the fields every command relies on. */
-function runInfoProblem(v: unknown): string | null {
+function runInfoProblem(v: unknown, file: string): string | null {
   if (typeof v !== 'object' || v === null || Array.isArray(v))
     return `expected a JSON object, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`;
   const r = v as Record<string, unknown>;
+  const version = formatVersionProblem(r, file);
+  if (version) return version;
   if (typeof r.id !== 'string' || r.id === '') return 'no "id"';
   if (typeof r.config !== 'object' || r.config === null || Array.isArray(r.config)) return 'no "config" object';
   if (typeof r.status !== 'string' || !STATUSES.includes(r.status))
@@ -217,11 +247,22 @@ export function updateRunInfo(runPath: string, changes: Partial<RunInfo>): RunIn
 
 /**
  * Appends whole lines with one write each, so a kill leaves at most one torn last line, which
- * `readMetrics` ignores and `trimMetrics` removes.
+ * `readMetrics` ignores and `trimMetrics` removes; then the same lines to the run's TensorBoard
+ * event file. Returns a warning when the event file could not be written (training goes on).
  */
-export function appendMetrics(runPath: string, lines: readonly MetricsLine[]): void {
-  if (lines.length === 0) return;
-  appendFileSync(join(runPath, METRICS_FILE), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+export function appendMetrics(runPath: string, lines: readonly MetricsLine[]): string | null {
+  if (lines.length === 0) return null;
+  appendFileSync(
+    join(runPath, METRICS_FILE),
+    lines.map((l) => `${JSON.stringify({ formatVersion: RUN_FORMAT_VERSION, ...l })}\n`).join(''),
+  );
+  return appendEvents(runPath, lines, () => {
+    try {
+      return readRunInfo(runPath).units ?? [];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /**
@@ -246,19 +287,22 @@ export function readMetrics(runPath: string): MetricsLine[] {
   const out: MetricsLine[] = [];
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
+    let parsed: MetricsLine | null;
     try {
-      const parsed = JSON.parse(line) as MetricsLine | null;
-      // Only whole metrics objects: a line of other JSON is damage, like a torn one.
-      if (
-        typeof parsed === 'object' &&
-        parsed !== null &&
-        typeof parsed.step === 'number' &&
-        (typeof parsed.loss === 'number' || parsed.loss === null)
-      )
-        out.push(parsed);
+      parsed = JSON.parse(line) as MetricsLine | null;
     } catch {
-      // A torn line from a kill mid-write; the next line (if any) is whole again.
+      continue; // A torn line from a kill mid-write; the next line (if any) is whole again.
     }
+    // Only whole metrics objects: a line of other JSON is damage, like a torn one.
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      typeof parsed.step === 'number' &&
+      (typeof parsed.loss === 'number' || parsed.loss === null) &&
+      // A line from a newer program is refused (UserError), never half-understood.
+      formatVersionProblem(parsed as unknown as Record<string, unknown>, file) === null
+    )
+      out.push(parsed);
   }
   return out;
 }
@@ -271,6 +315,13 @@ export function readMetrics(runPath: string): MetricsLine[] {
  * what it did when there was damage, for the run's log; null otherwise.
  */
 export function trimMetrics(runPath: string, step: number): string | null {
+  const damage = trimMetricsFile(runPath, step);
+  // The TensorBoard view follows the record, once the record is settled (docs/run-folder.md).
+  trimEvents(runPath, step);
+  return damage;
+}
+
+function trimMetricsFile(runPath: string, step: number): string | null {
   const file = join(runPath, METRICS_FILE);
   if (!existsSync(file)) return null;
   const text = readMetricsText(
@@ -292,7 +343,8 @@ export function trimMetrics(runPath: string, step: number): string | null {
       continue;
     }
     const s = (parsed as { step?: unknown } | null)?.step;
-    if (typeof s !== 'number') {
+    // A line from a newer program stops the resume (UserError) before anything is changed.
+    if (typeof s !== 'number' || formatVersionProblem(parsed as Record<string, unknown>, file) !== null) {
       damaged.push(i + 1);
       continue;
     }

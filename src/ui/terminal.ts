@@ -1,6 +1,9 @@
+import { charsetFor, colorAllowed } from '../output-style.js';
+
 /**
- * What the terminal can show. Colour follows NO_COLOR and --no-color; box-drawing and block glyphs
- * need a UTF-8 locale (otherwise ASCII); TERM=dumb, a non-TTY stdout or a CI job gets the headless lines.
+ * What the terminal can show. Colour and glyphs follow the one policy of every command
+ * (output-style: --no-color, FORCE_COLOR, NO_COLOR; ASCII outside UTF-8 locales); TERM=dumb, a
+ * non-TTY stdout or a CI job gets the headless lines.
  */
 export interface TerminalCaps {
   readonly interactive: boolean;
@@ -18,50 +21,10 @@ export function detectTerminal(
   // gets the headless lines even on a pseudo-terminal.
   const inCi = ['CI', 'CONTINUOUS_INTEGRATION'].some((k) => k in env && env[k] !== '0' && env[k] !== 'false');
   const interactive = stdout.isTTY === true && stdin.isTTY === true && env.TERM !== 'dumb' && !inCi;
-  const color = interactive && !noColorFlag && !(env.NO_COLOR !== undefined && env.NO_COLOR !== '');
-  const locale = env.LC_ALL || env.LC_CTYPE || env.LANG || '';
-  // An unset locale in an SSH session usually still renders UTF-8; only an explicit non-UTF-8 one
-  // (C, POSIX, latin1) means the glyphs would come out as garbage.
-  const unicode = locale === '' ? true : /utf-?8/i.test(locale);
+  const color = interactive && colorAllowed(stdout, env, noColorFlag ? false : undefined);
+  const unicode = charsetFor(env) === 'unicode';
   return { interactive, color, unicode };
 }
 
-const ASCII: Readonly<Record<string, string>> = {
-  '─': '-',
-  '│': '|',
-  '┤': '|',
-  '├': '|',
-  '┼': '+',
-  '╭': '+',
-  '╮': '+',
-  '╰': '+',
-  '╯': '+',
-  '╶': '-',
-  '╴': '-',
-  '·': '.',
-  '█': '#',
-  '░': '.',
-  '▏': '|',
-  '…': '...',
-  '✓': 'v',
-  '✗': 'x',
-  '▸': '>',
-  '—': '-',
-  '×': 'x',
-  '≈': '~',
-  '↑': '^',
-  '↓': 'v',
-  '⏸': '||',
-  '←': '<-',
-  '→': '->',
-  '•': '*',
-  '›': '>',
-  '▁': '_',
-};
-
-/** Replaces the glyphs this program draws with ASCII look-alikes, for non-UTF-8 terminals. */
-export function toAscii(text: string): string {
-  let out = '';
-  for (const ch of text) out += ASCII[ch] ?? (ch.charCodeAt(0) > 126 ? '?' : ch);
-  return out;
-}
+/** The ASCII look-alikes of the glyphs this program draws (the one table, in output-style). */
+export { toAscii } from '../output-style.js';

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { colorAllowed } from '../output-style.js';
 import { countNonFinite, extent, fit, formatTick, sanitize, toLog10 } from './chart-data.js';
 
 /**
@@ -64,15 +65,15 @@ export type ChartOptions = {
 };
 
 /**
- * Whether output to `stream` may use ANSI colours: not when NO_COLOR is set (https://no-color.org)
- * or when the stream is not a terminal (a pipe, a log file under nohup or Slurm).
+ * Whether output to `stream` may use ANSI colours: the one policy of every command (output-style:
+ * --no-color, FORCE_COLOR, NO_COLOR, and none in a pipe or a log file under nohup or Slurm).
  */
 export function colorEnabled(
   stream: { readonly isTTY?: boolean } = process.stdout,
   env: Readonly<Record<string, string | undefined>> = process.env,
+  flag?: boolean,
 ): boolean {
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
-  return stream.isTTY === true;
+  return colorAllowed(stream, env, flag);
 }
 
 /**

@@ -323,7 +323,8 @@ async function stepRun(run: HostedRun): Promise<void> {
   }
   if (line) {
     try {
-      appendMetrics(run.path, [line]);
+      const warning = appendMetrics(run.path, [line]);
+      if (warning) post({ v: 1, type: 'log', runId: run.id, level: 'warn', message: `warning: ${warning}` });
     } catch (err) {
       // A torn line from a partial write is trimmed on resume; say what happened and stop stepping.
       pauseForDisk(run, `append metrics at step ${t.step}`, err as NodeJS.ErrnoException);

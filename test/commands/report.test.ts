@@ -96,16 +96,17 @@ describe('report', () => {
     const rows = lines(csv);
     expect(rows).toHaveLength(1 + 8);
     expect(rows[0]).toBe(
-      'step,epoch,time,loss,accuracy,valLoss,valAccuracy,lr,samplesPerSecond,' +
+      'run,step,epoch,time,loss,accuracy,valLoss,valAccuracy,lr,samplesPerSecond,' +
         'gradNorm_stem,gradNorm_block1,gradNorm_block2,gradNorm_block3,gradNorm_head,' +
         'actVar_stem,actVar_block1,actVar_block2,actVar_block3,actVar_head',
     );
-    expect(rows[1]).toBe(`5,0.625,2026-01-01T10:00:01.000Z,2,0.1,,,0.05,1001,0.2,0.02,0.002,0.0002,0.00002,1,2,4,8,16`);
-    expect(rows[4]!.split(',').slice(5, 7)).toEqual(['0.375', '0.54']);
+    expect(rows[1]).toBe(`${ID},5,0.625,2026-01-01T10:00:01.000Z,2,0.1,,,0.05,1001,0.2,0.02,0.002,0.0002,0.00002,1,2,4,8,16`);
+    expect(rows[4]!.split(',').slice(6, 8)).toEqual(['0.375', '0.54']);
     // NaN and Infinity are stored as null in metrics.jsonl and come out as NaN.
     const diverged = lines(formatReportCsv(loadReport(root, '20260101-0900')));
-    expect(diverged.at(-1)!.split(',')[3]).toBe('NaN');
-    expect(diverged.at(-1)!.split(',')[11]).toBe('NaN');
+    expect(diverged.at(-1)!.split(',')[0]).toBe('20260101-090000-mlp-plain-d3');
+    expect(diverged.at(-1)!.split(',')[4]).toBe('NaN');
+    expect(diverged.at(-1)!.split(',')[12]).toBe('NaN');
   });
 
   describe('CLI', () => {
@@ -122,7 +123,7 @@ describe('report', () => {
       const csv = runCli(['report', ID, '--run-dir', root, '--csv']);
       expect(csv.code).toBe(0);
       expect(lines(csv.stdout)).toHaveLength(9);
-      expect(csv.stdout.startsWith('step,epoch,time,loss,')).toBe(true);
+      expect(csv.stdout.startsWith('run,step,epoch,time,loss,')).toBe(true);
 
       const json = runCli(['report', ID.slice(0, 10), '--run-dir', root, '--json']);
       expect(json.code).toBe(0);

@@ -105,7 +105,8 @@ describe('charsetFromEnv', () => {
     expect(charsetFromEnv({ LANG: 'en_US.UTF-8' }, 'linux')).toBe('unicode');
     expect(charsetFromEnv({ LC_ALL: 'C.utf8', LANG: 'C' }, 'linux')).toBe('unicode');
     expect(charsetFromEnv({ LANG: 'C' }, 'linux')).toBe('ascii');
-    expect(charsetFromEnv({}, 'linux')).toBe('ascii');
+    // No locale at all: Unicode, the one policy of every command (output-style.ts).
+    expect(charsetFromEnv({}, 'linux')).toBe('unicode');
     expect(charsetFromEnv({ LC_ALL: 'POSIX', LANG: 'en_US.UTF-8' }, 'linux')).toBe('ascii');
     expect(charsetFromEnv({ LANG: 'C', RESNET_TUTOR_CHARSET: 'unicode' }, 'linux')).toBe('unicode');
     expect(charsetFromEnv({}, 'win32')).toBe('unicode');
