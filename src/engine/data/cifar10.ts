@@ -6,8 +6,10 @@
  * Environment:
  *   RESNET_TUTOR_CIFAR10_URL  another source for the archive: http(s) URL, file:// URL or a path.
  *   RESNET_TUTOR_CIFAR10_MD5  the md5 that source must have (defaults to the official archive's).
+ *   HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY (and lower-case)  honoured as curl and pip do.
  */
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve } from 'node:path';
@@ -19,6 +21,9 @@ import { permutation, streamSeed, DEFAULT_SEED } from './shuffle.js';
 import { checkLimit, checkSeed } from './split.js';
 import { readTar, type TarSink } from './tar.js';
 import type { Dataset, LoadOptions, Split } from './types.js';
+
+/** proxy-from-env ships no types: the one function used. */
+const { getProxyForUrl } = createRequire(import.meta.url)('proxy-from-env') as { getProxyForUrl(url: string): string };
 
 export const CIFAR10_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz';
 export const CIFAR10_MD5 = 'c32a1d4ab5d03f1284b67883e8d87530';
@@ -134,6 +139,42 @@ function offlineError(url: string, cacheDir: string, reason: string): UserError 
   );
 }
 
+/**
+ * The proxy for `url` as curl and pip choose it: HTTPS_PROXY for https, HTTP_PROXY for http (the
+ * lower-case forms first), ALL_PROXY otherwise, and none for a host NO_PROXY lists (a name, a
+ * domain suffix such as .example.org, host:port, or * for all). Decided by proxy-from-env; null
+ * when there is none. `shown` is the proxy without its password, for messages.
+ */
+function proxyFor(url: string): { url: string; shown: string } | null {
+  const proxy = getProxyForUrl(url);
+  if (!proxy) return null;
+  let shown = proxy;
+  try {
+    const u = new URL(proxy);
+    if (u.password) u.password = '***';
+    shown = u.toString().replace(/\/$/, '');
+  } catch {
+    // Not a URL: undici says so when it tries it.
+  }
+  return { url: proxy, shown };
+}
+
+/** Node's own fetch (20-24) ignores the proxy variables, so proxied downloads go through undici's ProxyAgent. */
+async function fetchThroughProxy(
+  url: string,
+  proxy: { url: string; shown: string },
+  init: { signal: AbortSignal; redirect: 'follow'; headers: Record<string, string> },
+): Promise<Response> {
+  const { ProxyAgent, fetch: proxiedFetch } = await import('undici');
+  let dispatcher: InstanceType<typeof ProxyAgent>;
+  try {
+    dispatcher = new ProxyAgent(proxy.url);
+  } catch (err) {
+    throw new Error(`the proxy setting ${proxy.shown} is not usable (${(err as Error).message})`);
+  }
+  return (await proxiedFetch(url, { ...init, dispatcher })) as unknown as Response;
+}
+
 function describeError(err: unknown): string {
   const e = err as Error & { cause?: { code?: string; message?: string }; code?: string };
   if (e?.name === 'AbortError') return `no data arrived for ${IDLE_TIMEOUT_MS / 1000} s`;
@@ -161,14 +202,12 @@ async function download(url: string, tmp: string, cacheDir: string, onProgress: 
     if (/^https?:\/\//i.test(url)) {
       kick();
       let res: Response;
+      const proxy = proxyFor(url);
       try {
-        res = await fetch(url, {
-          signal: controller.signal,
-          redirect: 'follow',
-          headers: { 'accept-encoding': 'identity' },
-        });
+        const init = { signal: controller.signal, redirect: 'follow', headers: { 'accept-encoding': 'identity' } } as const;
+        res = proxy ? await fetchThroughProxy(url, proxy, init) : await fetch(url, init);
       } catch (err) {
-        throw offlineError(url, cacheDir, describeError(err));
+        throw offlineError(url, cacheDir, `${describeError(err)}${proxy ? ` (through the proxy ${proxy.shown})` : ''}`);
       }
       if (!res.ok || !res.body) {
         throw offlineError(url, cacheDir, `the server answered HTTP ${res.status} ${res.statusText}`.trim());
