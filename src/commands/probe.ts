@@ -1,5 +1,6 @@
 import type { CommandSpec } from './types.js';
 import { runOptions } from './train-options.js';
+import { flagDefault } from '../settings.js';
 
 /** The option names `probe` passes on (camelCase, as yargs gives them). */
 const PROBE_OPTION_KEYS = [
@@ -75,6 +76,7 @@ export const probe: CommandSpec = {
       .option('limit', { type: 'string', describe: 'lesion: validation examples evaluated (default 2000)', group: 'Probe:' })
       .options(runOptions('Compute backend'))
       .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON', group: 'Run:' })
+      .option('color', { type: 'boolean', ...flagDefault('color'), describe: 'Colours in the charts (--no-color: none)', group: 'Run:' })
       .example('$0 probe variance', 'variance per block at init: plain vs residual vs residual-bn, 32 blocks')
       .example('$0 probe variance --net cnn --depth 110 --arch residual,residual-bn', 'the same for ResNet-110 at init')
       .example('$0 probe shatter', 'gradients over a 1-D input: 1 block vs 24 blocks, with and without shortcuts')
@@ -92,6 +94,7 @@ export const probe: CommandSpec = {
       run: args.run === undefined ? undefined : String(args.run),
       runRoot: String(args.runDir ?? 'checkpoints'),
       json: Boolean(args.json),
+      noColor: args.color === false,
       raw,
     });
   },

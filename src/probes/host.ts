@@ -18,6 +18,7 @@ import {
 } from '../engine/probes/options.js';
 import { findRun, readRunInfo } from '../runs/run-dir.js';
 import { colorEnabled } from '../ui/text-chart.js';
+import { charsetFor, forCharset } from '../output-style.js';
 import { parseProbeFromWorker, type ProbeBackend, type ProbeResult } from '../worker/probe-protocol.js';
 import { compiledWorker } from '../worker/worker-path.js';
 import { renderProbe } from './render.js';
@@ -119,6 +120,8 @@ export interface ProbeCommandArgs {
   readonly run?: string;
   readonly runRoot: string;
   readonly json: boolean;
+  /** --no-color (the one colour policy, output-style.ts). */
+  readonly noColor?: boolean;
   /** Probe options in camelCase, as yargs parsed them (strings). */
   readonly raw: Readonly<Record<string, unknown>>;
   /** Where output goes (tests pass collectors). */
@@ -144,7 +147,8 @@ export async function probeCommand(args: ProbeCommandArgs): Promise<number> {
     return EXIT.ok;
   }
   const width = Math.max(60, Math.min(100, process.stdout.columns || 80));
-  out(renderProbe(answer.result, { width, color: colorEnabled(process.stdout) }));
+  const color = colorEnabled(process.stdout, process.env, args.noColor ? false : undefined);
+  out(forCharset(renderProbe(answer.result, { width, color }), charsetFor(), width));
   out(`computed on ${answer.backend.device} (${answer.backend.name})\n`);
   for (const w of answer.backend.warnings) err(`warning: ${w}\n`);
   return EXIT.ok;

@@ -211,4 +211,14 @@ describe('one colour and charset policy', () => {
     const noColor = runCli(['report', 'r1', '--run-dir', root], { env: { NO_COLOR: '1', FORCE_COLOR: undefined } });
     expect(noColor.stdout).not.toMatch(/\x1b\[/);
   });
+
+  it('probe follows the same policy: --no-color and ASCII under LC_ALL=C', () => {
+    const r = runCli(['probe', 'variance', '--depth', '4', '--repeats', '1', '--batch-size', '32', '--no-color'], {
+      env: { LC_ALL: 'C', FORCE_COLOR: '1' },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('E[h^2] per block (log scale)');
+    expect(r.stdout).not.toMatch(/[^\x00-\x7f]/);
+    expect(r.stdout).not.toMatch(/\x1b\[/);
+  });
 });
