@@ -91,6 +91,40 @@ describe('TensorBoard event files', () => {
     expect(scalarEvents(readEventFile(file)).map((e) => e.step)).toEqual([5, 10, 15]);
   });
 
+  it('a damaged event file (flipped, replaced, a folder) never stops a resume, and metrics.jsonl is trimmed as always', () => {
+    const damages: Record<string, (f: string) => void> = {
+      flip: (f) => {
+        const b = readFileSync(f);
+        b[Math.floor(b.length / 2)]! ^= 0x5a;
+        writeFileSync(f, b);
+      },
+      replace: (f) => writeFileSync(f, 'not an event file\n'),
+      folder: (f) => {
+        rmSync(f);
+        mkdirSync(f);
+      },
+    };
+    for (const [name, damage] of Object.entries(damages)) {
+      const root = tempDir('rt-tb-');
+      const path = writeFixtureRun(root, 'r1', { lines: 8 });
+      closeEventFiles();
+      const file = eventFiles(path)[0]!;
+      const metrics = readFileSync(join(path, 'metrics.jsonl'), 'utf8');
+      damage(file);
+      expect(() => trimMetrics(path, 20), name).not.toThrow();
+      expect(readFileSync(join(path, 'metrics.jsonl'), 'utf8'), name).toBe(metrics.split('\n').slice(0, 4).join('\n') + '\n');
+      if (name !== 'folder') {
+        // What is left reads back whole: the records before the damage, none after step 20.
+        const steps = scalarEvents(readEventFile(file)).map((e) => e.step);
+        expect(
+          steps.every((s) => s <= 20),
+          name,
+        ).toBe(true);
+        expect(steps, name).toEqual([5, 10, 15, 20].slice(0, steps.length));
+      }
+    }
+  });
+
   it('an event file that cannot be written does not stop the run: one warning, and metrics.jsonl goes on', () => {
     const root = tempDir('rt-tb-');
     const path = writeFixtureRun(root, 'r1', { lines: 1 });
