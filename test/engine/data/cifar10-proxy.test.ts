@@ -1,9 +1,14 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { connect, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadCifar10 } from '../../../src/engine/data/cifar10.js';
 import { UserError } from '../../../src/errors.js';
+import { ensureBuilt } from '../../helpers/cli.js';
 import { tempDir, writeCifarArchive } from './helpers.js';
 
 /**
@@ -128,5 +133,81 @@ describe('CIFAR-10 download through a proxy', () => {
     expect((err as UserError).message).toMatch(/must be downloaded once.*through the proxy http:\/\/user:\*\*\*@127\.0\.0\.1:9/);
     expect((err as UserError).message).not.toContain('secret');
     expect(originHits).toBe(0);
+  });
+});
+
+const HAS_OPENSSL = spawnSync('openssl', ['version']).status === 0;
+
+/**
+ * https through HTTPS_PROXY, end to end: a CONNECT tunnel to a local TLS server whose self-signed
+ * certificate the loader trusts through NODE_EXTRA_CA_CERTS (read at process start, so the loader
+ * runs in a child process; this process keeps serving the proxy and the server meanwhile).
+ */
+describe.skipIf(!HAS_OPENSSL)('CIFAR-10 download over https through HTTPS_PROXY', () => {
+  let tls: ReturnType<typeof createHttpsServer>;
+  let httpsUrl: string;
+  let cert: string;
+  beforeAll(async () => {
+    const dir = tempDir('rt-cifar-tls-');
+    const key = join(dir, 'key.pem');
+    cert = join(dir, 'cert.pem');
+    const made = spawnSync('openssl', [
+      ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1'],
+      ...['-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
+    ]);
+    expect(made.status, String(made.stderr)).toBe(0);
+    const body = readFileSync(archive.path);
+    tls = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
+      originHits++;
+      res.writeHead(200, { 'content-length': body.length });
+      res.end(body);
+    });
+    await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+    httpsUrl = `https://127.0.0.1:${(tls.address() as AddressInfo).port}/cifar.tar.gz`;
+  });
+  afterAll(async () => {
+    tls.closeAllConnections();
+    await new Promise((r) => tls.close(r));
+  });
+
+  async function childDownload(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    ensureBuilt();
+    const loader = pathToFileURL(resolve(import.meta.dirname, '../../../dist/src/engine/data/cifar10.js')).href;
+    const cacheDir = tempDir('rt-cifar-tls-cache-');
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !PROXY_VARS.includes(k)));
+    const child = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { loadCifar10 } = await import(${JSON.stringify(loader)}); console.log((await loadCifar10({ cacheDir: process.argv[1] })).train.n);`,
+        cacheDir,
+      ],
+      { env: { ...clean, NODE_EXTRA_CA_CERTS: cert, RESNET_TUTOR_CIFAR10_URL: httpsUrl, RESNET_TUTOR_CIFAR10_MD5: archive.md5, ...env } },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    rmSync(cacheDir, { recursive: true, force: true });
+    return { code, stdout, stderr };
+  }
+
+  it('goes through the proxy as a CONNECT tunnel; NO_PROXY bypasses it', async () => {
+    proxied.length = 0;
+    originHits = 0;
+    const via = await childDownload({ HTTPS_PROXY: proxyUrl });
+    expect(via.code, via.stderr).toBe(0);
+    expect(via.stdout.trim()).toBe('50');
+    expect(proxied).toEqual([`CONNECT ${new URL(httpsUrl).host}`]);
+    expect(originHits).toBe(1);
+
+    proxied.length = 0;
+    const direct = await childDownload({ https_proxy: proxyUrl, NO_PROXY: '127.0.0.1' });
+    expect(direct.code, direct.stderr).toBe(0);
+    expect(direct.stdout.trim()).toBe('50');
+    expect(proxied).toEqual([]);
+    expect(originHits).toBe(2);
   });
 });
