@@ -82,13 +82,13 @@ function lengthDelimited(field: number, bytes: Buffer): Buffer {
 /** Base-128 varint of a non-negative whole number (steps and lengths stay far below 2^53). */
 function varint(n: number): Buffer {
   const bytes: number[] = [];
-  let v = BigInt(Math.max(0, Math.floor(n)));
-  do {
-    let byte = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v > 0n) byte |= 0x80;
-    bytes.push(byte);
-  } while (v > 0n);
+  let v = Math.max(0, Math.floor(n));
+  // Division, not bit operations: those would cut the number to 32 bits.
+  while (v >= 0x80) {
+    bytes.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  bytes.push(v);
   return Buffer.from(bytes);
 }
 

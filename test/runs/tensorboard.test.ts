@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MetricsLine } from '../../src/engine/trainer.js';
 import { appendMetrics, readMetrics, trimMetrics } from '../../src/runs/run-dir.js';
-import { maskedCrc32c } from '../../src/runs/tensorboard-encode.js';
+import { encodeEvent, maskedCrc32c, scanRecords, tfRecord } from '../../src/runs/tensorboard-encode.js';
 import { closeEventFiles, scalarsOf } from '../../src/runs/tensorboard.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { fixtureLine, UNITS, writeFixtureRun } from '../helpers/run-fixture.js';
@@ -29,6 +29,34 @@ describe('TensorBoard event files', () => {
     const data = Buffer.from('any bytes at all');
     const c = crc32cBitwise(data);
     expect(maskedCrc32c(data)).toBe(((((c >>> 15) | (c << 17)) >>> 0) + 0xa282ead8) % 2 ** 32);
+  });
+
+  it('steps past 2^32, tags of any text and non-finite values survive the round trip', () => {
+    const dir = tempDir('rt-tb-');
+    const file = join(dir, 'events.out.tfevents.1.test');
+    const scalars = [
+      { tag: 'grad_norm/блок-1 (ünicode)', value: 0.1 },
+      { tag: 'loss/train', value: NaN },
+      { tag: 'x', value: -Infinity },
+      { tag: 'big', value: 3.4e38 },
+    ];
+    writeFileSync(
+      file,
+      Buffer.concat([
+        tfRecord(encodeEvent(1.5, 0, { kind: 'fileVersion' })),
+        tfRecord(encodeEvent(1.75, 2 ** 33 + 5, { kind: 'scalars', scalars })),
+        tfRecord(encodeEvent(2, 127, { kind: 'start' })),
+        tfRecord(encodeEvent(2, 128, { kind: 'scalars', scalars: [] })),
+      ]),
+    );
+    const [version, ev, start, empty] = readEventFile(file);
+    expect(version).toMatchObject({ wallTime: 1.5, step: 0, fileVersion: 'brain.Event:2' });
+    expect(ev!.step).toBe(2 ** 33 + 5);
+    expect(ev!.wallTime).toBe(1.75);
+    expect(ev!.scalars).toEqual({ 'grad_norm/блок-1 (ünicode)': f32(0.1), 'loss/train': NaN, x: -Infinity, big: f32(3.4e38) });
+    expect(start).toMatchObject({ step: 127, sessionStatus: 'START' });
+    expect(empty).toMatchObject({ step: 128, scalars: {} });
+    expect(scanRecords(readFileSync(file)).map((r) => r.step)).toEqual([0, 2 ** 33 + 5, 127, 128]);
   });
 
   it('a run folder gets an event file with every step and value of metrics.jsonl', () => {
