@@ -9,11 +9,10 @@ import * as tf from '../src/engine/tf.js';
 import { tryBackend, type BackendName, type BackendTrial } from '../src/engine/backend.js';
 import { releaseWebGpu } from '../src/engine/backends/webgpu.js';
 import { resolveConfig, type TrainConfig } from '../src/engine/config.js';
-import type { Dataset } from '../src/engine/data/types.js';
 import { diagnose } from '../src/engine/doctor.js';
 import { PARITY_FAMILIES, backendParity } from '../src/engine/parity.js';
-import { Rng } from '../src/engine/rng.js';
 import { Trainer } from '../src/engine/trainer.js';
+import { CIFAR_CLASSES, learnableCifar } from './learnable-cifar.js';
 import {
   GPU_ROUTES,
   WARMUP_STEPS,
@@ -26,52 +25,6 @@ import {
 
 /** The tfjs backend name behind each route. */
 const TF_NAME: Record<ThroughputRoute, string> = { webgpu: 'webgpu', 'node-gpu': 'tensorflow', wasm: 'wasm' };
-
-const CLASSES = 10;
-
-/**
- * CIFAR-10-shaped data that a net can learn in seconds, made here (the check runs without
- * internet): each class has a fixed random colour (a mean per channel in [-1, 1]) and texture (two
- * plane waves per channel), and each example is its class's colour and texture plus N(0, 0.5²) noise
- * per pixel.
- */
-export function learnableCifar(n: number, seed = 7): Dataset {
-  const rng = new Rng(seed);
-  // A colour per class (what a global-average-pooled net picks up in a few steps) and a texture.
-  const colours = Array.from({ length: CLASSES * 3 }, () => 2 * rng.next() - 1);
-  const waves = Array.from({ length: CLASSES * 3 * 2 }, () => ({
-    fy: rng.next() * 0.6,
-    fx: rng.next() * 0.6,
-    phase: rng.next() * 2 * Math.PI,
-  }));
-  const make = (count: number): Dataset['train'] => {
-    const x = new Float32Array(count * 32 * 32 * 3);
-    const y = new Uint8Array(count);
-    const noise = new Rng(seed + count);
-    for (let i = 0; i < count; i++) {
-      const c = i % CLASSES;
-      y[i] = c;
-      for (let h = 0; h < 32; h++) {
-        for (let w = 0; w < 32; w++) {
-          for (let ch = 0; ch < 3; ch++) {
-            const [a, b] = [waves[(c * 3 + ch) * 2]!, waves[(c * 3 + ch) * 2 + 1]!];
-            const v = Math.sin(a.fy * h + a.fx * w + a.phase) + Math.sin(b.fy * h + b.fx * w + b.phase);
-            x[((i * 32 + h) * 32 + w) * 3 + ch] = colours[c * 3 + ch]! + 0.5 * v + 0.5 * noise.normal();
-          }
-        }
-      }
-    }
-    return { x, y, n: count };
-  };
-  return {
-    name: 'synthetic-cifar-shaped',
-    inputShape: [32, 32, 3],
-    task: 'classification',
-    numClasses: CLASSES,
-    train: make(n),
-    val: make(64),
-  };
-}
 
 function resnetConfig(report: GpuCheckReport): TrainConfig {
   const o = report.options;
@@ -276,7 +229,7 @@ export async function runChecks(report: GpuCheckReport, log: (line: string) => v
         chosenBecause: why,
         device: available[route]?.loaded?.device ?? null,
         model,
-        data: `${data.name}: ${data.train.n} examples, ${CLASSES} classes (class colour and texture + noise)`,
+        data: `${data.name}: ${data.train.n} examples, ${CIFAR_CLASSES} classes (class colour and texture + noise)`,
         trainSeconds: Number(seconds.toFixed(2)),
         samplesPerSecond: Number(((losses.length * o.batchSize) / seconds).toFixed(2)),
         ...fall,

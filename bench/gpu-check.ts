@@ -35,6 +35,27 @@ import {
 
 const CHILD_FLAG = '--gpu-check-child';
 
+/**
+ * Dawn prints these whenever it opens an adapter (Limits.cpp clamps two limits tfjs never nears), on
+ * hardware too, from native code straight to the process's stderr: they look like errors and are not.
+ */
+export const DAWN_LIMIT_NOTICE =
+  /^Warning: maxDynamic(?:Uniform|Storage)BuffersPerPipelineLayout artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.$/;
+
+/** Passes the child's stderr on, line by line, without Dawn's limit notices. */
+function forwardStderr(stream: NodeJS.ReadableStream): void {
+  let rest = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop() ?? '';
+    for (const l of lines) if (!DAWN_LIMIT_NOTICE.test(l)) process.stderr.write(`${l}\n`);
+  });
+  stream.on('end', () => {
+    if (rest !== '' && !DAWN_LIMIT_NOTICE.test(rest)) process.stderr.write(rest);
+  });
+}
+
 function readReport(path: string): GpuCheckReport | null {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as GpuCheckReport;
@@ -69,9 +90,10 @@ async function parent(options: GpuCheckOptions, args: readonly string[]): Promis
   writeFileSync(options.out, `${JSON.stringify(emptyReport(options, host), null, 2)}\n`);
   const plan = planGpuEnvironment(['gpu-check'], process.env, cudaLibraryDirs(cudaDir(process.env)));
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, CHILD_FLAG, ...args], {
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'inherit', 'pipe'],
     env: { ...process.env, ...plan.set },
   });
+  forwardStderr(child.stderr!);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -82,7 +104,7 @@ async function parent(options: GpuCheckOptions, args: readonly string[]): Promis
   process.on('SIGTERM', forward('SIGTERM'));
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
     child.on('error', () => done({ code: 1, signal: null }));
-    child.on('exit', (code, signal) => done({ code, signal }));
+    child.on('close', (code, signal) => done({ code, signal }));
   });
   clearTimeout(timer);
   let report = readReport(options.out) ?? emptyReport(options, host);

@@ -11,6 +11,7 @@ import { resolveShatterOptions, resolveVarianceOptions } from '../../src/engine/
 import { runShatter } from '../../src/engine/probes/shatter.js';
 import { runVariance } from '../../src/engine/probes/variance.js';
 import { relativeError } from '../../src/engine/parity.js';
+import { skipWithoutWebGpu } from '../gpu/require-webgpu.js';
 
 let webgpuProblem: string | null = null;
 beforeAll(async () => {
@@ -31,7 +32,7 @@ async function on<T>(backend: string, f: () => Promise<T>): Promise<T> {
 
 describe('probes on webgpu (software adapter where no GPU)', () => {
   it('shatter: the same input gradients as on cpu', async (ctx) => {
-    if (webgpuProblem) ctx.skip(`the WebGPU adapter cannot be created here: ${webgpuProblem}`);
+    skipWithoutWebGpu(ctx, webgpuProblem);
     const options = resolveShatterOptions({ depth: 3, width: 16, points: 32, seed: 2 });
     const ref = await on('cpu', () => runShatter(options));
     const got = await on('webgpu', () => runShatter(options));
@@ -44,7 +45,7 @@ describe('probes on webgpu (software adapter where no GPU)', () => {
   });
 
   it('variance: the same block variances as on cpu', async (ctx) => {
-    if (webgpuProblem) ctx.skip(`the WebGPU adapter cannot be created here: ${webgpuProblem}`);
+    skipWithoutWebGpu(ctx, webgpuProblem);
     const options = resolveVarianceOptions({ depth: 4, width: 16, batchSize: 16, repeats: 1, arch: 'plain,residual' });
     const ref = await on('cpu', () => runVariance(options));
     const got = await on('webgpu', () => runVariance(options));

@@ -14,6 +14,7 @@ import {
   UsageError,
   type GpuCheckReport,
 } from '../../bench/gpu-check-report.js';
+import { skipWithoutWebGpu } from './require-webgpu.js';
 
 const script = resolve('dist/bench/gpu-check.js');
 const dir = mkdtempSync(join(tmpdir(), 'gpu-check-test-'));
@@ -39,7 +40,7 @@ describe('gpu:check on the software adapter', () => {
     const run = await runCheck([...args, ...tiny]);
     expect(run.stdout).toContain(`report: ${out}`);
     const r = JSON.parse(readFileSync(out, 'utf8')) as GpuCheckReport;
-    if (r.routes.webgpu.status !== 'ok') ctx.skip(`Dawn cannot create a WebGPU adapter here: ${r.routes.webgpu.reason}`);
+    skipWithoutWebGpu(ctx, r.routes.webgpu.status === 'ok' ? null : String(r.routes.webgpu.reason));
 
     expect(run.code, run.stdout + run.stderr).toBe(r.verdict === 'pass' ? 0 : 1);
     for (const [name, s] of sections(r)) {
