@@ -72,7 +72,7 @@ describe('gpu:check on the software adapter', () => {
     expect(t.lossFell).toBe(mean(losses.slice(8)) < mean(losses.slice(0, 4)));
     expect(t.status, String(t.reason)).toBe('ok');
     expect(r.verdict).toBe('pass');
-  });
+  }, 280_000);
 
   it('a check that runs past its budget is stopped: the running section fails, the rest say they were not reached', async () => {
     const out = join(dir, 'stopped.json');
