@@ -16,6 +16,7 @@ import { CIFAR_CLASSES, learnableCifar } from './learnable-cifar.js';
 import {
   GPU_ROUTES,
   WARMUP_STEPS,
+  type GpuRoute,
   finishReport,
   judgeLossFall,
   type GpuCheckReport,
@@ -73,24 +74,47 @@ export async function runChecks(report: GpuCheckReport, log: (line: string) => v
   };
   const o = report.options;
 
-  // Doctor loads every backend it finds (webgpu with software adapters allowed), so after it each
-  // route below is a quick re-selection.
+  // Doctor first, without the TensorFlow native builds: their first load on an Ampere/Hopper GPU can
+  // spend many minutes compiling PTX, so node-gpu comes last (its own sections say what it does), and
+  // a check stopped at its budget has measured everything else by then.
+  const deferred = (name: BackendName): BackendTrial => ({
+    attempt: { name, ok: false, reason: 'not loaded by the doctor pass of gpu:check: see routes.node-gpu' },
+  });
   await section(
     'doctor',
     (s) => (report.doctor = s),
     async () => {
-      const d = await diagnose({}, { onStatus: log });
-      return { status: 'ok', report: d };
+      const d = await diagnose(
+        { tryBackend: (name, opts) => (name === 'node-gpu' || name === 'node' ? Promise.resolve(deferred(name)) : tryBackend(name, opts)) },
+        { onStatus: log },
+      );
+      return { status: 'ok', nativeBuildsDeferred: true, report: d };
     },
   );
 
+  const wasm = await tryBackend('wasm', { convolutional: true });
+  const cpu = await tryBackend('cpu');
   const available: Partial<Record<ThroughputRoute, BackendTrial>> = {};
-  for (const route of GPU_ROUTES) {
-    await section(
+  if (wasm.attempt.ok) available.wasm = wasm;
+  const use = async (name: string): Promise<void> => {
+    if (!(await tf.setBackend(name))) throw new Error(`backend ${name} did not start`);
+  };
+  const families = o.parityFamilies === null ? PARITY_FAMILIES : PARITY_FAMILIES.slice(0, o.parityFamilies);
+  const config = resnetConfig(report);
+  const data = learnableCifar(Math.max(256, 4 * o.batchSize));
+  const model = `ResNet-${o.depth} (cnn residual-bn, width ${o.width}), batch ${o.batchSize}, 32x32x3`;
+  const speed: Partial<Record<ThroughputRoute, number>> = {};
+
+  const routeSection = (route: GpuRoute) =>
+    section(
       `routes.${route}`,
       (s) => (report.routes[route] = s),
       async () => {
-        const t = await tryBackend(route as BackendName, { allowSoftwareAdapter: o.allowSoftware, convolutional: true });
+        const t = await tryBackend(route as BackendName, {
+          allowSoftwareAdapter: o.allowSoftware,
+          convolutional: true,
+          onStatus: log,
+        });
         const info = {
           device: t.loaded?.device ?? null,
           usingGpu: t.loaded?.usingGpu ?? false,
@@ -109,17 +133,9 @@ export async function runChecks(report: GpuCheckReport, log: (line: string) => v
         return { status: 'ok', software, ...info };
       },
     );
-  }
-  const wasm = await tryBackend('wasm', { convolutional: true });
-  if (wasm.attempt.ok) available.wasm = wasm;
-  const cpu = await tryBackend('cpu');
 
-  const use = async (name: string): Promise<void> => {
-    if (!(await tf.setBackend(name))) throw new Error(`backend ${name} did not start`);
-  };
-  const families = o.parityFamilies === null ? PARITY_FAMILIES : PARITY_FAMILIES.slice(0, o.parityFamilies);
-  for (const route of GPU_ROUTES) {
-    await section(
+  const paritySection = (route: GpuRoute) =>
+    section(
       `parity.${route}`,
       (s) => (report.parity[route] = s),
       async () => {
@@ -141,14 +157,9 @@ export async function runChecks(report: GpuCheckReport, log: (line: string) => v
         };
       },
     );
-  }
 
-  const config = resnetConfig(report);
-  const data = learnableCifar(Math.max(256, 4 * o.batchSize));
-  const model = `ResNet-${o.depth} (cnn residual-bn, width ${o.width}), batch ${o.batchSize}, 32x32x3`;
-  const speed: Partial<Record<ThroughputRoute, number>> = {};
-  for (const route of ['webgpu', 'node-gpu', 'wasm'] as const) {
-    await section(
+  const throughputSection = (route: ThroughputRoute) =>
+    section(
       `throughput.${route}`,
       (s) => (report.throughput[route] = s),
       async () => {
@@ -185,7 +196,14 @@ export async function runChecks(report: GpuCheckReport, log: (line: string) => v
         }
       },
     );
-  }
+
+  await routeSection('webgpu');
+  await paritySection('webgpu');
+  await throughputSection('webgpu');
+  await throughputSection('wasm');
+  await routeSection('node-gpu');
+  await paritySection('node-gpu');
+  await throughputSection('node-gpu');
 
   await section(
     'training',
