@@ -138,8 +138,13 @@ async function main(): Promise<number> {
     options = parseGpuCheckArgs(args, join(process.cwd(), 'bench', 'results', 'gpu-check.json'));
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
+    // --help: the usage on stdout, exit 0; a bad option: the problem and the usage on stderr, exit 2.
+    if (err.message.startsWith('usage:')) {
+      console.log(err.message);
+      return 0;
+    }
     console.error(err.message);
-    return err.message.startsWith('usage:') ? 0 : 2;
+    return 2;
   }
   if (!isChild) return parent(options, args);
   await child(options);

@@ -15,5 +15,5 @@ if (trial.attempt.ok && trial.loaded) {
   releaseWebGpu((n) => tf.removeBackend(n));
   process.exit(0);
 }
-console.log(`webgpu: no adapter: ${trial.attempt.reason}${trial.attempt.fix ? ` (fix: ${trial.attempt.fix})` : ''}`);
+console.log(`webgpu: ${trial.attempt.reason}${trial.attempt.fix ? ` (fix: ${trial.attempt.fix})` : ''}`);
 process.exit(3);
