@@ -6,6 +6,7 @@
  *   npm run bench                      all sections
  *   npm run bench -- --quick           fewer steps (a smoke run)
  *   npm run bench -- --backend wasm    one backend
+ *   npm run bench -- --backend webgpu  only the webgpu section (a small CNN on webgpu, wasm and cpu)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import { Trainer } from '../src/engine/trainer.js';
 import { benchDashboardOverhead } from './dashboard-overhead.js';
 import { benchStartup } from './startup.js';
 import { benchWasmConv } from './wasm-conv.js';
+import { benchWebGpu } from './webgpu.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -114,7 +116,8 @@ async function main(): Promise<void> {
   const fashion = await loadDataset('fashion-mnist', { trainLimit: 8192, valLimit: 256 });
   const cifar = cifarShaped(512);
   const results: Record<string, unknown> = { date: new Date().toISOString(), quick, node: process.versions.node, backends: {} };
-  const candidates: BackendName[] = only ? [only] : ['node-gpu', 'node', 'wasm', 'cpu'];
+  // webgpu has its own section below (in its own process).
+  const candidates: BackendName[] = only ? (only === 'webgpu' ? [] : [only]) : ['node-gpu', 'node', 'wasm', 'cpu'];
   for (const name of candidates) {
     if (name === 'node-gpu' || name === 'node') {
       const trial = await tryBackend(name);
@@ -164,6 +167,23 @@ async function main(): Promise<void> {
         console.log(`wasm conv gradient ${c.caseName}: filter ${c.msFilterGrad.toFixed(1)} ms, input ${c.msInputGrad.toFixed(1)} ms`);
     }
     (results.backends as Record<string, unknown>)[name] = row;
+  }
+  if (!only || only === 'webgpu') {
+    const w = await benchWebGpu({ quick });
+    results.webgpu = w;
+    if ('error' in w) {
+      console.log(`\n== webgpu vs wasm vs cpu ==\nskipped: ${w.error}`);
+    } else {
+      console.log(`\n== webgpu vs wasm vs cpu: ${w.model} ==`);
+      for (const r of w.rows) {
+        const what = r.adapter ? `${r.adapter} adapter, ${r.device}` : (r.device ?? '');
+        console.log(
+          r.samplesPerSecond === null
+            ? `${r.backend}: skipped (${r.skipped})`
+            : `${r.backend}: ${r.samplesPerSecond.toFixed(1)} samples/s (${r.msPerStep!.toFixed(0)} ms/step) on ${what}`,
+        );
+      }
+    }
   }
   if (!only) {
     const startup = await benchStartup();

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tryBackend } from '../../src/engine/backend.js';
 import { releaseWebGpu } from '../../src/engine/backends/webgpu.js';
+import { skipWithoutWebGpu } from '../gpu/require-webgpu.js';
 import { PARITY_FAMILIES, backendParity, judge, relativeError, type FamilyParity } from '../../src/engine/parity.js';
 
 const use = async (name: string): Promise<void> => {
@@ -38,7 +39,7 @@ describe('gradient parity with the cpu backend, every model family', () => {
   });
 
   it('webgpu (software adapter where no GPU)', async (ctx) => {
-    if (webgpuProblem) ctx.skip(`the WebGPU adapter cannot be created here: ${webgpuProblem}`);
+    skipWithoutWebGpu(ctx, webgpuProblem);
     expectAgreement(await backendParity('webgpu', { use, batchSize: 2 }));
   });
 

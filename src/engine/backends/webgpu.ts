@@ -15,6 +15,11 @@
  *   environment, which a worker thread's `process.env` does not change: the CLI sets it at start
  *   (see gpu-env.ts).
  * - Dawn's `null` backend returns garbage and is never used.
+ * - Opening an adapter, Dawn prints "Warning: maxDynamic{Uniform,Storage}BuffersPerPipelineLayout
+ *   artificially reduced from N to 16 ..." (Limits.cpp, on every backend, hardware too) from native
+ *   code straight to file descriptor 2. Harmless; and the engine runs in a thread of the CLI's own
+ *   process, whose stderr cannot be filtered for one library, so it stays (README says so). A check
+ *   that runs in a child of ours (gpu:check, the bench) filters it.
  */
 import { createRequire } from 'node:module';
 

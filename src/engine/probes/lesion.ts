@@ -75,13 +75,13 @@ export async function runLesion(input: LesionInput, onProgress?: (message: strin
   const batches = evalBatches(data);
   try {
     onProgress?.(`lesion: ${describeModel(config)}, whole network`);
-    const baseline = evaluate(model, batches, data, new Set());
+    const baseline = await evaluate(model, batches, data, new Set());
     const fixed = shapeChangingBlocks(config);
     const rows: LesionRow[] = [];
     for (let k = 1; k <= model.blockCount; k++) {
       onProgress?.(`lesion: without block ${k} of ${model.blockCount}`);
       const removable = hasShortcuts(config.arch) || !fixed.has(k);
-      const r = removable ? evaluate(model, batches, data, new Set([k])) : null;
+      const r = removable ? await evaluate(model, batches, data, new Set([k])) : null;
       rows.push({
         block: k,
         name: model.unitNames[k]!,
@@ -174,28 +174,31 @@ function evalBatches(data: Dataset): Batch[] {
   return out;
 }
 
-function evaluate(
+async function evaluate(
   model: Model,
   batches: readonly Batch[],
   data: Dataset,
   off: ReadonlySet<number>,
-): { accuracy: number | null; loss: number } {
+): Promise<{ accuracy: number | null; loss: number }> {
   let lossSum = 0;
   let correct = 0;
   let n = 0;
   for (const b of batches) {
-    const [l, c] = tf.tidy(() => {
+    // [summed loss, hits], read asynchronously (webgpu cannot read synchronously).
+    const pair = tf.tidy(() => {
       const out = model.forward(b.xs, { training: false, disabledBlocks: off }).output;
       if (data.task !== 'classification') {
-        return [tf.sum(tf.square(tf.sub(tf.reshape(out, [-1]), b.ys))).dataSync()[0]!, 0];
+        return tf.stack([tf.sum(tf.square(tf.sub(tf.reshape(out, [-1]), b.ys))), tf.scalar(0)]);
       }
       const logProbs = tf.logSoftmax(out as tf.Tensor2D);
       const picked = tf.sum(tf.mul(logProbs, tf.oneHot(b.ys as tf.Tensor1D, data.numClasses)), 1);
       const hits = tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), b.ys), 'float32'));
-      return [-tf.sum(picked).dataSync()[0]!, hits.dataSync()[0]!];
+      return tf.stack([tf.neg(tf.sum(picked)), hits]);
     });
-    lossSum += l;
-    correct += c;
+    const [l, c] = await pair.data();
+    pair.dispose();
+    lossSum += l!;
+    correct += c!;
     n += b.count;
   }
   return { accuracy: data.task === 'classification' ? correct / n : null, loss: lossSum / n };

@@ -125,7 +125,9 @@ export async function runPaths(input: PathsInput, onProgress?: (message: string)
       const subsets = chooseSubsets(K, k, input.samples, deriveSeed(seed, 'paths', k));
       const norms: number[] = [];
       for (const path of subsets) {
-        norms.push(...tf.tidy(() => perExampleNorms(pathInputGradient(model, xs, ys, path, training, classification, data.numClasses))));
+        const g = tf.tidy(() => perExampleNorms(pathInputGradient(model, xs, ys, path, training, classification, data.numClasses)));
+        norms.push(...(await g.data()));
+        g.dispose();
       }
       const finite = norms.every(Number.isFinite);
       stats.set(k, { mean: finite ? mean(norms) : null, distribution: finite ? summary(norms) : null, paths: subsets.length });
@@ -264,9 +266,9 @@ export function pathInputGradient(
   });
 }
 
-/** L2 norm of each example's slice of a gradient [n, ...]. */
-function perExampleNorms(g: tf.Tensor): number[] {
-  return Array.from(tf.sqrt(tf.sum(tf.square(tf.reshape(g, [g.shape[0]!, -1])), 1)).dataSync());
+/** L2 norm of each example's slice of a gradient [n, ...], as a tensor [n] (read asynchronously). */
+function perExampleNorms(g: tf.Tensor): tf.Tensor {
+  return tf.sqrt(tf.sum(tf.square(tf.reshape(g, [g.shape[0]!, -1])), 1));
 }
 
 function mean(v: readonly number[]): number {

@@ -98,8 +98,8 @@ export async function runShatter(options: ShatterOptions, onProgress?: (message:
         const bn = spec.arch === 'plain-bn' || spec.arch === 'residual-bn';
         if (options.bias > 0 && !bn) setBiases(net, options.bias, deriveSeed(options.seed, 'bias', spec.key));
         if (options.inputBias > 0) setInputBias(net, options.inputBias, deriveSeed(options.seed, 'input-bias', spec.key));
-        if (net.state.length > 0) useBatchStatistics(net, xs);
-        const g = inputGradient(net, xs);
+        if (net.state.length > 0) await useBatchStatistics(net, xs);
+        const g = await inputGradient(net, xs);
         const finite = g.every(Number.isFinite);
         const acf = finite ? autocorrelation(g, maxLag) : [];
         nets.push({
@@ -242,7 +242,7 @@ function setInputBias(net: GridNet, std: number, seed: number): void {
  * loose because a deep BatchNorm net without shortcuts amplifies float rounding (the chaos this probe
  * shows), and tests check a 1-block net tightly.
  */
-export function useBatchStatistics(net: GridNet, xs: tf.Tensor): void {
+export async function useBatchStatistics(net: GridNet, xs: tf.Tensor): Promise<void> {
   const n = xs.shape[0]!;
   const updates = (): Map<tf.Variable, tf.Tensor> => {
     const r = net.forward(xs, { training: true });
@@ -250,37 +250,46 @@ export function useBatchStatistics(net: GridNet, xs: tf.Tensor): void {
   };
   const kept: tf.Tensor[] = [];
   try {
+    // The two passes' updates outlive the tidy: they are read asynchronously (webgpu cannot read
+    // synchronously), and `kept` frees them.
+    let a = new Map<tf.Variable, tf.Tensor>();
+    let b = a;
     tf.tidy(() => {
       for (const s of net.state) s.variable.assign(tf.zerosLike(s.variable));
-      const a = updates();
-      kept.push(...a.values());
+      a = updates();
+      kept.push(...[...a.values()].map((t) => tf.keep(t)));
       for (const s of net.state) s.variable.assign(a.get(s.variable)!);
-      const b = updates();
-      kept.push(...b.values());
-      // The momentum m is one number: read it where the update is largest.
-      let best = { size: 0, m: NaN };
-      for (const s of net.state) {
-        const av = a.get(s.variable)?.dataSync();
-        const bv = b.get(s.variable)?.dataSync();
-        if (!av || !bv) throw new Error(`shatter probe: BatchNorm statistic ${s.name} was not updated by a training pass`);
-        for (let i = 0; i < av.length; i++) {
-          if (Math.abs(av[i]!) > best.size) best = { size: Math.abs(av[i]!), m: bv[i]! / av[i]! - 1 };
-        }
+      b = updates();
+      kept.push(...[...b.values()].map((t) => tf.keep(t)));
+    });
+    // The momentum m is one number: read it where the update is largest.
+    let best = { size: 0, m: NaN };
+    for (const s of net.state) {
+      const at = a.get(s.variable);
+      const bt = b.get(s.variable);
+      if (!at || !bt) throw new Error(`shatter probe: BatchNorm statistic ${s.name} was not updated by a training pass`);
+      const [av, bv] = [await at.data(), await bt.data()];
+      for (let i = 0; i < av.length; i++) {
+        if (Math.abs(av[i]!) > best.size) best = { size: Math.abs(av[i]!), m: bv[i]! / av[i]! - 1 };
       }
-      const m = best.m;
-      if (!(m >= 0 && m < 1)) throw new Error(`shatter probe: BatchNorm's running-statistic momentum came out as ${m}`);
+    }
+    const m = best.m;
+    if (!(m >= 0 && m < 1)) throw new Error(`shatter probe: BatchNorm's running-statistic momentum came out as ${m}`);
+    tf.tidy(() => {
       for (const s of net.state) {
         const bessel = s.name.endsWith('/var') ? (n - 1) / n : 1;
         s.variable.assign(tf.mul(a.get(s.variable)!, bessel / (1 - m)));
       }
     });
-    const mismatch = tf.tidy(() => {
+    const mismatchT = tf.tidy(() => {
       const train = net.forward(xs, { training: true });
       kept.push(...train.statUpdates.map((u) => u.value));
       const evalOut = net.forward(xs, { training: false }).output;
       const scale = tf.max(tf.abs(train.output));
-      return tf.div(tf.max(tf.abs(tf.sub(evalOut, train.output))), tf.maximum(scale, 1e-12)).dataSync()[0]!;
+      return tf.div(tf.max(tf.abs(tf.sub(evalOut, train.output))), tf.maximum(scale, 1e-12));
     });
+    const mismatch = (await mismatchT.data())[0]!;
+    mismatchT.dispose();
     if (!(mismatch < 0.05)) {
       throw new Error(
         `shatter probe: the evaluation-mode net differs from the training-mode net by ${mismatch} (relative); BatchNorm's running-statistic update has changed`,
@@ -292,9 +301,9 @@ export function useBatchStatistics(net: GridNet, xs: tf.Tensor): void {
 }
 
 /** dy/dx at every grid point, BatchNorm statistics held fixed (evaluation mode). */
-function inputGradient(net: GridNet, xs: tf.Tensor): number[] {
-  return tf.tidy(() => {
-    const grad = tf.grad((x: tf.Tensor) => tf.sum(net.forward(x, { training: false }).output));
-    return Array.from(grad(xs).dataSync());
-  });
+async function inputGradient(net: GridNet, xs: tf.Tensor): Promise<number[]> {
+  const g = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(net.forward(x, { training: false }).output))(xs));
+  const values = Array.from(await g.data());
+  g.dispose();
+  return values;
 }

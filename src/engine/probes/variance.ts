@@ -76,7 +76,7 @@ export async function runVariance(options: VarianceOptions, onProgress?: (messag
         const seed = r === 0 ? options.seed : deriveSeed(options.seed, 'variance-repeat', r);
         const model = buildModel(config, data.inputShape, outputs, seed);
         try {
-          const units = unitMoments(model.forward.bind(model), x, model.blockCount);
+          const units = await unitMoments(model.forward.bind(model), x, model.blockCount);
           blocks = model.blockCount;
           units.forEach((u, i) => {
             sums.ms[i] = (sums.ms[i] ?? 0) + u.meanSquare;
@@ -131,21 +131,28 @@ type Forward = ReturnType<typeof buildModel>['forward'];
  * 2^K growth does not overflow float32 in the square. BatchNorm uses batch statistics (training mode):
  * at initialisation its running statistics are placeholders.
  */
-function unitMoments(forward: Forward, x: tf.Tensor, blocks: number): { meanSquare: number; batchVariance: number }[] {
-  return tf.tidy(() => {
+async function unitMoments(forward: Forward, x: tf.Tensor, blocks: number): Promise<{ meanSquare: number; batchVariance: number }[]> {
+  // [scale, E[z²], mean batch variance of z] per unit, read once, asynchronously (webgpu cannot
+  // read synchronously). A zero or non-finite scale makes z meaningless: handled after the read.
+  const stats = tf.tidy(() => {
     const r = forward(x, { training: true, collect: true });
     for (const u of r.statUpdates) u.value.dispose();
-    return r.units.slice(0, blocks + 1).map((u) => {
-      const scale = tf.max(tf.abs(u));
-      const s = scale.dataSync()[0]!;
-      if (!Number.isFinite(s)) return { meanSquare: Infinity, batchVariance: Infinity };
-      if (s === 0) return { meanSquare: 0, batchVariance: 0 };
-      const z = tf.div(u, scale);
-      const axes = u.shape.slice(0, -1).map((_, i) => i);
-      const ms = tf.mean(tf.square(z)).dataSync()[0]!;
-      const bv = tf.mean(tf.moments(z, axes).variance).dataSync()[0]!;
-      return { meanSquare: ms * s * s, batchVariance: bv * s * s };
-    });
+    return tf.stack(
+      r.units.slice(0, blocks + 1).map((u) => {
+        const scale = tf.max(tf.abs(u));
+        const z = tf.div(u, scale);
+        const axes = u.shape.slice(0, -1).map((_, i) => i);
+        return tf.stack([scale, tf.mean(tf.square(z)), tf.mean(tf.moments(z, axes).variance)]);
+      }),
+    );
+  });
+  const v = await stats.data();
+  stats.dispose();
+  return Array.from({ length: v.length / 3 }, (_, i) => {
+    const [s, ms, bv] = [v[3 * i]!, v[3 * i + 1]!, v[3 * i + 2]!];
+    if (!Number.isFinite(s)) return { meanSquare: Infinity, batchVariance: Infinity };
+    if (s === 0) return { meanSquare: 0, batchVariance: 0 };
+    return { meanSquare: ms * s * s, batchVariance: bv * s * s };
   });
 }
 

@@ -121,7 +121,7 @@ describe('BatchNorm with the grid as its batch', () => {
       const model = buildModel(resolveConfig({ net: 'mlp', arch: 'residual-bn', depth: 1, width: 16, blockOrder }), [1], 1, 4);
       const xs = tf.reshape(tf.linspace(-2, 2, 64), [64, 1]);
       try {
-        useBatchStatistics(model, xs);
+        await useBatchStatistics(model, xs);
         const err = tf.tidy(() => {
           const train = model.forward(xs, { training: true });
           const evalOut = model.forward(xs, { training: false }).output;
