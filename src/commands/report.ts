@@ -16,7 +16,11 @@ export const report: CommandSpec<ReportArgs> = {
   describe: 'Summary and charts of a run, or its metrics as CSV or JSON',
   builder: (y) =>
     y
-      .positional('run', { type: 'string', demandOption: true, describe: 'Run id, unique id prefix, or run folder path' })
+      .positional('run', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Run id, unique id prefix, or run folder path; a comma list (a,b) overlays existing runs',
+      })
       .option('run-dir', { type: 'string', ...flagDefault('runDir'), describe: 'Folder that holds run folders' })
       .option('csv', { type: 'boolean', describe: 'Print the metrics as CSV, one row per metrics line' })
       .option('json', { type: 'boolean', describe: 'Print {"run": <run.json>, "metrics": [...]}' })
@@ -24,7 +28,8 @@ export const report: CommandSpec<ReportArgs> = {
       .conflicts('csv', 'json')
       .example('$0 report 20261128-1830', 'the run whose id starts with that')
       .example('$0 report <run> --csv > m.csv', 'metrics for a spreadsheet or pandas')
-      .example('$0 report checkpoints/<run>', 'a run given by its folder'),
+      .example('$0 report checkpoints/<run>', 'a run given by its folder')
+      .example('$0 report plain-d20,resnet-d20', 'two runs trained apart, on one chart and one table'),
   run: async (args) => {
     const width = args.width ?? Math.min(1000, process.stdout.columns || 100);
     if (!Number.isInteger(width) || width < 40 || width > 1000) {

@@ -6,6 +6,7 @@ import { colorEnabled, DEFAULT_COLORS, renderChart, type ChartColor } from '../u
 import { listCheckpoints } from './checkpoint.js';
 import { formatDuration } from './headless-format.js';
 import { formatAgo, formatPercent } from './list.js';
+import { formatOverlayJson, formatOverlayText, loadReports, overlayCsvRefusal } from './report-overlay.js';
 import { findRun, readMetrics, readRunInfo, type RunInfo } from './run-dir.js';
 
 /**
@@ -310,6 +311,16 @@ export function formatReportJson(r: RunReport): string {
 
 /** Everything `report` prints, chosen by the flags. */
 export function renderReport(root: string, name: string, opts: { format: 'text' | 'csv' | 'json'; width: number }): string {
+  // `report a,b`: several existing runs overlaid (report-overlay.ts).
+  if (name.includes(',')) {
+    if (opts.format === 'csv') throw overlayCsvRefusal(name);
+    const all = loadReports(root, name);
+    if (all.length > 1) {
+      if (opts.format === 'json') return formatOverlayJson(all);
+      return formatOverlayText(all, { width: opts.width, color: colorEnabled(process.stdout) });
+    }
+    name = all[0]!.path; // one run named twice
+  }
   const r = loadReport(root, name);
   if (opts.format === 'csv') return formatReportCsv(r);
   if (opts.format === 'json') return formatReportJson(r);
