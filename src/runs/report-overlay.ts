@@ -1,4 +1,5 @@
 import { describeModel } from '../engine/config.js';
+import { wrapWords } from '../wrap.js';
 import { UserError } from '../errors.js';
 import type { MetricsLine } from '../engine/trainer.js';
 import { DEFAULT_COLORS, renderChart } from '../ui/text-chart.js';
@@ -27,7 +28,7 @@ export function formatOverlayText(reports: readonly RunReport[], opts: { width: 
   const labels = overlayLabels(reports.map((r) => r.info.id));
   const out: string[] = [clip(`${reports.length} runs overlaid: ${labels.join(' vs ')}`, width), ''];
 
-  const head = ['run', 'model', 'data', 'status', 'step', 'loss', 'best val acc', 'samples/s'];
+  const head = ['run', 'status', 'step', 'loss', 'best val acc', 'samples/s'];
   const rows = reports.map((r, i) => {
     const last = r.metrics[r.metrics.length - 1];
     const total = r.info.totalSteps ?? r.info.config.steps ?? '?';
@@ -35,8 +36,6 @@ export function formatOverlayText(reports: readonly RunReport[], opts: { width: 
     const speeds = r.metrics.map((m) => m.samplesPerSecond).filter((v) => Number.isFinite(v) && v > 0);
     return [
       labels[i]!,
-      describeModel(r.info.config),
-      String(r.info.config.dataset),
       r.info.status,
       `${last?.step ?? r.info.step}/${total}`,
       last ? num(last.loss) : '-',
@@ -56,7 +55,14 @@ export function formatOverlayText(reports: readonly RunReport[], opts: { width: 
       ),
     );
   out.push('');
-  for (const [i, r] of reports.entries()) out.push(clip(`  ${labels[i]}: ${r.info.id} (${r.path})`, width));
+  for (const [i, r] of reports.entries()) {
+    const name = labels[i] === r.info.id ? r.info.id : `${labels[i]} = ${r.info.id}`;
+    out.push(
+      ...wrapWords(`${name}: ${describeModel(r.info.config)} on ${r.info.config.dataset}, in ${r.path}`, width, '', '    ').map((l) =>
+        clip(l, width),
+      ),
+    );
+  }
 
   const grid = [...new Set(reports.flatMap((r) => r.metrics.map((m) => m.step)))].sort((a, b) => a - b);
   if (grid.length === 0) {

@@ -161,3 +161,62 @@ describe('resnet-tutor watch', () => {
     );
   });
 });
+
+describe('watch: which runs', () => {
+  it('with no argument follows the newest running run', () => {
+    const root = tempDir('rt-watch-');
+    writeFixtureRun(root, 'old-running', {
+      lines: 2,
+      info: { status: 'running', created: '2026-01-01T08:00:00.000Z', updated: new Date().toISOString() },
+    });
+    writeFixtureRun(root, 'newest-done', { lines: 2, info: { created: '2026-01-01T12:00:00.000Z' } });
+    const newest = writeFixtureRun(root, 'new-running', {
+      lines: 3,
+      info: { status: 'running', created: '2026-01-01T11:00:00.000Z', updated: new Date().toISOString() },
+    });
+    const child = startCli(['watch', '--run-dir', root, '--interval', '0.1']);
+    return (async () => {
+      await waitFor(() => child.output().stdout.includes('Ctrl-C stops watching'), 30_000, 'the watch header');
+      expect(child.output().stdout).toMatch(/^following the newest running run, new-running\nwatching new-running in /);
+      updateRunInfo(newest, { status: 'completed', step: 40 });
+      const { code } = await waitForExit(child);
+      expect(code).toBe(0);
+    })();
+  });
+
+  it('with no argument and nothing running says so and names the newest runs', () => {
+    const root = tempDir('rt-watch-');
+    writeFixtureRun(root, 'done-run', { lines: 2 });
+    const r = runCli(['watch', '--run-dir', root]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^resnet-tutor: No run is running in .*; the newest: done-run \(completed\)\. Name the run to look at/);
+  });
+
+  it('a,b follows several existing runs in plain lines, each line naming its run, and exits with the worst code', async () => {
+    const root = tempDir('rt-watch-');
+    writeFixtureRun(root, '20260101-100000-plain', { lines: 2, info: running });
+    const b = writeFixtureRun(root, '20260101-110000-resnet', { lines: 2, info: running });
+    const child = startCli(['watch', '20260101-100000-plain,20260101-110000', '--run-dir', root, '--interval', '0.1']);
+    const out = () => child.output().stdout;
+    await waitFor(() => (out().match(/Ctrl-C stops watching/g) ?? []).length === 2, 30_000, 'both headers');
+    expect(out()).toContain('[100000-plain] watching 20260101-100000-plain in ');
+    expect(out()).toContain(`[110000-resnet] ${formatMetricsLine(fixtureLine(2), 40, 64)}`);
+    updateRunInfo(b, { status: 'diverged', reason: 'loss became NaN' });
+    await waitFor(() => out().includes('[110000-resnet] 20260101-110000-resnet diverged'), 30_000, 'the divergence');
+    expect(child.exitCode).toBeNull(); // the other run still trains
+    updateRunInfo(join(root, '20260101-100000-plain'), { status: 'completed', step: 40 });
+    const { code } = await waitForExit(child);
+    expect(code).toBe(2);
+  });
+
+  it('refuses an empty name in the list and more than four runs', () => {
+    const root = tempDir('rt-watch-');
+    for (const id of ['a1', 'a2', 'a3', 'a4', 'a5']) writeFixtureRun(root, id, { lines: 1 });
+    const gap = runCli(['watch', 'a1,,a2', '--run-dir', root]);
+    expect(gap.code).toBe(1);
+    expect(gap.stderr).toMatch(/^resnet-tutor: "a1,,a2" has an empty run name/);
+    const many = runCli(['watch', 'a1,a2,a3,a4,a5', '--run-dir', root]);
+    expect(many.code).toBe(1);
+    expect(many.stderr).toMatch(/^resnet-tutor: watch overlays at most 4 runs on one chart; "a1,a2,a3,a4,a5" names 5\./);
+  });
+});
