@@ -201,15 +201,11 @@ export async function showWatchDashboard(
   try {
     await exited;
     instance.unmount();
-    for (const [i, r] of runs.entries()) {
-      const f = feeds[i]!;
-      const going = f.status === null || !FINAL.includes(f.status);
-      process.stdout.write(
-        `${r.id}: ${f.status ?? 'unknown'} at step ${f.step}${going ? ' (stopped watching; the run is not affected)' : ''}\n`,
-      );
-    }
+    for (const [i, r] of runs.entries()) process.stdout.write(`${r.id}: ${feeds[i]!.status ?? 'unknown'} at step ${feeds[i]!.step}\n`);
     const statuses = feeds.map((f) => f.status ?? '');
-    return statuses.every((s) => FINAL.includes(s)) ? combinedExitCode(statuses) : EXIT.ok;
+    if (statuses.every((s) => FINAL.includes(s))) return combinedExitCode(statuses);
+    process.stdout.write(`stopped watching; ${runs.length > 1 ? 'the runs are' : 'the run is'} not affected.\n`);
+    return EXIT.ok;
   } finally {
     for (const s of signals) process.off(s, onSignal);
   }
