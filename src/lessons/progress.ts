@@ -10,7 +10,10 @@
  * says so, so the program can tell the learner where the old file went.
  */
 import { constants, copyFileSync, existsSync, readFileSync, renameSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import Conf from 'conf';
+import { UserError } from '../errors.js';
 import type { ExperimentResults, Measurement, Verdict } from './results.js';
 
 export const PROGRESS_FORMAT = 1;
@@ -91,16 +94,20 @@ export class ProgressStore {
   constructor(options: ProgressOptions = {}) {
     this.now = options.now ?? (() => new Date());
     const cwd = options.cwd ?? (process.env[CONFIG_DIR_ENV] || undefined);
-    this.conf = new Conf<StoreShape>({
-      projectName: PROJECT_NAME,
-      projectSuffix: '',
-      configName: PROGRESS_FILE_NAME,
-      cwd,
-      // Never throw on a bad file (we check it ourselves below), and never write one on start.
-      clearInvalidConfig: true,
-      accessPropertiesByDotNotation: false,
-      watch: false,
-    });
+    try {
+      this.conf = new Conf<StoreShape>({
+        projectName: PROJECT_NAME,
+        projectSuffix: '',
+        configName: PROGRESS_FILE_NAME,
+        cwd,
+        // Never throw on a bad file (we check it ourselves below), and never write one on start.
+        clearInvalidConfig: true,
+        accessPropertiesByDotNotation: false,
+        watch: false,
+      });
+    } catch (err) {
+      throw unusableProgressPath(err, cwd);
+    }
     this.path = this.conf.path;
     this.note = this.checkFile();
   }
@@ -263,6 +270,28 @@ export class ProgressStore {
     }
     return `The progress file ${this.path} could not be read (${why}). It was moved to ${backup}; progress starts fresh.`;
   }
+}
+
+/**
+ * A progress file that is a folder, or a config folder that is a file, cannot be read or written:
+ * a UserError saying which and what to do (conf itself throws a bare EISDIR / ENOTDIR).
+ */
+function unusableProgressPath(err: unknown, cwd: string | undefined): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  const dir = cwd ?? join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), PROJECT_NAME);
+  const file = join(dir, `${PROGRESS_FILE_NAME}.json`);
+  const why =
+    code === 'EISDIR'
+      ? `${file} is a folder, not a file`
+      : code === 'ENOTDIR'
+        ? `${dir} (the folder it belongs in) is a file, not a folder`
+        : code
+          ? `${file} cannot be used (${code})`
+          : null;
+  if (why === null) return err as Error;
+  return new UserError(
+    `Lesson progress cannot be kept: ${why}. Move it away (nothing in it is deleted by resnet-tutor), or point ${CONFIG_DIR_ENV} at a folder of your own.`,
+  );
 }
 
 /** Why a parsed progress file is not one this version can use; null when it is. */

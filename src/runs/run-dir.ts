@@ -79,9 +79,9 @@ export function createRunDir(
   try {
     mkdirSync(root, { recursive: true });
   } catch (err) {
-    throw new UserError(
-      `Cannot create the run directory ${root} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). Choose a writable folder with --run-dir DIR.`,
-    );
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'it, or a folder above it, is a file' : (code ?? (err as Error).message);
+    throw new UserError(`Cannot create the run directory ${root} (${why}). Choose a writable folder with --run-dir DIR.`);
   }
   removeDeadTemps(root, TMP_RUN);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
