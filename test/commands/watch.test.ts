@@ -1,6 +1,6 @@
 import { appendFileSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { formatMetricsLine } from '../../src/runs/headless-format.js';
 import { appendMetrics, updateRunInfo } from '../../src/runs/run-dir.js';
 import { RunTail, type TailEvent } from '../../src/runs/tail.js';
@@ -176,11 +176,15 @@ describe('watch: which runs', () => {
     });
     const child = startCli(['watch', '--run-dir', root, '--interval', '0.1']);
     return (async () => {
-      await waitFor(() => child.output().stdout.includes('Ctrl-C stops watching'), 30_000, 'the watch header');
-      expect(child.output().stdout).toMatch(/^following the newest running run, new-running\nwatching new-running in /);
-      updateRunInfo(newest, { status: 'completed', step: 40 });
-      const { code } = await waitForExit(child);
-      expect(code).toBe(0);
+      try {
+        await waitFor(() => child.output().stdout.includes('Ctrl-C stops watching'), 30_000, 'the watch header');
+        expect(child.output().stdout).toMatch(/^following the newest running run, new-running\nwatching new-running in /);
+        updateRunInfo(newest, { status: 'completed', step: 40 });
+        const { code } = await waitForExit(child);
+        expect(code).toBe(0);
+      } finally {
+        child.kill();
+      }
     })();
   });
 
@@ -198,6 +202,9 @@ describe('watch: which runs', () => {
     const b = writeFixtureRun(root, '20260101-110000-resnet', { lines: 2, info: running });
     const child = startCli(['watch', '20260101-100000-plain,20260101-110000', '--run-dir', root, '--interval', '0.1']);
     const out = () => child.output().stdout;
+    onTestFinished(() => {
+      child.kill();
+    });
     await waitFor(() => (out().match(/Ctrl-C stops watching/g) ?? []).length === 2, 30_000, 'both headers');
     expect(out()).toContain('[100000-plain] watching 20260101-100000-plain in ');
     expect(out()).toContain(`[110000-resnet] ${formatMetricsLine(fixtureLine(2), 40, 64)}`);

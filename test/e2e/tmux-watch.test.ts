@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { appendMetrics, readRunInfo, updateRunInfo } from '../../src/runs/run-dir.js';
 import { CLI, ensureBuilt, tempDir, waitFor } from '../helpers/cli.js';
@@ -25,8 +26,17 @@ describe.skipIf(!hasTmux)('watch in tmux (80x24)', () => {
     const id = '20260101-100000-mlp-residual-bn-d3';
     const path = writeFixtureRun(root, id, { lines: 2, info: { status: 'running', step: 10, updated: new Date().toISOString() } });
     const done = join(root, 'exit-code');
+    // A module hook that logs every @tensorflow import: the watching process must load none.
+    const loads = join(root, 'tfjs-loads.log');
+    const hook = join(root, 'hook.mjs');
+    writeFileSync(
+      hook,
+      `import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) {\n  if (s.includes('@tensorflow')) appendFileSync(${JSON.stringify(loads)}, s + '\\n');\n  return next(s, c);\n}\n`,
+    );
+    const register = join(root, 'register.mjs');
+    writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`);
     // CI=false: the test itself may run under CI=true, where the program falls back to plain lines.
-    const cmd = `CI=false ${process.execPath} ${CLI} watch --run-dir ${root} --interval 0.2; echo $? > ${done}; sleep 30`;
+    const cmd = `CI=false ${process.execPath} --import ${register} ${CLI} watch --run-dir ${root} --interval 0.2; echo $? > ${done}; sleep 30`;
     tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', cmd);
     await waitFor(() => screen().includes(`run ${id}`) && screen().includes('[1 Loss]'), 30_000, 'the dashboard');
     await waitFor(() => screen().includes('10/40'), 10_000, 'the step');
@@ -47,5 +57,6 @@ describe.skipIf(!hasTmux)('watch in tmux (80x24)', () => {
     expect(readFileSync(done, 'utf8').trim()).toBe('0');
     expect(screen()).toContain(`${id}: running at step 25\nstopped watching; the run is not affected.`);
     expect(readRunInfo(path).status).toBe('running');
+    expect(existsSync(loads) ? readFileSync(loads, 'utf8') : '').toBe('');
   });
 });
