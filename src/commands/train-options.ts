@@ -152,10 +152,12 @@ const INTEGER_FLAGS = new Set([
   'keep',
 ]);
 const NUMBER_FLAGS = new Set(['lr', 'momentum', 'weightDecay']);
-/** Plain decimal integers: no hex (0x10), octal (0o20), binary, exponent (1e3), sign or spaces. */
-const INTEGER = /^\d+$/;
-/** Decimal numbers, with an exponent allowed (1e-4 is how learning rates and decay are written). */
-const DECIMAL = /^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+/**
+ * Decimal notation only: no hex (0x10), octal (0o20), binary, exponent (1e3), Infinity or spaces.
+ * A sign or a fraction passes here so that the range check says what is wrong with -1 or 12.5.
+ */
+const INTEGER = /^-?(\d+\.?\d*|\.\d+)$/;
+const DECIMAL = /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 /**
  * Refuses what JavaScript's Number() would quietly accept or a comma list would quietly drop: an
