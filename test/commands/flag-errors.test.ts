@@ -1,4 +1,5 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, runCli, tempDir } from '../helpers/cli.js';
 
@@ -74,4 +75,26 @@ describe('a backend that is not installed', () => {
       );
     },
   );
+});
+
+describe('an error raised in the engine worker', () => {
+  it('is printed once, with the resnet-tutor: prefix, on stderr only', () => {
+    const root = tempDir('rt-flags-');
+    const tiny = ['--steps', '12', '--train-limit', '256', '--val-limit', '32', '--depth', '2', '--width', '8', '--batch-size', '16'];
+    const first = runCli(['train', ...tiny, '--backend', 'wasm', '--checkpoint-every', '4', '--name', 'r', '--run-dir', root], {
+      env: { RESNET_TUTOR_FAULTS: 'exit@6' },
+    });
+    expect(first.code).toBe(1);
+    // run.json edited to another width: the worker finds the checkpoint belongs to another network.
+    const file = join(root, 'r', 'run.json');
+    const info = JSON.parse(readFileSync(file, 'utf8')) as { config: { width: number } };
+    info.config.width = 16;
+    writeFileSync(file, JSON.stringify(info));
+    const r = runCli(['resume', 'r', '--run-dir', root]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      /^resnet-tutor: Checkpoint .*ckpt-4 belongs to a different network \(width 16 vs 8; run vs checkpoint\)\.[^\n]*\n$/,
+    );
+  });
 });
