@@ -42,7 +42,7 @@ describe('watch dashboard (read-only, fed from the run folder)', () => {
     const path = writeFixtureRun(root, id, { lines: 0, info: { status: 'running', step: 0, backend: null, lastCheckpoint: null } });
     const { view, frame, screenShows, commands } = watchScreen([{ id, path, label: '', title: TITLE, batchSize: 64 }]);
 
-    await screenShows(`run ${id}`);
+    await screenShows(`watching run ${id}`);
     expect(frame()).toContain('starting the engine');
     expect(frame()).toContain('watching · l log · s/S smooth · ? help · q leave');
     expect(frame()).not.toMatch(/p pause|c ckpt/);
@@ -116,7 +116,7 @@ describe('watch dashboard (read-only, fed from the run folder)', () => {
     await screenShows('110000-resnet train');
     expect(frame()).toMatch(/^100000-plain +40\/40 .*completed$/m);
     expect(frame()).toMatch(/^110000-resnet +20\/40 .*running$/m);
-    expect(frame()).toContain('compare 2 runs: 100000-plain vs 110000-resnet');
+    expect(frame()).toContain('watching 2 runs: 100000-plain vs 110000-resnet');
     view.unmount();
   });
 });

@@ -113,7 +113,7 @@ export function Dashboard({ runs, subscribe, onCommand, color, unicode, size, no
 
   return (
     <Box flexDirection="column" width={columns}>
-      <Header runs={state.runs} width={width} color={color} unicode={unicode} />
+      <Header runs={state.runs} width={width} color={color} unicode={unicode} readOnly={readOnly} />
       {compare ? (
         <RunTable runs={state.runs} width={width} color={color} />
       ) : (
