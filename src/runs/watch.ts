@@ -63,7 +63,12 @@ export async function watchRun(opts: WatchOptions): Promise<number> {
         title: `${describeModel(info.config)} on ${info.config.dataset}`,
         batchSize: info.config.batchSize,
       })),
-      { color: caps.color, unicode: caps.unicode, intervalMs: Math.max(50, opts.intervalSeconds * 1000) },
+      {
+        color: caps.color,
+        unicode: caps.unicode,
+        intervalMs: Math.max(50, opts.intervalSeconds * 1000),
+        ...createdAt(infos),
+      },
     );
   }
   if (chosen) out(`following the newest running run, ${infos[0]!.id}`);
@@ -98,6 +103,12 @@ export async function watchRun(opts: WatchOptions): Promise<number> {
     process.off('SIGTERM', onSigint);
     for (const t of tails) t.stop();
   }
+}
+
+/** The dashboard's clock counts from the earliest run's creation (run.json), not from when watching began. */
+function createdAt(infos: readonly RunInfo[]): { startedAt?: number } {
+  const times = infos.map((i) => Date.parse(i.created)).filter(Number.isFinite);
+  return times.length > 0 ? { startedAt: Math.min(...times) } : {};
 }
 
 function worst(codes: readonly number[]): number {

@@ -175,7 +175,8 @@ export function subscribeFeeds(feeds: readonly RunFeed[], intervalMs: number) {
  */
 export async function showWatchDashboard(
   runs: readonly WatchedRun[],
-  opts: { color: boolean; unicode: boolean; intervalMs: number },
+  /** startedAt: what the elapsed time counts from (the runs' creation, from run.json). */
+  opts: { color: boolean; unicode: boolean; intervalMs: number; startedAt?: number },
 ): Promise<number> {
   const feeds = runs.map((r) => new RunFeed(r));
   let resolveExit: () => void = () => {};
@@ -194,6 +195,7 @@ export async function showWatchDashboard(
       color={opts.color}
       unicode={opts.unicode}
       readOnly
+      {...(opts.startedAt !== undefined ? { startedAt: opts.startedAt } : {})}
     />,
     // As in train's dashboard: whole frames, at most 10 a second (see run-dashboard.tsx).
     { exitOnCtrlC: false, patchConsole: true, maxFps: 10, incrementalRendering: false },

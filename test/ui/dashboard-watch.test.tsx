@@ -120,3 +120,26 @@ describe('watch dashboard (read-only, fed from the run folder)', () => {
     view.unmount();
   });
 });
+
+describe('watch dashboard clock', () => {
+  it("counts from the run's creation, not from when watching began", async () => {
+    const root = tempDir('rt-watch-ui-');
+    const path = writeFixtureRun(root, 'r', { lines: 2, info: { status: 'running', step: 10 } });
+    const view = render(
+      <Dashboard
+        runs={[{ id: 'r', label: '', title: TITLE, batchSize: 64 }]}
+        subscribe={subscribeFeeds([new RunFeed({ id: 'r', path, label: '', title: TITLE, batchSize: 64 })], 30)}
+        onCommand={() => {}}
+        color={false}
+        unicode
+        size={{ columns: 100, rows: 30 }}
+        now={() => 3_723_000}
+        startedAt={0}
+        readOnly
+      />,
+    );
+    await waitFor(() => (view.lastFrame() ?? '').includes('10/40'), 10_000, 'the run');
+    expect(view.lastFrame()).toMatch(/10\/40 .* 1:02:03 ETA/);
+    view.unmount();
+  });
+});

@@ -27,6 +27,8 @@ export type Props = {
   readonly now?: () => number;
   /** `watch`: the runs train elsewhere; keys only change the view, q leaves. @default false */
   readonly readOnly?: boolean;
+  /** What the elapsed time counts from (`watch`: the run's creation). @default now() at the first render */
+  readonly startedAt?: number;
 };
 
 /** How often queued worker events reach the screen (keys act at once). */
@@ -40,11 +42,11 @@ export const MIN_SIZE = { columns: 60, rows: 16 };
  * state.ts; it never talks to tfjs. The live area stays one line shorter than the terminal, because
  * Ink clears and redraws the whole screen once its output reaches the terminal's height (flicker).
  */
-export function Dashboard({ runs, subscribe, onCommand, color, unicode, size, now = Date.now, readOnly = false }: Props) {
+export function Dashboard({ runs, subscribe, onCommand, color, unicode, size, now = Date.now, readOnly = false, startedAt }: Props) {
   const [state, dispatch] = useReducer(
     (s: DashboardState, e: DashboardEvent) => reduce(s, e).state,
     undefined,
-    () => initialState(runs, now(), readOnly),
+    () => ({ ...initialState(runs, now(), readOnly), ...(startedAt !== undefined ? { startedAt } : {}) }),
   );
   // Keys are reduced once more against the newest state here to get the commands they ask for, so
   // the reducer stays free of effects and a key that changes nothing on screen (p, c) still acts.

@@ -29,6 +29,7 @@ export const WATCH_HELP_LINES = [
   '  q        leave (Ctrl-C too); the run keeps going',
   ...HELP_LINES.slice(4, 7),
   '  ?        this help (any key closes it)',
+  '  clock    time since the run was created (run.json), gaps between resumes too',
   ...HELP_LINES.slice(9),
 ];
 
