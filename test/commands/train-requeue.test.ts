@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readdirSync, renameSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readMetrics, readRunInfo } from '../../src/runs/run-dir.js';
@@ -54,6 +54,26 @@ describe('train --resume-if-exists', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^resnet-tutor: Run job \(.*\) exists with other settings than these flags give: width 8 there, 16 here\./);
     expect(readRunInfo(join(root, 'job')).config.width).toBe(8);
+  });
+
+  it('a run.json written before a config field existed is the same settings (the field takes its default)', () => {
+    const root = tempDir('rt-requeue-');
+    const args = ['train', ...TINY, '--name', 'job', '--resume-if-exists', '--json', '--run-dir', root];
+    expect(runCli(args, { env: { RESNET_TUTOR_FAULTS: 'exit@6' } }).code).toBe(1);
+    const file = join(root, 'job', 'run.json');
+    const info = JSON.parse(readFileSync(file, 'utf8')) as { config: Record<string, unknown> };
+    delete info.config.augment;
+    delete info.config.holdout;
+    writeFileSync(file, JSON.stringify(info));
+    const again = runCli(args);
+    expect(again.code).toBe(0);
+    // --json: every line stays JSON, the requeue note too.
+    const events = again.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event?: string; message?: string });
+    expect(events[0]).toEqual({ event: 'log', message: expect.stringMatching(/^job exists \(failed at step \d+\): resuming it$/) });
+    expect(readRunInfo(join(root, 'job')).status).toBe('completed');
   });
 
   it('finds a run folder that was renamed or copied by the id in its run.json', () => {

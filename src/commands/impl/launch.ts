@@ -65,8 +65,15 @@ async function continueExisting(
   opts: LaunchOptions & { headless?: boolean; noColor?: boolean },
 ): Promise<number> {
   const info = readRunInfo(path);
-  const out = opts.out ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const stored = info.config as unknown as Record<string, unknown>;
+  const print = opts.out ?? ((line: string) => process.stdout.write(`${line}\n`));
+  // With --json every line is JSON, these too.
+  const out = (line: string) => print(opts.json ? JSON.stringify({ event: 'log', message: line }) : line);
+  // Compared after both went through the same checks, so a run.json from an older version (without
+  // a field added since, which resume fills with its default) is not "other settings".
+  const stored = checkedConfig(info.config as unknown as Record<string, unknown>, join(path, 'run.json')) as unknown as Record<
+    string,
+    unknown
+  >;
   const asked = config as unknown as Record<string, unknown>;
   const differ = Object.keys(asked).filter((k) => JSON.stringify(stored[k] ?? null) !== JSON.stringify(asked[k] ?? null));
   if (differ.length > 0) {
