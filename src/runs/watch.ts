@@ -116,6 +116,8 @@ function worst(codes: readonly number[]): number {
   return EXIT.ok;
 }
 
+const KNOWN_STATUSES: readonly string[] = ['running', 'interrupted', 'completed', 'failed', 'diverged'];
+
 /** One run's plain lines until it ends (its exit code) or the tail is stopped (0). */
 async function followPlain(
   tail: RunTail,
@@ -168,6 +170,13 @@ async function followPlain(
           out(`skipped a damaged metrics line (${event.reason}): ${event.text.slice(0, 60)}`);
           break;
         case 'run': {
+          if (!KNOWN_STATUSES.includes(String((event.info as { status?: unknown } | null)?.status))) {
+            // Edited or damaged since: nothing would ever end the wait, so say so and stop.
+            out(
+              `${path}/run.json now has no known status (${JSON.stringify((event.info as { status?: unknown } | null)?.status)}); stopped watching. Check the run with \`resnet-tutor runs\`.`,
+            );
+            return EXIT.userError;
+          }
           const before = info;
           info = event.info;
           if (!before.backend && info.backend) out(formatBackend(info.backend)[0]!);

@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { appendFileSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { formatMetricsLine } from '../../src/runs/headless-format.js';
@@ -225,5 +225,24 @@ describe('watch: which runs', () => {
     const many = runCli(['watch', 'a1,a2,a3,a4,a5', '--run-dir', root]);
     expect(many.code).toBe(1);
     expect(many.stderr).toMatch(/^resnet-tutor: watch overlays at most 4 runs on one chart; "a1,a2,a3,a4,a5" names 5\./);
+  });
+});
+
+describe('watch: run.json damaged while watching', () => {
+  it('an unknown status written later stops the wait with exit 1 instead of waiting forever', async () => {
+    const root = tempDir('rt-watch-');
+    const path = writeFixtureRun(root, 'r', { lines: 1, info: running });
+    const child = startCli(['watch', 'r', '--run-dir', root, '--interval', '0.1']);
+    onTestFinished(() => {
+      child.kill();
+    });
+    await waitFor(() => child.output().stdout.includes('Ctrl-C stops watching'), 30_000, 'the watch header');
+    writeFileSync(
+      join(path, 'run.json'),
+      JSON.stringify({ ...JSON.parse(readFileSync(join(path, 'run.json'), 'utf8')), status: 'paused-forever' }),
+    );
+    const { code } = await waitForExit(child);
+    expect(code).toBe(1);
+    expect(child.output().stdout).toMatch(/run\.json now has no known status \("paused-forever"\); stopped watching\./);
   });
 });
