@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { listRuns, STALE_AFTER_MS } from './list.js';
-import { findRun, listRunIds, readRunInfo } from './run-dir.js';
+import { findRun, listRunIds } from './run-dir.js';
 
 /**
  * Which runs `watch` and `report` show: `a,b` names several runs that already exist (each by id,
@@ -62,9 +62,4 @@ export function overlayLabels(ids: readonly string[]): string[] {
   while (split.every((w) => w.length > common + 1 && w[common] === split[0]![common])) common++;
   const labels = split.map((w) => w.slice(common).join('-'));
   return new Set(labels).size === labels.length ? labels : [...ids];
-}
-
-/** The id each folder's run.json records (what `watch` and `report` call the run). */
-export function runIds(paths: readonly string[]): string[] {
-  return paths.map((p) => readRunInfo(p).id);
 }
