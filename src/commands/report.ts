@@ -19,7 +19,11 @@ export const report: CommandSpec<ReportArgs> = {
   describe: 'Summary and charts of a run, or its metrics as CSV or JSON',
   builder: (y) =>
     y
-      .positional('run', { type: 'string', demandOption: true, describe: 'Run id, unique id prefix, or run folder path' })
+      .positional('run', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Run id, unique id prefix, or run folder path; a comma list (a,b) overlays existing runs',
+      })
       .option('run-dir', { type: 'string', ...flagDefault('runDir'), describe: 'Folder that holds run folders' })
       .option('csv', { type: 'boolean', describe: 'Print the metrics as CSV, one row per metrics line' })
       .option('json', { type: 'boolean', describe: 'Print {"run": <run.json>, "metrics": [...]}' })
@@ -40,6 +44,7 @@ export const report: CommandSpec<ReportArgs> = {
       .example('$0 report 20261128-1830', 'the run whose id starts with that')
       .example('$0 report <run> --csv > m.csv', 'metrics for a spreadsheet or pandas')
       .example('$0 report checkpoints/<run>', 'a run given by its folder')
+      .example('$0 report plain-d20,resnet-d20', 'two runs trained apart, on one chart and one table')
       .example('$0 report <run> --svg loss.svg', 'the curves for a lab report')
       .example('$0 report <run> --tensorboard tb/', 'then `tensorboard --logdir tb/`'),
   run: async (args) => {

@@ -1,6 +1,7 @@
 import type { Argv, Options } from 'yargs';
 import { ARCHS, AUGMENTS, BLOCK_ORDERS, BLOCKS, NETS, OPTIMIZERS, RECIPES, SCHEDULES, SHORTCUTS } from '../engine/config.js';
 import { BACKEND_CHOICES, flagDefault } from '../settings.js';
+import { UserError } from '../errors.js';
 
 export const BACKEND_OPTION_CHOICES = BACKEND_CHOICES;
 
@@ -132,6 +133,57 @@ export function rawConfigFromArgs(args: Record<string, unknown>): Record<string,
     'keep',
   ];
   const out: Record<string, unknown> = {};
-  for (const k of keys) if (args[k] !== undefined) out[k] = args[k];
+  for (const k of keys) if (args[k] !== undefined) out[k] = strictValue(k, args[k]);
   return out;
+}
+
+const INTEGER_FLAGS = new Set([
+  'depth',
+  'width',
+  'holdout',
+  'trainLimit',
+  'valLimit',
+  'epochs',
+  'steps',
+  'batchSize',
+  'seed',
+  'logEvery',
+  'checkpointEvery',
+  'keep',
+]);
+const NUMBER_FLAGS = new Set(['lr', 'momentum', 'weightDecay']);
+/**
+ * Decimal notation only: no hex (0x10), octal (0o20), binary, exponent (1e3), Infinity or spaces.
+ * A sign or a fraction passes here so that the range check says what is wrong with -1 or 12.5.
+ */
+const INTEGER = /^-?(\d+\.?\d*|\.\d+)$/;
+const DECIMAL = /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * Refuses what JavaScript's Number() would quietly accept or a comma list would quietly drop: an
+ * empty value (`--dataset ''` is not the default data set), `0x10` for 16, `1e3` for an integer,
+ * a blank, or an empty item in a comma list (`--lr 0.1,,0.2`). Checked on the text as typed, item
+ * by item (compare splits lists later), so each message names the flag and the item.
+ */
+function strictValue(key: string, value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const flag = `--${key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}`;
+  if (value.trim() === '') {
+    throw new UserError(`${flag} needs a value; got an empty one. Leave the flag out for its default.`);
+  }
+  const items = value.split(',');
+  if (items.length > 1 && items.some((i) => i.trim() === '')) {
+    throw new UserError(
+      `${flag} has an empty item in its comma list ("${value}"); give each value once, e.g. ${flag} ${items.filter((i) => i.trim() !== '').join(',')}.`,
+    );
+  }
+  for (const item of items.map((i) => i.trim())) {
+    if (INTEGER_FLAGS.has(key) && !INTEGER.test(item)) {
+      throw new UserError(`${flag} must be a whole number written in decimal digits (like 20); got "${item}".`);
+    }
+    if (NUMBER_FLAGS.has(key) && !DECIMAL.test(item)) {
+      throw new UserError(`${flag} must be a decimal number (like 0.05 or 1e-4); got "${item}".`);
+    }
+  }
+  return value;
 }

@@ -11,10 +11,17 @@ export const train: CommandSpec = {
         describe: 'Run id to use instead of a time stamp (for scripts that resume by name)',
         group: 'Run:',
       })
+      .option('resume-if-exists', {
+        type: 'boolean',
+        describe:
+          'With --name: resume that run if it exists (a completed one exits 0 without training), else start it; one line for a requeued batch job',
+        group: 'Run:',
+      })
       .example('$0 train', 'residual MLP with BatchNorm on Fashion-MNIST, one epoch')
       .example('$0 train --net cnn --arch plain --depth 20 --epochs 2', 'the plain twin of ResNet-20')
       .example('$0 train --dataset cifar10 --net cnn --depth 56 --backend node-gpu', 'paper-sized, on the GPU')
-      .example('nohup $0 train --steps 5000 > train.log &', 'headless; `resnet-tutor resume <run>` continues it'),
+      .example('nohup $0 train --steps 5000 > train.log &', 'headless; `resnet-tutor resume <run>` continues it')
+      .example('$0 train --name resnet56 --resume-if-exists --headless', 'a Slurm job: starts the run, or resumes it when requeued'),
   run: async (args) => {
     const { launchTraining } = await import('./impl/launch.js');
     return launchTraining({
@@ -23,6 +30,7 @@ export const train: CommandSpec = {
       runRoot: String(args.runDir ?? 'checkpoints'),
       json: Boolean(args.json),
       ...(args.name !== undefined ? { name: String(args.name) } : {}),
+      resumeIfExists: Boolean(args.resumeIfExists),
       headless: Boolean(args.headless),
       noColor: args.color === false,
     });

@@ -9,8 +9,11 @@
  * be read is moved aside to `progress.json.corrupt-<time>`, progress starts fresh, and `recovered`
  * says so, so the program can tell the learner where the old file went.
  */
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { constants, copyFileSync, existsSync, readFileSync, renameSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import Conf from 'conf';
+import { UserError } from '../errors.js';
 import type { ExperimentResults, Measurement, Verdict } from './results.js';
 
 export const PROGRESS_FORMAT = 1;
@@ -75,26 +78,38 @@ export const EMPTY_PROGRESS: LessonProgress = { step: 0, completed: false, answe
 export class ProgressStore {
   /** The progress file. */
   readonly path: string;
-  /** Set when the file could not be read: what happened and where the old file went. */
-  readonly recovered: string | null;
+  /**
+   * Set when the file could not be read, or when a save replaced records of the wrong type: what
+   * happened and where the old file went.
+   */
+  get recovered(): string | null {
+    return this.note;
+  }
+  private note: string | null;
+  /** The file was checked for records a save would drop (and copied aside when it had some). */
+  private lossChecked = false;
   private readonly conf: Conf<StoreShape>;
   private readonly now: () => Date;
 
   constructor(options: ProgressOptions = {}) {
     this.now = options.now ?? (() => new Date());
     const cwd = options.cwd ?? (process.env[CONFIG_DIR_ENV] || undefined);
-    this.conf = new Conf<StoreShape>({
-      projectName: PROJECT_NAME,
-      projectSuffix: '',
-      configName: PROGRESS_FILE_NAME,
-      cwd,
-      // Never throw on a bad file (we check it ourselves below), and never write one on start.
-      clearInvalidConfig: true,
-      accessPropertiesByDotNotation: false,
-      watch: false,
-    });
+    try {
+      this.conf = new Conf<StoreShape>({
+        projectName: PROJECT_NAME,
+        projectSuffix: '',
+        configName: PROGRESS_FILE_NAME,
+        cwd,
+        // Never throw on a bad file (we check it ourselves below), and never write one on start.
+        clearInvalidConfig: true,
+        accessPropertiesByDotNotation: false,
+        watch: false,
+      });
+    } catch (err) {
+      throw unusableProgressPath(err, cwd);
+    }
     this.path = this.conf.path;
-    this.recovered = this.checkFile();
+    this.note = this.checkFile();
   }
 
   /** Progress of one lesson (empty when never opened). */
@@ -197,7 +212,43 @@ export class ProgressStore {
   }
 
   private write(store: StoreShape): void {
+    if (!this.lossChecked) {
+      this.lossChecked = true;
+      this.keepWrongTypedRecords();
+    }
     this.conf.store = store;
+  }
+
+  /**
+   * A record of the wrong type (a lesson that is not an object, `step: "3"`, `completed: "yes"`) is
+   * read as empty or repaired, and the first save would replace it for good: the file as it was is
+   * copied aside first, once per process, never overwriting an earlier copy.
+   */
+  private keepWrongTypedRecords(): void {
+    const raw = this.conf.store as Partial<StoreShape>;
+    const lessons = raw && typeof raw.lessons === 'object' && raw.lessons !== null ? raw.lessons : {};
+    const bad = Object.entries(lessons)
+      .map(([id, p]) => [id, wrongTyped(p)] as const)
+      .filter(([, why]) => why !== null);
+    if (bad.length === 0 || !existsSync(this.path)) return;
+    const backup = this.backupName();
+    const what = bad
+      .slice(0, 3)
+      .map(([id, why]) => `"${id}": ${why}`)
+      .join('; ');
+    try {
+      copyFileSync(this.path, backup, constants.COPYFILE_EXCL);
+      this.note = `The progress file ${this.path} had lesson records of the wrong type (${what}${bad.length > 3 ? '; ...' : ''}); they were reset, and the file as it was is saved as ${backup}.`;
+    } catch (err) {
+      this.note = `The progress file ${this.path} has lesson records of the wrong type (${what}) and could not be copied aside (${(err as Error).message}); they are reset by this save.`;
+    }
+  }
+
+  private backupName(): string {
+    const stamp = this.now().toISOString().replace(/[:.]/g, '-');
+    let backup = `${this.path}.corrupt-${stamp}`;
+    for (let i = 1; existsSync(backup); i++) backup = `${this.path}.corrupt-${stamp}-${i}`;
+    return backup;
   }
 
   /** Moves an unreadable file aside; returns the message for the learner, or null when all is well. */
@@ -211,9 +262,7 @@ export class ProgressStore {
       why = err instanceof SyntaxError ? `not valid JSON: ${err.message}` : `unreadable: ${(err as Error).message}`;
     }
     if (why === null) return null;
-    const stamp = this.now().toISOString().replace(/[:.]/g, '-');
-    let backup = `${this.path}.corrupt-${stamp}`;
-    for (let i = 1; existsSync(backup); i++) backup = `${this.path}.corrupt-${stamp}-${i}`;
+    const backup = this.backupName();
     try {
       renameSync(this.path, backup);
     } catch (err) {
@@ -221,6 +270,28 @@ export class ProgressStore {
     }
     return `The progress file ${this.path} could not be read (${why}). It was moved to ${backup}; progress starts fresh.`;
   }
+}
+
+/**
+ * A progress file that is a folder, or a config folder that is a file, cannot be read or written:
+ * a UserError saying which and what to do (conf itself throws a bare EISDIR / ENOTDIR).
+ */
+function unusableProgressPath(err: unknown, cwd: string | undefined): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  const dir = cwd ?? join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), PROJECT_NAME);
+  const file = join(dir, `${PROGRESS_FILE_NAME}.json`);
+  const why =
+    code === 'EISDIR'
+      ? `${file} is a folder, not a file`
+      : code === 'ENOTDIR'
+        ? `${dir} (the folder it belongs in) is a file, not a folder`
+        : code
+          ? `${file} cannot be used (${code})`
+          : null;
+  if (why === null) return err as Error;
+  return new UserError(
+    `Lesson progress cannot be kept: ${why}. Move it away (nothing in it is deleted by resnet-tutor), or point ${CONFIG_DIR_ENV} at a folder of your own.`,
+  );
 }
 
 /** Why a parsed progress file is not one this version can use; null when it is. */
@@ -234,6 +305,19 @@ function shapeProblem(data: unknown): string | null {
       : `unknown format ${JSON.stringify(d.format)}`;
   }
   if (typeof d.lessons !== 'object' || d.lessons === null || Array.isArray(d.lessons)) return '`lessons` is not an object';
+  return null;
+}
+
+/** What in a stored lesson record has the wrong type (a save would lose it), or null. */
+function wrongTyped(p: unknown): string | null {
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) return `not an object but ${p === null ? 'null' : Array.isArray(p) ? 'an array' : typeof p}`;
+  const o = p as Record<string, unknown>;
+  const isObj = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (o.step !== undefined && !(typeof o.step === 'number' && Number.isFinite(o.step) && o.step >= 0)) return `step is ${JSON.stringify(o.step)}`;
+  if (o.completed !== undefined && typeof o.completed !== 'boolean') return `completed is ${JSON.stringify(o.completed)}`;
+  if (o.answers !== undefined && !isObj(o.answers)) return `answers is ${JSON.stringify(o.answers)}`;
+  if (o.experiments !== undefined && !isObj(o.experiments)) return `experiments is ${JSON.stringify(o.experiments)}`;
+  if (o.updated !== undefined && typeof o.updated !== 'string') return `updated is ${JSON.stringify(o.updated)}`;
   return null;
 }
 

@@ -1,8 +1,8 @@
-import { closeSync, fstatSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describeModel } from '../engine/config.js';
 import type { MetricsLine } from '../engine/trainer.js';
-import { METRICS_FILE, RUN_FILE, type RunInfo } from './run-dir.js';
+import { listRunIds, METRICS_FILE, RUN_FILE, type RunInfo } from './run-dir.js';
 
 /**
  * `resnet-tutor runs`: every run folder under the run directory, newest first, as a table or JSON.
@@ -32,8 +32,15 @@ export const NO_RUNS_MESSAGE = (root: string): string =>
 /** Reads every run folder in `root`; never throws for a bad run, only lists it as damaged. */
 export function listRuns(root: string): RunListing[] {
   if (!existsSync(root)) return [];
+  listRunIds(root); // a --run-dir that is a file or unreadable: its clear error
   const out: RunListing[] = [];
-  for (const entry of readdirSync(root, { withFileTypes: true })) {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(root, { withFileTypes: true });
+  } catch {
+    return []; // gone since (a folder like /proc changes under us)
+  }
+  for (const entry of entries) {
     if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
     const path = join(root, entry.name);
     const listing = readListing(entry.name, path);
@@ -61,7 +68,13 @@ function readListing(name: string, path: string): RunListing | null {
   };
   if (!existsSync(file)) {
     // Only folders that hold run files count; anything else in the folder is not ours.
-    const looksLikeRun = existsSync(join(path, METRICS_FILE)) || readdirSync(path).some((n) => /^ckpt-\d+$/.test(n));
+    let names: string[] = [];
+    try {
+      names = readdirSync(path);
+    } catch {
+      // unreadable or gone (a process folder in /proc): not a run
+    }
+    const looksLikeRun = existsSync(join(path, METRICS_FILE)) || names.some((n) => /^ckpt-\d+$/.test(n));
     return looksLikeRun ? { kind: 'damaged', id: name, path, reason: `${RUN_FILE} is missing`, lastUpdate: mtime(path) } : null;
   }
   let info: RunInfo;

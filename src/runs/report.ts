@@ -6,6 +6,7 @@ import { colorEnabled, DEFAULT_COLORS, renderChart, type ChartColor } from '../u
 import { listCheckpoints } from './checkpoint.js';
 import { formatDuration } from './headless-format.js';
 import { formatAgo, formatPercent } from './list.js';
+import { formatOverlayJson, formatOverlayText, loadReports, overlayCsvRefusal } from './report-overlay.js';
 import { findRun, readMetrics, readRunInfo, type RunInfo } from './run-dir.js';
 import { charsetFor, forCharset } from '../output-style.js';
 import { writeReportSvg } from './svg.js';
@@ -319,6 +320,17 @@ export function renderReport(
   name: string,
   opts: { format: 'text' | 'csv' | 'json'; width: number; color?: boolean },
 ): string {
+  // `report a,b`: several existing runs overlaid (report-overlay.ts).
+  if (name.includes(',')) {
+    if (opts.format === 'csv') throw overlayCsvRefusal(name);
+    const all = loadReports(root, name);
+    if (all.length > 1) {
+      if (opts.format === 'json') return formatOverlayJson(all);
+      const text = formatOverlayText(all, { width: opts.width, color: colorEnabled(process.stdout, process.env, opts.color) });
+      return forCharset(text, charsetFor(), opts.width);
+    }
+    name = all[0]!.path; // one run named twice
+  }
   const r = loadReport(root, name);
   if (opts.format === 'csv') return formatReportCsv(r);
   if (opts.format === 'json') return formatReportJson(r);

@@ -106,9 +106,9 @@ export function createRunDir(
   try {
     mkdirSync(root, { recursive: true });
   } catch (err) {
-    throw new UserError(
-      `Cannot create the run directory ${root} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). Choose a writable folder with --run-dir DIR.`,
-    );
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'it, or a folder above it, is a file' : (code ?? (err as Error).message);
+    throw new UserError(`Cannot create the run directory ${root} (${why}). Choose a writable folder with --run-dir DIR.`);
   }
   removeDeadTemps(root, TMP_RUN);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -379,6 +379,16 @@ export function findRun(root: string, name: string): string {
   if (asPath && existsSync(join(asPath, RUN_FILE))) return asPath;
   const ids = listRunIds(root);
   if (ids.includes(name)) return join(root, name);
+  // A folder that was renamed (or copied under another name) is still found by the id in its run.json.
+  if (!asPath) {
+    const byId = foldersWithId(root, ids, name);
+    if (byId.length === 1) return byId[0]!;
+    if (byId.length > 1) {
+      throw new UserError(
+        `${byId.length} run folders in ${root} record the id "${name}" (${byId.join(', ')}): one is a copy of the other. Pass the folder's path instead.`,
+      );
+    }
+  }
   const matches = ids.filter((id) => id.startsWith(name));
   if (matches.length === 1) return join(root, matches[0]);
   if (matches.length > 1) {
@@ -396,6 +406,36 @@ export function findRun(root: string, name: string): string {
   throw new UserError(
     `No run "${name}" in ${root}. ${ids.length ? `Runs there: ${ids.slice(-5).join(', ')}.` : 'That folder has no runs.'} List them with \`resnet-tutor runs${root === 'checkpoints' ? '' : ` --run-dir ${root}`}\`, or pass a run folder's path.`,
   );
+}
+
+/**
+ * The run folder named `id` in `root`, or else the one folder whose run.json records that id (a
+ * renamed or copied folder); null when there is none. A UserError when several folders claim it.
+ */
+export function findRunById(root: string, id: string): string | null {
+  const ids = listRunIds(root);
+  if (ids.includes(id)) return join(root, id);
+  const byId = foldersWithId(root, ids, id);
+  if (byId.length > 1) {
+    throw new UserError(
+      `${byId.length} run folders in ${root} record the id "${id}" (${byId.join(', ')}): one is a copy of the other. Move one away, or resume one by its path with \`resnet-tutor resume <folder>\`.`,
+    );
+  }
+  return byId[0] ?? null;
+}
+
+/** Run folders (by name in `folders`) whose run.json says `id`; unreadable ones are skipped. */
+function foldersWithId(root: string, folders: readonly string[], id: string): string[] {
+  const out: string[] = [];
+  for (const f of folders) {
+    try {
+      const recorded = (JSON.parse(readFileSync(join(root, f, RUN_FILE), 'utf8')) as { id?: unknown } | null)?.id;
+      if (recorded === id) out.push(join(root, f));
+    } catch {
+      // damaged run.json: not this run as far as anyone can tell
+    }
+  }
+  return out;
 }
 
 export function listRunIds(root: string): string[] {

@@ -1,17 +1,22 @@
 import { resolve } from 'node:path';
 import { EXIT } from '../errors.js';
+import { describeModel } from '../engine/config.js';
+import { detectTerminal } from '../ui/terminal.js';
 import { formatBackend, formatMetricsLine } from './headless-format.js';
 import { formatAgo } from './list.js';
-import { findRun, readRunInfo, type RunInfo, type RunStatus } from './run-dir.js';
+import { readRunInfo, type RunInfo, type RunStatus } from './run-dir.js';
+import { newestRunning, overlayLabels, selectRuns } from './select.js';
 import { RunTail } from './tail.js';
 
 /**
- * `resnet-tutor watch <run>`: follows a run another process trains, printing the same plain lines
- * as headless `train` until the run ends. Ctrl-C stops watching only; the run goes on.
+ * `resnet-tutor watch [run[,run...]]`: follows runs another process trains. On a terminal it is the
+ * live dashboard, read-only (q leaves); piped or with --headless it prints the same plain lines as
+ * headless `train` until the runs end. Leaving never touches the runs.
  */
 export interface WatchOptions {
   readonly root: string;
-  readonly run: string;
+  /** A run, or a comma list of runs to overlay; undefined: the newest running run. */
+  readonly run?: string;
   /** Seconds between looks at the run folder. */
   readonly intervalSeconds: number;
   /** Lines already logged to show first (the newest). @default 10 */
@@ -20,6 +25,9 @@ export interface WatchOptions {
   readonly staleAfterMs?: number;
   /** Where lines go (tests pass a collector). */
   readonly out?: (line: string) => void;
+  /** Plain lines even on a terminal. */
+  readonly headless?: boolean;
+  readonly noColor?: boolean;
 }
 
 /** Exit code of `watch` once the run is in this status; null while it can still change. */
@@ -40,11 +48,86 @@ export function exitCodeFor(status: RunStatus | string): number | null {
 
 export async function watchRun(opts: WatchOptions): Promise<number> {
   const out = opts.out ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const path = findRun(opts.root, opts.run);
-  const first = readRunInfo(path);
-  const staleAfter = opts.staleAfterMs ?? 10 * 60 * 1000;
-  const tail = new RunTail(path, { intervalMs: Math.max(50, opts.intervalSeconds * 1000), backlog: opts.backlog ?? 10 });
+  const chosen = opts.run === undefined;
+  const paths = chosen ? [newestRunning(opts.root)] : selectRuns(opts.root, opts.run!, 'watch');
+  const infos = paths.map((p) => readRunInfo(p));
+  const labels = paths.length > 1 ? overlayLabels(infos.map((i) => i.id)) : [''];
+  const caps = detectTerminal(process.stdout, process.stdin, process.env, opts.noColor);
+  if (caps.interactive && !opts.headless && !opts.out) {
+    const { showWatchDashboard } = await import('../ui/watch-dashboard.js');
+    return showWatchDashboard(
+      infos.map((info, i) => ({
+        id: info.id,
+        path: paths[i]!,
+        label: labels[i]!,
+        title: `${describeModel(info.config)} on ${info.config.dataset}`,
+        batchSize: info.config.batchSize,
+      })),
+      {
+        color: caps.color,
+        unicode: caps.unicode,
+        intervalMs: Math.max(50, opts.intervalSeconds * 1000),
+        ...createdAt(infos),
+      },
+    );
+  }
+  if (chosen) out(`following the newest running run, ${infos[0]!.id}`);
 
+  const tails: RunTail[] = [];
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+    for (const t of tails) t.stop();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    const codes = await Promise.all(
+      paths.map((path, i) => {
+        const tail = new RunTail(path, { intervalMs: Math.max(50, opts.intervalSeconds * 1000), backlog: opts.backlog ?? 10 });
+        tails.push(tail);
+        const prefix = paths.length > 1 ? `[${labels[i]}] ` : '';
+        return followPlain(
+          tail,
+          infos[i]!,
+          (line) => out(`${prefix}${line}`),
+          opts,
+          () => interrupted,
+        );
+      }),
+    );
+    // Stopped by Ctrl-C or SIGTERM: the runs go on, exit 0.
+    return interrupted ? EXIT.ok : worst(codes);
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    for (const t of tails) t.stop();
+  }
+}
+
+/** The dashboard's clock counts from the earliest run's creation (run.json), not from when watching began. */
+function createdAt(infos: readonly RunInfo[]): { startedAt?: number } {
+  const times = infos.map((i) => Date.parse(i.created)).filter(Number.isFinite);
+  return times.length > 0 ? { startedAt: Math.min(...times) } : {};
+}
+
+function worst(codes: readonly number[]): number {
+  for (const c of [EXIT.userError, EXIT.diverged, EXIT.interrupted]) if (codes.includes(c)) return c;
+  return EXIT.ok;
+}
+
+const KNOWN_STATUSES: readonly string[] = ['running', 'interrupted', 'completed', 'failed', 'diverged'];
+
+/** One run's plain lines until it ends (its exit code) or the tail is stopped (0). */
+async function followPlain(
+  tail: RunTail,
+  first: RunInfo,
+  out: (line: string) => void,
+  opts: WatchOptions,
+  interrupted: () => boolean,
+): Promise<number> {
+  const path = tail.runPath;
+  const staleAfter = opts.staleAfterMs ?? 10 * 60 * 1000;
   out(`watching ${first.id} in ${resolve(path)}`);
   if (first.backend) out(formatBackend(first.backend)[0]!);
   out(
@@ -53,17 +136,9 @@ export async function watchRun(opts: WatchOptions): Promise<number> {
 
   let info: RunInfo = first;
   let shownStatus: string = first.status;
-  let interrupted = false;
   let backlogNoted = false;
   let lastActivity = Date.now();
   let staleNoted = false;
-
-  const onSigint = () => {
-    interrupted = true;
-    tail.stop();
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
   const staleTimer = setInterval(
     () => {
       if (!staleNoted && info.status === 'running' && Date.now() - lastActivity > staleAfter) {
@@ -95,6 +170,13 @@ export async function watchRun(opts: WatchOptions): Promise<number> {
           out(`skipped a damaged metrics line (${event.reason}): ${event.text.slice(0, 60)}`);
           break;
         case 'run': {
+          if (!KNOWN_STATUSES.includes(String((event.info as { status?: unknown } | null)?.status))) {
+            // Edited or damaged since: nothing would ever end the wait, so say so and stop.
+            out(
+              `${path}/run.json now has no known status (${JSON.stringify((event.info as { status?: unknown } | null)?.status)}); stopped watching. Check the run with \`resnet-tutor runs\`.`,
+            );
+            return EXIT.userError;
+          }
           const before = info;
           info = event.info;
           if (!before.backend && info.backend) out(formatBackend(info.backend)[0]!);
@@ -114,12 +196,10 @@ export async function watchRun(opts: WatchOptions): Promise<number> {
           break;
       }
     }
-    return EXIT.ok; // stopped by Ctrl-C or SIGTERM: the run goes on
+    return EXIT.ok;
   } finally {
-    if (interrupted) out(`stopped watching ${info.id}; the run is not affected.`);
+    if (interrupted()) out(`stopped watching ${info.id}; the run is not affected.`);
     clearInterval(staleTimer);
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
     tail.stop();
   }
 }

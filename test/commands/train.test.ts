@@ -178,6 +178,9 @@ describe('failures that must not lose a run', () => {
     expect(r.stderr).toMatch(
       /Could not write a checkpoint at step 20 in .*: the disk is full \(ENOSPC\)\. Training is paused; the previous checkpoint \(step 10\) is intact/,
     );
+    // The pause ends saying which checkpoint there is, never "checkpoint written" after saying it could not be.
+    expect(r.stdout).toMatch(/^interrupted at step 20\/30; the newest checkpoint is at step 10\. Continue with/m);
+    expect(r.stdout + r.stderr).not.toMatch(/checkpoint written\./);
     const run = onlyRun(root);
     expect(readRunInfo(run).status).toBe('interrupted');
     expect(readdirSync(run).filter((n) => n.startsWith('ckpt-') || n.startsWith('.tmp'))).toEqual(['ckpt-10']);
@@ -185,6 +188,16 @@ describe('failures that must not lose a run', () => {
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toMatch(/resumed from the checkpoint at step 10/);
     expect(readMetrics(run).map((l) => l.step)).toEqual([5, 10, 15, 20, 25, 30]);
+  });
+
+  it('a full disk at the first checkpoint says no checkpoint was written yet', () => {
+    const root = tempDir();
+    const args = ['train', ...TINY, '--steps', '30', '--log-every', '5', '--checkpoint-every', '10', '--run-dir', root];
+    const r = runCli(args, { env: { RESNET_TUTOR_FAULTS: 'enospc:tmp-ckpt-10-' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Could not write a checkpoint at step 10 .*the disk is full \(ENOSPC\)/);
+    expect(r.stdout).toMatch(/^interrupted at step 10\/30; no checkpoint written yet\. Continue with/m);
+    expect(r.stdout + r.stderr).not.toMatch(/checkpoint written\./);
   });
 
   for (const fault of ['crash@12', 'exit@12']) {

@@ -1,6 +1,6 @@
-import { appendFileSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { appendFileSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { formatMetricsLine } from '../../src/runs/headless-format.js';
 import { appendMetrics, updateRunInfo } from '../../src/runs/run-dir.js';
 import { RunTail, type TailEvent } from '../../src/runs/tail.js';
@@ -159,5 +159,90 @@ describe('resnet-tutor watch', () => {
     expect(r.stderr).toBe(
       `resnet-tutor: No run "nope" in ${root}. That folder has no runs. List them with \`resnet-tutor runs --run-dir ${root}\`, or pass a run folder's path.\n`,
     );
+  });
+});
+
+describe('watch: which runs', () => {
+  it('with no argument follows the newest running run', () => {
+    const root = tempDir('rt-watch-');
+    writeFixtureRun(root, 'old-running', {
+      lines: 2,
+      info: { status: 'running', created: '2026-01-01T08:00:00.000Z', updated: new Date().toISOString() },
+    });
+    writeFixtureRun(root, 'newest-done', { lines: 2, info: { created: '2026-01-01T12:00:00.000Z' } });
+    const newest = writeFixtureRun(root, 'new-running', {
+      lines: 3,
+      info: { status: 'running', created: '2026-01-01T11:00:00.000Z', updated: new Date().toISOString() },
+    });
+    const child = startCli(['watch', '--run-dir', root, '--interval', '0.1']);
+    return (async () => {
+      try {
+        await waitFor(() => child.output().stdout.includes('Ctrl-C stops watching'), 30_000, 'the watch header');
+        expect(child.output().stdout).toMatch(/^following the newest running run, new-running\nwatching new-running in /);
+        updateRunInfo(newest, { status: 'completed', step: 40 });
+        const { code } = await waitForExit(child);
+        expect(code).toBe(0);
+      } finally {
+        child.kill();
+      }
+    })();
+  });
+
+  it('with no argument and nothing running says so and names the newest runs', () => {
+    const root = tempDir('rt-watch-');
+    writeFixtureRun(root, 'done-run', { lines: 2 });
+    const r = runCli(['watch', '--run-dir', root]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^resnet-tutor: No run is running in .*; the newest: done-run \(completed\)\. Name the run to look at/);
+  });
+
+  it('a,b follows several existing runs in plain lines, each line naming its run, and exits with the worst code', async () => {
+    const root = tempDir('rt-watch-');
+    writeFixtureRun(root, '20260101-100000-plain', { lines: 2, info: running });
+    const b = writeFixtureRun(root, '20260101-110000-resnet', { lines: 2, info: running });
+    const child = startCli(['watch', '20260101-100000-plain,20260101-110000', '--run-dir', root, '--interval', '0.1']);
+    const out = () => child.output().stdout;
+    onTestFinished(() => {
+      child.kill();
+    });
+    await waitFor(() => (out().match(/Ctrl-C stops watching/g) ?? []).length === 2, 30_000, 'both headers');
+    expect(out()).toContain('[100000-plain] watching 20260101-100000-plain in ');
+    expect(out()).toContain(`[110000-resnet] ${formatMetricsLine(fixtureLine(2), 40, 64)}`);
+    updateRunInfo(b, { status: 'diverged', reason: 'loss became NaN' });
+    await waitFor(() => out().includes('[110000-resnet] 20260101-110000-resnet diverged'), 30_000, 'the divergence');
+    expect(child.exitCode).toBeNull(); // the other run still trains
+    updateRunInfo(join(root, '20260101-100000-plain'), { status: 'completed', step: 40 });
+    const { code } = await waitForExit(child);
+    expect(code).toBe(2);
+  });
+
+  it('refuses an empty name in the list and more than four runs', () => {
+    const root = tempDir('rt-watch-');
+    for (const id of ['a1', 'a2', 'a3', 'a4', 'a5']) writeFixtureRun(root, id, { lines: 1 });
+    const gap = runCli(['watch', 'a1,,a2', '--run-dir', root]);
+    expect(gap.code).toBe(1);
+    expect(gap.stderr).toMatch(/^resnet-tutor: "a1,,a2" has an empty run name/);
+    const many = runCli(['watch', 'a1,a2,a3,a4,a5', '--run-dir', root]);
+    expect(many.code).toBe(1);
+    expect(many.stderr).toMatch(/^resnet-tutor: watch overlays at most 4 runs on one chart; "a1,a2,a3,a4,a5" names 5\./);
+  });
+});
+
+describe('watch: run.json damaged while watching', () => {
+  it('an unknown status written later stops the wait with exit 1 instead of waiting forever', async () => {
+    const root = tempDir('rt-watch-');
+    const path = writeFixtureRun(root, 'r', { lines: 1, info: running });
+    const child = startCli(['watch', 'r', '--run-dir', root, '--interval', '0.1']);
+    onTestFinished(() => {
+      child.kill();
+    });
+    await waitFor(() => child.output().stdout.includes('Ctrl-C stops watching'), 30_000, 'the watch header');
+    writeFileSync(
+      join(path, 'run.json'),
+      JSON.stringify({ ...JSON.parse(readFileSync(join(path, 'run.json'), 'utf8')), status: 'paused-forever' }),
+    );
+    const { code } = await waitForExit(child);
+    expect(code).toBe(1);
+    expect(child.output().stdout).toMatch(/run\.json now has no known status \("paused-forever"\); stopped watching\./);
   });
 });

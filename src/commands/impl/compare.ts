@@ -1,7 +1,7 @@
 import { UserError } from '../../errors.js';
 import { packageVersion } from '../../version.js';
 import { createRunDir } from '../../runs/run-dir.js';
-import { checkedConfig, superviseRuns, type SupervisedRun } from './launch.js';
+import { checkBackendInstalled, checkedConfig, superviseRuns, type SupervisedRun } from './launch.js';
 
 export const MIN_RUNS = 2;
 export const MAX_RUNS = 4;
@@ -55,6 +55,7 @@ export async function launchComparison(opts: {
 }): Promise<number> {
   // Every config is checked before any run folder is made: one bad value writes nothing.
   const planned = expandComparison(opts.raw).map((c) => ({ label: c.label, config: checkedConfig(c.raw) }));
+  checkBackendInstalled(opts.backend);
   const runs: SupervisedRun[] = planned.map((p) => {
     const { id, path } = createRunDir(opts.runRoot, p.config, { resnetTutor: packageVersion() });
     return { id, path, config: p.config, label: p.label };

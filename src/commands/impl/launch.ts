@@ -7,7 +7,8 @@ import { EngineHost } from '../../worker/engine-host.js';
 import type { FromWorker } from '../../worker/protocol.js';
 import { detectTerminal } from '../../ui/terminal.js';
 import { formatBackend, formatMetricsLine } from '../../runs/headless-format.js';
-import { createRunDir, findRun, readRunInfo, removeDeadTemps, updateRunInfo } from '../../runs/run-dir.js';
+import { createRunDir, findRun, findRunById, readRunInfo, removeDeadTemps, updateRunInfo } from '../../runs/run-dir.js';
+import { locateNative } from '../../engine/backends/native-home.js';
 import { lockRun, type RunLock } from '../../runs/lock.js';
 
 /**
@@ -34,10 +35,92 @@ export function checkedConfig(raw: Record<string, unknown>, source = 'flag'): Tr
   return config;
 }
 
-export async function launchTraining(opts: LaunchOptions & { headless?: boolean; noColor?: boolean; name?: string }): Promise<number> {
+export async function launchTraining(
+  opts: LaunchOptions & { headless?: boolean; noColor?: boolean; name?: string; resumeIfExists?: boolean },
+): Promise<number> {
+  if (opts.resumeIfExists && opts.name === undefined) {
+    throw new UserError(
+      '--resume-if-exists needs --name: it resumes the run of that name when it exists and starts it otherwise, e.g. `resnet-tutor train --name resnet56 --resume-if-exists` (a requeued batch job).',
+    );
+  }
   const config = checkedConfig(opts.raw);
+  checkBackendInstalled(opts.backend);
+  if (opts.resumeIfExists) {
+    const existing = findRunById(opts.runRoot, opts.name!);
+    if (existing) return continueExisting(existing, config, opts);
+  }
   const { id, path } = createRunDir(opts.runRoot, config, { resnetTutor: packageVersion() }, opts.name);
   return superviseRuns([{ id, path, config, label: '' }], { ...opts, resume: false });
+}
+
+/**
+ * `train --name X --resume-if-exists` found run X: a requeued job continues it. A run that already
+ * ended for good is not trained again: completed exits 0 and diverged 2 (the codes `watch` gives),
+ * so a job script that requeues on 130 stops requeueing. Flags that would make a different run are
+ * refused rather than silently ignored.
+ */
+async function continueExisting(
+  path: string,
+  config: TrainConfig,
+  opts: LaunchOptions & { headless?: boolean; noColor?: boolean },
+): Promise<number> {
+  const info = readRunInfo(path);
+  const print = opts.out ?? ((line: string) => process.stdout.write(`${line}\n`));
+  // With --json every line is JSON, these too.
+  const out = (line: string) => print(opts.json ? JSON.stringify({ event: 'log', message: line }) : line);
+  // Compared after both went through the same checks, so a run.json from an older version (without
+  // a field added since, which resume fills with its default) is not "other settings".
+  const stored = checkedConfig(info.config as unknown as Record<string, unknown>, join(path, 'run.json')) as unknown as Record<
+    string,
+    unknown
+  >;
+  const asked = config as unknown as Record<string, unknown>;
+  const differ = Object.keys(asked).filter((k) => JSON.stringify(stored[k] ?? null) !== JSON.stringify(asked[k] ?? null));
+  if (differ.length > 0) {
+    throw new UserError(
+      `Run ${info.id} (${path}) exists with other settings than these flags give: ${differ
+        .slice(0, 6)
+        .map((k) => `${k} ${JSON.stringify(stored[k] ?? null)} there, ${JSON.stringify(asked[k] ?? null)} here`)
+        .join('; ')}. Give the flags it was started with, resume it with \`resnet-tutor resume ${info.id}\`, or choose another --name.`,
+    );
+  }
+  if (info.status === 'completed') {
+    out(`${info.id} already completed at step ${info.step}; nothing to train. Summary: \`resnet-tutor report ${info.id}\``);
+    return EXIT.ok;
+  }
+  if (info.status === 'diverged') {
+    out(
+      `${info.id} already diverged (${info.reason ?? 'NaN or infinite values'}); training it again would diverge again. Summary: \`resnet-tutor report ${info.id}\``,
+    );
+    return EXIT.diverged;
+  }
+  out(`${info.id} exists (${info.status} at step ${info.step}): resuming it`);
+  return resumeTraining({ ...opts, run: path });
+}
+
+/**
+ * `--backend node` / `node-gpu` checked on this thread before any run folder exists, so a flag
+ * error leaves nothing behind (the worker would find out only after the run was created). Only
+ * whether the package is there: whether it loads is still the worker's to say.
+ */
+export function checkBackendInstalled(backend: string | undefined): void {
+  if (backend !== 'node' && backend !== 'node-gpu') return;
+  const pkg = backend === 'node' ? '@tensorflow/tfjs-node' : '@tensorflow/tfjs-node-gpu';
+  const fix = backend === 'node' ? 'run `resnet-tutor gpu setup --cpu`' : 'run `resnet-tutor gpu setup`';
+  const reason =
+    nodeMajorVersion() >= 23
+      ? `tfjs-node 4.22 does not work on Node ${process.versions.node} (Node 23 removed util.isNullOrUndefined, which it calls on every op)`
+      : locateNative(pkg) === null
+        ? `${pkg} is not installed`
+        : null;
+  if (reason === null) return;
+  throw new UserError(
+    `--backend ${backend} cannot be used here: ${reason}. To fix it, ${nodeMajorVersion() >= 23 ? 'use Node 20 or 22, or `--backend webgpu`' : fix}. Or use \`--backend auto\` to take the best backend that loads (\`resnet-tutor doctor\` shows them all). No run was created.`,
+  );
+}
+
+function nodeMajorVersion(): number {
+  return Number.parseInt(process.versions.node.split('.')[0] ?? '0', 10) || 0;
 }
 
 export async function resumeTraining(opts: {
@@ -50,6 +133,7 @@ export async function resumeTraining(opts: {
   out?: (line: string) => void;
 }): Promise<number> {
   const path = findRun(opts.runRoot, opts.run);
+  checkBackendInstalled(opts.backend);
   const info = readRunInfo(path);
   if (info.status === 'completed') {
     throw new UserError(

@@ -25,6 +25,10 @@ export type Props = {
   readonly size?: { columns: number; rows: number };
   /** Clock for elapsed time (tests pass a fixed one). @default Date.now */
   readonly now?: () => number;
+  /** `watch`: the runs train elsewhere; keys only change the view, q leaves. @default false */
+  readonly readOnly?: boolean;
+  /** What the elapsed time counts from (`watch`: the run's creation). @default now() at the first render */
+  readonly startedAt?: number;
 };
 
 /** How often queued worker events reach the screen (keys act at once). */
@@ -38,11 +42,11 @@ export const MIN_SIZE = { columns: 60, rows: 16 };
  * state.ts; it never talks to tfjs. The live area stays one line shorter than the terminal, because
  * Ink clears and redraws the whole screen once its output reaches the terminal's height (flicker).
  */
-export function Dashboard({ runs, subscribe, onCommand, color, unicode, size, now = Date.now }: Props) {
+export function Dashboard({ runs, subscribe, onCommand, color, unicode, size, now = Date.now, readOnly = false, startedAt }: Props) {
   const [state, dispatch] = useReducer(
     (s: DashboardState, e: DashboardEvent) => reduce(s, e).state,
     undefined,
-    () => initialState(runs, now()),
+    () => ({ ...initialState(runs, now(), readOnly), ...(startedAt !== undefined ? { startedAt } : {}) }),
   );
   // Keys are reduced once more against the newest state here to get the commands they ask for, so
   // the reducer stays free of effects and a key that changes nothing on screen (p, c) still acts.
@@ -86,7 +90,7 @@ export function Dashboard({ runs, subscribe, onCommand, color, unicode, size, no
     return (
       <Text>
         {clipText(
-          `Terminal too small (${columns}x${rows}); the dashboard needs ${MIN_SIZE.columns}x${MIN_SIZE.rows}. Enlarge the window, or press q and use \`resnet-tutor watch\` for plain lines.`,
+          `Terminal too small (${columns}x${rows}); the dashboard needs ${MIN_SIZE.columns}x${MIN_SIZE.rows}. Enlarge the window, or press q and use \`resnet-tutor watch${readOnly ? ' --headless' : ''}\` for plain lines.`,
           Math.max(20, columns - 1),
         )}
       </Text>
@@ -111,7 +115,7 @@ export function Dashboard({ runs, subscribe, onCommand, color, unicode, size, no
 
   return (
     <Box flexDirection="column" width={columns}>
-      <Header runs={state.runs} width={width} color={color} unicode={unicode} />
+      <Header runs={state.runs} width={width} color={color} unicode={unicode} readOnly={readOnly} />
       {compare ? (
         <RunTable runs={state.runs} width={width} color={color} />
       ) : (
@@ -119,7 +123,7 @@ export function Dashboard({ runs, subscribe, onCommand, color, unicode, size, no
       )}
       <Box height={panelLines} flexDirection="column" overflow="hidden">
         {state.help ? (
-          <HelpOverlay width={width} />
+          <HelpOverlay width={width} readOnly={readOnly} />
         ) : (
           <PanelView
             runs={state.runs}
@@ -131,6 +135,7 @@ export function Dashboard({ runs, subscribe, onCommand, color, unicode, size, no
             lines={panelLines}
             color={color}
             unicode={unicode}
+            readOnly={readOnly}
           />
         )}
       </Box>
@@ -141,7 +146,7 @@ export function Dashboard({ runs, subscribe, onCommand, color, unicode, size, no
       ))}
       <Text dimColor>{fix(clipText(message ?? ' ', width))}</Text>
       {state.quitPrompt || state.quitting ? <QuitPrompt width={width} quitting={state.quitting} unicode={unicode} /> : null}
-      <Footer panel={state.panel} width={width} paused={paused} unicode={unicode} />
+      <Footer panel={state.panel} width={width} paused={paused} unicode={unicode} readOnly={readOnly} />
     </Box>
   );
 }

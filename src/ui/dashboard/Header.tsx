@@ -9,6 +9,8 @@ export type Props = {
   readonly color: boolean;
   /** False on non-UTF-8 terminals: glyphs become ASCII. */
   readonly unicode: boolean;
+  /** `watch`: the name says so, since no key acts on the runs. */
+  readonly readOnly?: boolean;
 };
 
 const STATUS_COLOR: Record<RunView['status'], string> = {
@@ -22,13 +24,16 @@ const STATUS_COLOR: Record<RunView['status'], string> = {
 };
 
 /** Two lines: the run (or comparison) and its status; then model, data set, backend and device. */
-export function Header({ runs, width, color, unicode }: Props) {
+export function Header({ runs, width, color, unicode, readOnly = false }: Props) {
   const t = (text: string) => (unicode ? text : toAscii(text));
   const first = runs[0];
   const backend = first?.backend;
   const device = backend ? `${backend.name} backend, ${backend.device}` : 'starting the engine…';
   const status = runs.length === 1 && first ? first.status : summarise(runs);
-  const name = runs.length === 1 && first ? `run ${first.id}` : `compare ${runs.length} runs: ${runs.map((r) => r.label).join(' vs ')}`;
+  const name =
+    runs.length === 1 && first
+      ? `${readOnly ? 'watching ' : ''}run ${first.id}`
+      : `${readOnly ? 'watching' : 'compare'} ${runs.length} runs: ${runs.map((r) => r.label).join(' vs ')}`;
   const statusColor = color && runs.length === 1 && first ? STATUS_COLOR[first.status] : undefined;
   return (
     <Box flexDirection="column" width={width}>

@@ -2,6 +2,8 @@ import { Box, Text } from 'ink';
 
 export type Props = {
   readonly width: number;
+  /** `watch`: the keys that act on training are left out. */
+  readonly readOnly?: boolean;
 };
 
 export const HELP_LINES = [
@@ -21,11 +23,21 @@ export const HELP_LINES = [
   '  (lesson 6); with BatchNorm it grows about linearly (lesson 7).',
 ];
 
+/** What `watch` shows instead of the keys that act on training. */
+export const WATCH_HELP_LINES = [
+  'Keys (watching: the run trains in another process and is not affected)',
+  '  q        leave (Ctrl-C too); the run keeps going',
+  ...HELP_LINES.slice(4, 7),
+  '  ?        this help (any key closes it)',
+  '  clock    time since the run was created (run.json), gaps between resumes too',
+  ...HELP_LINES.slice(9),
+];
+
 /** Full key help, shown over the panel until any key is pressed. */
-export function HelpOverlay({ width }: Props) {
+export function HelpOverlay({ width, readOnly = false }: Props) {
   return (
     <Box flexDirection="column" width={width}>
-      {HELP_LINES.map((l, i) => (
+      {(readOnly ? WATCH_HELP_LINES : HELP_LINES).map((l, i) => (
         <Text key={i} bold={i === 0 || l === 'Reading the charts'}>
           {l.slice(0, width)}
         </Text>

@@ -24,6 +24,8 @@ export type Props = {
   readonly lines: number;
   readonly color: boolean;
   readonly unicode: boolean;
+  /** `watch`: this process is not the one training, so its CPU and memory are not shown. */
+  readonly readOnly?: boolean;
 };
 
 /** Wide terminals put a panel's two charts side by side; narrow ones stack them. */
@@ -33,7 +35,18 @@ const SIDE_BY_SIDE_WIDTH = 120;
  * The selected panel: loss and accuracy, gradients, variance, or system. Memoised: the clock ticking
  * or a key that changes nothing here does not redraw the charts.
  */
-export const PanelView = memo(function PanelView({ runs, panel, smoothing, logLoss, system, width, lines, color, unicode }: Props) {
+export const PanelView = memo(function PanelView({
+  runs,
+  panel,
+  smoothing,
+  logLoss,
+  system,
+  width,
+  lines,
+  color,
+  unicode,
+  readOnly = false,
+}: Props) {
   const two = (a: ChartSpec, b: ChartSpec, firstShare = 0.5) => {
     if (width >= SIDE_BY_SIDE_WIDTH) {
       const left = Math.floor(width / 2) - 1;
@@ -65,11 +78,16 @@ export const PanelView = memo(function PanelView({ runs, panel, smoothing, logLo
       return <ChartText spec={varianceProfileChart(runs)} width={width} lines={lines} color={color} unicode={unicode} />;
     case 3: {
       const sys = system;
+      const machine = readOnly
+        ? ['training process: runs elsewhere; its CPU, memory and GPU use are not visible from `watch`']
+        : [
+            sys ? `process: CPU ${sys.cpuPercent.toFixed(0)}% · memory ${sys.rssMb.toFixed(0)} MB` : 'process: measuring…',
+            sys?.gpu
+              ? `GPU ${sys.gpu.name}: ${sys.gpu.utilPercent.toFixed(0)}% busy · ${sys.gpu.memUsedMb.toFixed(0)}/${sys.gpu.memTotalMb.toFixed(0)} MB`
+              : 'GPU: none in use (nvidia-smi not found or no GPU backend)',
+          ];
       const info = [
-        sys ? `process: CPU ${sys.cpuPercent.toFixed(0)}% · memory ${sys.rssMb.toFixed(0)} MB` : 'process: measuring…',
-        sys?.gpu
-          ? `GPU ${sys.gpu.name}: ${sys.gpu.utilPercent.toFixed(0)}% busy · ${sys.gpu.memUsedMb.toFixed(0)}/${sys.gpu.memTotalMb.toFixed(0)} MB`
-          : 'GPU: none in use (nvidia-smi not found or no GPU backend)',
+        ...machine,
         ...runs.map(
           (r) =>
             `${runs.length > 1 ? `${r.label}: ` : ''}checkpoint ${r.lastCheckpoint ?? 'none yet'}${r.backend ? ` · ${r.backend.device}` : ''}`,

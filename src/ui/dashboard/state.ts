@@ -53,6 +53,11 @@ export interface DashboardState {
   readonly system: SystemReading | null;
   readonly startedAt: number;
   readonly now: number;
+  /**
+   * `watch`: the runs train in another process, so no key may act on them (no pause, checkpoint or
+   * stop); q and Ctrl-C only leave the screen.
+   */
+  readonly readOnly: boolean;
 }
 
 export type DashboardEvent =
@@ -73,7 +78,11 @@ export type Command =
 export const MAX_LINES = 5000;
 const MAX_MESSAGES = 3;
 
-export function initialState(runs: readonly Pick<RunView, 'id' | 'label' | 'title' | 'batchSize'>[], now = Date.now()): DashboardState {
+export function initialState(
+  runs: readonly Pick<RunView, 'id' | 'label' | 'title' | 'batchSize'>[],
+  now = Date.now(),
+  readOnly = false,
+): DashboardState {
   return {
     runs: runs.map((r) => ({ ...r, backend: null, units: [], progress: null, status: 'starting', lines: [], lastCheckpoint: null })),
     panel: 0,
@@ -86,6 +95,7 @@ export function initialState(runs: readonly Pick<RunView, 'id' | 'label' | 'titl
     system: null,
     startedAt: now,
     now,
+    readOnly,
   };
 }
 
@@ -131,7 +141,13 @@ function onWorker(state: DashboardState, e: FromWorker): DashboardState {
       return update(e.runId, (r) => {
         const last = e.lines[e.lines.length - 1];
         const progress = r.progress && last ? { ...r.progress, step: last.step, epoch: last.epoch } : r.progress;
-        return { ...r, lines: [...r.lines, ...e.lines].slice(-MAX_LINES), progress };
+        // A resumed run repeats the steps after its checkpoint (seen by `watch`): the new lines replace them.
+        const first = e.lines[0];
+        const kept =
+          first && r.lines.length > 0 && r.lines[r.lines.length - 1]!.step >= first.step
+            ? r.lines.filter((l) => l.step < first.step)
+            : r.lines;
+        return { ...r, lines: [...kept, ...e.lines].slice(-MAX_LINES), progress };
       });
     case 'status':
       return update(e.runId, (r) => ({ ...r, status: isFinished(r.status) ? r.status : e.status, progress: e.progress }));
@@ -157,6 +173,11 @@ function onWorker(state: DashboardState, e: FromWorker): DashboardState {
 function onKey(state: DashboardState, key: Extract<DashboardEvent, { type: 'key' }>): { state: DashboardState; commands: Command[] } {
   const live = state.runs.filter((r) => !isFinished(r.status)).map((r) => r.id);
   const none = { state, commands: [] as Command[] };
+  if (state.readOnly) {
+    // Watching: leaving is the only thing that reaches beyond the screen.
+    if ((key.ctrl && key.input === 'c') || (key.input === 'q' && !state.help)) return { state, commands: [{ type: 'exit-now' }] };
+    if (key.input === 'p' || key.input === 'c') return none;
+  }
   if (key.ctrl && key.input === 'c') {
     // Ctrl-C: like SIGINT for a headless run. The first stops with a checkpoint, the second exits now.
     if (state.quitting) return { state, commands: [{ type: 'exit-now' }] };
