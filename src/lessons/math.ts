@@ -203,7 +203,10 @@ class Renderer {
         return this.sequence(inScript);
       case 'cmd':
         return this.command(tok.name, inScript);
-      default:
+      // The callers stop at these, so only a stray one reaches here; it prints nothing.
+      case 'close':
+      case 'sub':
+      case 'sup':
         return '';
     }
   }

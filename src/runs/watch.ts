@@ -138,7 +138,8 @@ function ending(info: RunInfo, already: boolean): string {
       return `${info.id} ${was}diverged: ${info.reason ?? 'NaN or infinite values'}. Summary: \`resnet-tutor report ${info.id}\``;
     case 'interrupted':
       return `${info.id} ${was}interrupted at ${at}. Continue it with \`resnet-tutor resume ${info.id}\``;
-    default:
+    case 'running':
+    case 'failed':
       return `${info.id} ${was}failed: ${info.reason ?? 'no reason recorded'}`;
   }
 }

@@ -204,7 +204,14 @@ async function printRuns(host: EngineHost, runs: readonly SupervisedRun[], opts:
             }
             if (done.size === runs.length) resolveAll();
             break;
-          default:
+          // Headless output shows only progress, messages and the outcome (--json printed all above).
+          case 'status':
+          case 'checkpointed':
+          case 'predictions':
+          case 'predict-error':
+          case 'probe-progress':
+          case 'probe-result':
+          case 'probe-error':
             break;
         }
       });
@@ -239,7 +246,7 @@ function doneMessage(id: string, done: Extract<FromWorker, { type: 'done' }>): s
             : `the newest checkpoint is at step ${ckpt}`;
       return `interrupted at ${at}; ${saved}. Continue with \`resnet-tutor resume ${id}\``;
     }
-    default:
+    case 'failed':
       return `failed: ${done.reason ?? 'unknown reason'}`;
   }
 }
