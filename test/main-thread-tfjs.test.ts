@@ -5,37 +5,13 @@
  * The lint rule in eslint.config.js stops direct imports; this catches the indirect ones.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, ensureBuilt, tempDir, waitFor } from './helpers/cli.js';
+import { runRecordingTfjs as run, TFJS_LOADS_PRELOAD as PRELOAD, tfjsLoads as loads } from './helpers/tfjs-loads.js';
 
-const PRELOAD = pathToFileURL(resolve(import.meta.dirname, 'helpers/record-tfjs-loads.mjs')).href;
 const LESSONS = resolve(import.meta.dirname, 'fixtures/tutor-e2e');
-
-/** What each thread of one finished run of the CLI loaded from @tensorflow. */
-function loads(dir: string): { main: string[]; workers: string[][] } {
-  const read = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as string[];
-  expect(existsSync(join(dir, 'main.json')), 'the preload ran in the main thread').toBe(true);
-  return {
-    main: read('main.json'),
-    workers: readdirSync(dir)
-      .filter((f) => f.startsWith('worker-'))
-      .map(read),
-  };
-}
-
-function run(args: string[]): { code: number | null; stderr: string; loads: ReturnType<typeof loads> } {
-  ensureBuilt();
-  const dir = tempDir('rt-tfjs-loads-');
-  const r = spawnSync(process.execPath, ['--import', PRELOAD, CLI, ...args], {
-    env: { ...process.env, RT_TFJS_LOADS_DIR: dir, XDG_DATA_HOME: join(dir, 'data') },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { code: r.status, stderr: r.stderr, loads: loads(dir) };
-}
 
 describe('the main thread never loads tfjs', () => {
   it('--help', () => {

@@ -396,7 +396,7 @@ export function splitInline(text: string): { text: string; math: boolean }[] & {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (c === '\\' && text[i + 1] === '$') {
-      buf += math ? '\\$' : '\\$';
+      buf += '\\$'; // kept escaped in both: renderInline unescapes prose, renderMath reads it as a command
       i++;
       continue;
     }
