@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
 import { UserError } from '../../errors.js';
 import { defaultCacheDir, fileSize, fsyncDir, tempPathFor } from './cache.js';
-import { permutation, streamSeed, DEFAULT_SEED } from './shuffle.js';
-import { checkLimit, checkSeed } from './split.js';
+import { deriveSeed, permutation } from '../rng.js';
+import { checkLimit, checkSeed, DEFAULT_SEED } from './split.js';
 import { readTar, type TarSink } from './tar.js';
 import type { Dataset, LoadOptions, Split } from './types.js';
 
@@ -388,7 +388,7 @@ export async function loadCifar10(opts: LoadOptions = {}): Promise<Dataset> {
   const nTrain = trainRecords.length / CIFAR10_RECORD_BYTES;
   const nVal = valRecords.length / CIFAR10_RECORD_BYTES;
   const lut = channelLuts();
-  const trainOrder = permutation(nTrain, streamSeed(seed, 'cifar10', 'split'));
+  const trainOrder = permutation(nTrain, deriveSeed(seed, 'cifar10', 'split'));
   const valOrder = new Uint32Array(nVal).map((_, i) => i);
   return {
     name: 'cifar10',
