@@ -14,7 +14,8 @@ import { basename, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
 import { UserError } from '../../errors.js';
-import { defaultCacheDir, fileSize, fsyncDir, tempPathFor } from './cache.js';
+import { fsyncDir } from '../../atomic.js';
+import { defaultCacheDir, fileSize, tempPathFor } from './cache.js';
 import { deriveSeed, permutation } from '../rng.js';
 import { checkLimit, checkSeed, DEFAULT_SEED } from './split.js';
 import { readTar, type TarSink } from './tar.js';
@@ -316,7 +317,7 @@ async function extractCifar10(archive: string, cacheDir: string, dir: string, on
     }
     await mkdir(dir, { recursive: true });
     for (const f of CIFAR10_FILES) await rename(join(staging, f), join(dir, f));
-    await fsyncDir(dir);
+    fsyncDir(dir);
   } finally {
     for (const fh of openFiles) await fh.close().catch(() => undefined); // an archive cut short
     await rm(staging, { recursive: true, force: true }).catch(() => undefined);
