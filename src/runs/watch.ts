@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { EXIT } from '../errors.js';
+import { runsExitCode } from './exit-code.js';
 import { formatBackend, formatMetricsLine } from './headless-format.js';
 import { formatAgo } from './list.js';
 import { findRun, readRunInfo, type RunInfo, type RunStatus } from './run-dir.js';
@@ -23,19 +24,9 @@ export interface WatchOptions {
 }
 
 /** Exit code of `watch` once the run is in this status; null while it can still change. */
-export function exitCodeFor(status: RunStatus | string): number | null {
-  switch (status) {
-    case 'completed':
-      return EXIT.ok;
-    case 'diverged':
-      return EXIT.diverged;
-    case 'interrupted':
-      return EXIT.interrupted;
-    case 'failed':
-      return EXIT.userError;
-    default:
-      return null;
-  }
+export function exitCodeFor(status: RunStatus): number | null {
+  // run.json does not say who stopped an interrupted run: a stop is taken as asked for (130).
+  return runsExitCode([status], true);
 }
 
 export async function watchRun(opts: WatchOptions): Promise<number> {

@@ -7,6 +7,7 @@ import { EngineHost } from '../../worker/engine-host.js';
 import type { FromWorker } from '../../worker/protocol.js';
 import { detectTerminal } from '../../ui/terminal.js';
 import { formatBackend, formatMetricsLine } from '../../runs/headless-format.js';
+import { runsExitCode } from '../../runs/exit-code.js';
 import { createRunDir, findRun, readRunInfo, removeDeadTemps, updateRunInfo } from '../../runs/run-dir.js';
 import { lockRun, type RunLock } from '../../runs/lock.js';
 
@@ -217,10 +218,7 @@ async function printRuns(host: EngineHost, runs: readonly SupervisedRun[], opts:
       });
     });
     const statuses = [...done.values()].map((d) => d.status);
-    if (statuses.includes('failed')) return EXIT.userError;
-    if (statuses.includes('diverged')) return EXIT.diverged;
-    if (statuses.includes('interrupted')) return stopping ? EXIT.interrupted : EXIT.userError;
-    return EXIT.ok;
+    return runsExitCode(statuses, stopping) ?? EXIT.ok;
   } finally {
     for (const s of SIGNALS) process.off(s, onSignal);
   }
