@@ -41,7 +41,8 @@ export default tseslint.config(
           patterns: [
             {
               regex: '^(\\.\\./)+(ui|commands|lessons|runs|worker)/',
-              message: 'src/engine may not import the UI, commands, lessons, runs or worker layers: move the shared piece down into src/engine (or src/errors.ts).',
+              message:
+                'src/engine may not import the UI, commands, lessons, runs or worker layers: move the shared piece down into src/engine (or src/errors.ts).',
             },
           ],
         },

@@ -27,5 +27,4 @@ export function formatBackend(b: BackendSummary): string[] {
   return out;
 }
 
-
 const fmt = (x: number): string => num(x, 4, 3);
