@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+    // The CLI and the workers run from dist/: build what changed in src/ first, so no test runs stale code.
+    globalSetup: ['./test/helpers/build-before-tests.ts'],
     // Tests that train use tiny configurations, but the pure-JS and wasm backends are still slow on
     // a 2-core CI machine.
     testTimeout: 120_000,

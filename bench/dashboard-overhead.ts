@@ -89,11 +89,16 @@ export async function benchDashboardOverhead(rounds = 2): Promise<{ headless: nu
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.dirname, 'dashboard-overhead.js')) {
-  benchDashboardOverhead().then((r) =>
-    console.log(
-      r
-        ? `dashboard ${r.dashboard.toFixed(0)} vs headless ${r.headless.toFixed(0)} samples/s: ratio ${r.ratio.toFixed(3)}`
-        : 'tmux not found',
-    ),
-  );
+  benchDashboardOverhead()
+    .then((r) =>
+      console.log(
+        r
+          ? `dashboard ${r.dashboard.toFixed(0)} vs headless ${r.headless.toFixed(0)} samples/s: ratio ${r.ratio.toFixed(3)}`
+          : 'tmux not found',
+      ),
+    )
+    .catch((err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    });
 }

@@ -53,4 +53,7 @@ async function main(): Promise<void> {
   }
   t.dispose();
 }
-void main();
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

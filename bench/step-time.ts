@@ -47,4 +47,7 @@ async function main(): Promise<void> {
       `median CPU ${cpuMs.toFixed(0)} ms/step (${((batch * 1000) / cpuMs).toFixed(1)} samples/s on an idle core)`,
   );
 }
-void main();
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

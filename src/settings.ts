@@ -14,10 +14,11 @@
  * schema. A file that is not JSON, or holds a value of the wrong type, is reported in one line,
  * moved to `settings.json.corrupt-<time>` and replaced with the defaults; it never stops a command.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type Conf from 'conf';
+import { writeFileAtomic } from './atomic.js';
 import { UserError } from './errors.js';
 
 export const PROJECT_NAME = 'resnet-tutor';
@@ -212,12 +213,10 @@ function repair(path: string, why: string, now: () => Date): string {
   return `resnet-tutor: the settings file ${path} was unusable (${why}); it was moved to ${backup} and the defaults are used. See \`resnet-tutor config list\`.`;
 }
 
-/** Writes the whole file atomically (temp name, then rename), in conf's format. */
+/** Writes the whole file atomically (and durably), in conf's format. */
 function writeSettingsFile(path: string, values: Settings): void {
   mkdirSync(dirname(path), { recursive: true });
-  const temp = `${path}.tmp-${process.pid}`;
-  writeFileSync(temp, `${JSON.stringify(values, undefined, '\t')}`);
-  renameSync(temp, path);
+  writeFileAtomic(path, `${JSON.stringify(values, undefined, '\t')}`);
 }
 
 let cached: LoadedSettings | null = null;

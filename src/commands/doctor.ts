@@ -1,3 +1,4 @@
+import { table as alignedTable } from '../format.js';
 import { wrapWords } from '../wrap.js';
 import type { CommandSpec } from './types.js';
 import type { DoctorReport } from '../engine/doctor.js';
@@ -34,26 +35,8 @@ export const doctor: CommandSpec<DoctorArgs> = {
 /** Wraps text to `width` columns; continuation lines get `indent`. */
 export const wrap = wrapWords;
 
-/** Aligned columns; a last column that would pass `width` wraps under itself. */
-function table(rows: readonly (readonly string[])[], indent = '  ', width = 80): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  const lines: string[] = [];
-  for (const r of rows) {
-    const head =
-      indent +
-      r
-        .slice(0, -1)
-        .map((c, i) => `${c.padEnd(widths[i]!)}  `)
-        .join('');
-    const last = r[r.length - 1] ?? '';
-    if (head.length + last.length <= width || head.length > width / 2) {
-      lines.push((head + last).trimEnd());
-    } else {
-      lines.push(...wrap(last, width, head, ' '.repeat(head.length)).map((l) => l.trimEnd()));
-    }
-  }
-  return lines;
-}
+/** Aligned columns; a last column that would pass 80 columns wraps under itself. */
+const table = (rows: readonly (readonly string[])[], indent = '  '): string[] => alignedTable(rows, { indent, width: 80 });
 
 function mib(n: number | undefined): string {
   return n === undefined ? '?' : n >= 1024 ? `${(n / 1024).toFixed(0)} GiB` : `${n} MiB`;

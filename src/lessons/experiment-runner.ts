@@ -13,7 +13,7 @@ import type { EngineHost } from '../worker/engine-host.js';
 import type { ProbeResult } from '../worker/probe-protocol.js';
 import type { PredictedExample } from '../worker/protocol.js';
 import type { DivergenceInfo, ExperimentResults, Measurement, ProbeRunResult, TrainRunResult, Verdict } from './results.js';
-import { MEASURE_UNITS, growthUnit, measurementLabel, type Experiment, type Measure, type ProbeName, type ProbeRun, type TrainRun, type Variant } from './types.js';
+import { MEASURES, MEASURE_UNITS, growthUnit, measurementLabel, type Experiment, type Measure, type ProbeName, type ProbeRun, type TrainRun, type Variant } from './types.js';
 import { evaluateCheck, type DivergedRun } from './verdict.js';
 
 /**
@@ -313,7 +313,13 @@ export class ExperimentRunner {
                 resolve();
               }
               break;
-            default:
+            // The experiment's runs take no checkpoints or probe requests; their events are not its own.
+            case 'checkpointed':
+            case 'predictions':
+            case 'predict-error':
+            case 'probe-progress':
+            case 'probe-result':
+            case 'probe-error':
               break;
           }
         });
@@ -372,6 +378,11 @@ function camel(kebabName: string): string {
   return kebabName.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
+type TrainMeasure = (typeof MEASURES.train)[number];
+function isTrainMeasure(m: Measure): m is TrainMeasure {
+  return (MEASURES.train as readonly string[]).includes(m);
+}
+
 /**
  * The number a training run reports for a lesson's `measure`, in the unit of MEASURE_UNITS:
  * accuracies as percentages (the trainer logs fractions), gaps in percentage points.
@@ -381,6 +392,8 @@ export function trainMeasure(measure: Measure, lines: readonly MetricsLine[], ba
   if (!last) return NaN;
   const val = [...lines].reverse().find((l) => l.valLoss !== undefined);
   const pct = (v: number | undefined) => (v === undefined ? NaN : 100 * v);
+  // A probe's measure is not in a metrics line.
+  if (!isTrainMeasure(measure)) return NaN;
   switch (measure) {
     case 'final train loss':
       return last.loss;
@@ -401,8 +414,6 @@ export function trainMeasure(measure: Measure, lines: readonly MetricsLine[], ba
       const mid = Math.floor(times.length / 2);
       return times.length % 2 ? times[mid]! : (times[mid - 1]! + times[mid]!) / 2;
     }
-    default:
-      return NaN;
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../runs/atomic.js';
+import { writeFileAtomic } from '../atomic.js';
 import { RUN_FILE, type RunStatus } from '../runs/run-dir.js';
 
 export const LESSON_TAG_FILE = 'lesson.json';

@@ -201,7 +201,10 @@ class Renderer {
         return this.sequence(inScript);
       case 'cmd':
         return this.command(tok.name, inScript);
-      default:
+      // The callers stop at these, so only a stray one reaches here; it prints nothing.
+      case 'close':
+      case 'sub':
+      case 'sup':
         return '';
     }
   }
@@ -391,7 +394,7 @@ export function splitInline(text: string): { text: string; math: boolean }[] & {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (c === '\\' && text[i + 1] === '$') {
-      buf += math ? '\\$' : '\\$';
+      buf += '\\$'; // kept escaped in both: renderInline unescapes prose, renderMath reads it as a command
       i++;
       continue;
     }

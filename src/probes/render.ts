@@ -9,6 +9,7 @@ import type { PathsResult } from '../engine/probes/paths.js';
 import type { ShatterNet, ShatterResult } from '../engine/probes/shatter.js';
 import type { GrowthFit } from '../engine/probes/stats.js';
 import type { VarianceResult, VarianceSeries } from '../engine/probes/variance.js';
+import { compactNum as num, table as alignedTable } from '../format.js';
 import { DEFAULT_COLORS, renderChart, type ChartColor } from '../ui/text-chart.js';
 import type { ProbeResult } from '../worker/probe-protocol.js';
 
@@ -415,18 +416,6 @@ function sampleBlocks(k: number): number[] {
   return [...picks].sort((a, b) => a - b);
 }
 
-/** A compact number: 3 significant digits, exponent form outside [0.01, 10000). */
-export function num(v: number | null): string {
-  if (v === null || !Number.isFinite(v)) return v === null ? 'overflow' : String(v);
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  if (a >= 1e4 || a < 1e-2) {
-    const [m, e] = v.toExponential(2).split('e') as [string, string];
-    return `${Number(m)}e${Number(e)}`;
-  }
-  return String(Number(v.toPrecision(3)));
-}
-
 function fixed(v: number | null): string {
   return v === null ? '-' : v.toFixed(2);
 }
@@ -446,10 +435,7 @@ function bigText(exact: string): string {
 }
 
 /** Left-aligned first column, right-aligned others, two spaces between. */
-export function table(rows: readonly (readonly string[])[], indent = '  '): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => (indent + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).trimEnd());
-}
+const table = (rows: readonly (readonly string[])[]): string[] => alignedTable(rows, { numbers: true });
 
 function wrap(text: string, width: number): string[] {
   const lines: string[] = [];

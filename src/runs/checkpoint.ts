@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { architectureDiff, architectureOf, type ModelConfig, type TrainConfig } from '../engine/config.js';
 import type { TrainerState } from '../engine/trainer.js';
-import { fsyncDir, writeAndSync } from './atomic.js';
+import { fsyncDir, writeAndSync } from '../atomic.js';
 import { processAlive } from './lock.js';
 
 /**

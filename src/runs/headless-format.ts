@@ -1,5 +1,6 @@
 import type { MetricsLine } from '../engine/trainer.js';
 import type { BackendSummary } from './run-dir.js';
+import { formatDuration, num } from '../format.js';
 
 /**
  * Plain progress lines for logs (nohup, Slurm, a pipe): one line per metrics interval, no carriage
@@ -26,15 +27,4 @@ export function formatBackend(b: BackendSummary): string[] {
   return out;
 }
 
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '?';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
-
-function fmt(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  return Math.abs(x) >= 1000 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toFixed(4);
-}
+const fmt = (x: number): string => num(x, 4, 3);

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } fro
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { writeAndSync } from './atomic.js';
+import { writeAndSync } from '../atomic.js';
 
 /**
  * One writer per run folder: `<run>/.lock/` made with mkdir (atomic on every file system, NFS and

@@ -4,7 +4,7 @@ import { wrapWords } from '../wrap.js';
 import type { MetricsLine } from '../engine/trainer.js';
 import { colorEnabled, DEFAULT_COLORS, renderChart, type ChartColor } from '../ui/text-chart.js';
 import { listCheckpoints } from './checkpoint.js';
-import { formatDuration } from './headless-format.js';
+import { formatDuration, num as formatNum } from '../format.js';
 import { formatAgo, formatPercent } from './list.js';
 import { formatOverlayJson, formatOverlayText, loadReports, overlayCsvRefusal } from './report-overlay.js';
 import { findRun, readMetrics, readRunInfo, type RunInfo } from './run-dir.js';
@@ -248,11 +248,7 @@ function stamp(iso: string): string {
   return Number.isFinite(Date.parse(iso)) ? `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC` : String(iso);
 }
 
-function num(x: number | null | undefined): string {
-  if (typeof x !== 'number') return 'NaN';
-  if (!Number.isFinite(x)) return String(x);
-  return Math.abs(x) >= 1000 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : x.toFixed(4);
-}
+const num = (x: number | null | undefined): string => formatNum(x ?? NaN);
 
 function fixed(x: number, digits: number): string {
   return Number.isFinite(x) ? x.toFixed(digits) : '?';

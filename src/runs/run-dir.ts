@@ -17,7 +17,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { describeModel, type TrainConfig } from '../engine/config.js';
 import type { MetricsLine } from '../engine/trainer.js';
-import { fsyncDir, writeFileAtomic } from './atomic.js';
+import { fsyncDir, writeFileAtomic } from '../atomic.js';
 import { processAlive } from './lock.js';
 import { appendEvents, trimEvents } from './tensorboard.js';
 import { lessonRunsDir } from './lesson-root.js';

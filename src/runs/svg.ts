@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
 import { describeModel } from '../engine/config.js';
 import type { MetricsLine } from '../engine/trainer.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '../atomic.js';
 import type { RunReport } from './report.js';
 import { refuseSymlink } from './tensorboard.js';
 

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import type { MetricsLine } from '../engine/trainer.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '../atomic.js';
 import { encodeEvent, scanRecords, tfRecord, type Scalar } from './tensorboard-encode.js';
 
 /**

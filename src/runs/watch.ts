@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { EXIT } from '../errors.js';
 import { describeModel } from '../engine/config.js';
 import { detectTerminal } from '../ui/terminal.js';
+import { runsExitCode } from './exit-code.js';
 import { formatBackend, formatMetricsLine } from './headless-format.js';
 import { formatAgo } from './list.js';
 import { readRunInfo, type RunInfo, type RunStatus } from './run-dir.js';
@@ -31,19 +32,9 @@ export interface WatchOptions {
 }
 
 /** Exit code of `watch` once the run is in this status; null while it can still change. */
-export function exitCodeFor(status: RunStatus | string): number | null {
-  switch (status) {
-    case 'completed':
-      return EXIT.ok;
-    case 'diverged':
-      return EXIT.diverged;
-    case 'interrupted':
-      return EXIT.interrupted;
-    case 'failed':
-      return EXIT.userError;
-    default:
-      return null;
-  }
+export function exitCodeFor(status: RunStatus): number | null {
+  // run.json does not say who stopped an interrupted run: a stop is taken as asked for (130).
+  return runsExitCode([status], true);
 }
 
 export async function watchRun(opts: WatchOptions): Promise<number> {
@@ -218,7 +209,8 @@ function ending(info: RunInfo, already: boolean): string {
       return `${info.id} ${was}diverged: ${info.reason ?? 'NaN or infinite values'}. Summary: \`resnet-tutor report ${info.id}\``;
     case 'interrupted':
       return `${info.id} ${was}interrupted at ${at}. Continue it with \`resnet-tutor resume ${info.id}\``;
-    default:
+    case 'running':
+    case 'failed':
       return `${info.id} ${was}failed: ${info.reason ?? 'no reason recorded'}`;
   }
 }

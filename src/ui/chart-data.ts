@@ -60,7 +60,7 @@ export function downsample(series: readonly number[], width: number, reduce: Red
       case 'last':
         out.push(bucket[bucket.length - 1]!);
         break;
-      default:
+      case 'mean':
         out.push(bucket.reduce((sum, v) => sum + v, 0) / bucket.length);
     }
   }

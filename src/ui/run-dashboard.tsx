@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { render } from 'ink';
 import { EXIT } from '../errors.js';
+import { runsExitCode } from '../runs/exit-code.js';
 import type { EngineHost } from '../worker/engine-host.js';
 import type { FromWorker } from '../worker/protocol.js';
 import { Dashboard } from './dashboard/Dashboard.js';
@@ -55,10 +56,7 @@ export async function showDashboard(
   const exitCode = (): number => {
     if (background) return EXIT.ok;
     const statuses = [...done.values()].map((d) => d.status);
-    if (statuses.includes('failed')) return EXIT.userError;
-    if (statuses.includes('diverged')) return EXIT.diverged;
-    if (statuses.includes('interrupted')) return EXIT.interrupted;
-    return EXIT.ok;
+    return runsExitCode(statuses, stopRequested) ?? EXIT.ok;
   };
 
   const onCommand = (c: Command) => {

@@ -1,9 +1,12 @@
-import { render } from 'ink';
+import { Box, render, Text } from 'ink';
+import type { ReactNode } from 'react';
 import { ExperimentRunner } from '../lessons/experiment-runner.js';
 import type { ProgressStore } from '../lessons/progress.js';
 import { lessonRunsDir } from '../runs/lesson-root.js';
 import type { Lesson } from '../lessons/types.js';
 import { engineHostPerKind } from '../worker/engine-host.js';
+import { clipText } from './dashboard/format.js';
+import { useTerminalSize } from './dashboard/use-terminal-size.js';
 import { TutorApp } from './tutor/TutorApp.js';
 import type { LessonProgressView, TutorCommand, TutorEvent, TutorState } from './tutor/state.js';
 
@@ -43,10 +46,31 @@ export async function runTutor(opts: TutorOptions): Promise<number> {
     ]),
   );
   let store: Promise<ProgressStore> | null = null;
-  // Saves happen in order, once the store is open.
+  // A store that failed to open is opened again at the next save.
+  const open = (): Promise<ProgressStore> =>
+    (store ??= opts.openStore().catch((err: unknown) => {
+      store = null;
+      throw err;
+    }));
+  // Saves happen in order, once the store is open. One that fails (disk full, a read-only folder)
+  // stays queued and is tried again before the next: the learner sees a one-line warning and goes on.
+  const unsaved: ((s: ProgressStore) => void)[] = [];
+  let saving: Promise<void> = Promise.resolve();
+  let notice = '';
+  let showNotice = (_: string) => {};
+  const flush = async () => {
+    const s = await open();
+    while (unsaved.length > 0) {
+      unsaved[0]!(s);
+      unsaved.shift();
+    }
+  };
   const save = (f: (s: ProgressStore) => void) => {
-    store ??= opts.openStore();
-    void store.then(f);
+    unsaved.push(f);
+    saving = saving.then(flush).then(
+      () => showNotice(''),
+      (err: unknown) => showNotice(saveFailed(err)),
+    );
   };
 
   const onCommand = (c: TutorCommand, dispatch: (e: TutorEvent) => void, state: TutorState) => {
@@ -105,29 +129,67 @@ export async function runTutor(opts: TutorOptions): Promise<number> {
     }
   };
 
-  const instance = render(
-    <TutorApp
-      lessons={opts.lessons}
-      progress={progress}
-      problems={opts.problems}
-      open={opts.open}
-      onCommand={onCommand}
-      color={opts.color}
-      unicode={opts.unicode}
-    />,
-    { exitOnCtrlC: false, patchConsole: !opts.io, maxFps: 10, ...(opts.io ?? {}) },
+  const screen = () => (
+    <TutorScreen notice={notice}>
+      {(size) => (
+        <TutorApp
+          lessons={opts.lessons}
+          progress={progress}
+          problems={opts.problems}
+          open={opts.open}
+          onCommand={onCommand}
+          color={opts.color}
+          unicode={opts.unicode}
+          size={size}
+        />
+      )}
+    </TutorScreen>
   );
+  const instance = render(screen(), { exitOnCtrlC: false, patchConsole: !opts.io, maxFps: 10, ...(opts.io ?? {}) });
+  showNotice = (text) => {
+    if (text === notice) return;
+    notice = text;
+    instance.rerender(screen());
+  };
   // Open the store once the first screen is drawn, so a corrupt file is found (and backed up) early.
   setImmediate(() => {
-    store ??= opts.openStore();
+    open().catch((err: unknown) => showNotice(saveFailed(err)));
   });
   await instance.waitUntilExit().catch(() => undefined);
-  // (A cast: TypeScript cannot see the closures above assign `store`.)
-  const opening = store as Promise<ProgressStore> | null;
-  if (opening) {
-    const opened = await opening;
-    if (opened.recovered) process.stderr.write(`${opened.recovered}\n`);
+  showNotice = () => {};
+  // One last try for what could not be saved; if it fails too, the terminal says what was lost.
+  await saving;
+  if (unsaved.length > 0) {
+    await flush().catch((err: unknown) =>
+      process.stderr.write(`resnet-tutor: ${saveFailed(err)} ${unsaved.length} change(s) to your progress were lost.\n`),
+    );
   }
+  // (A cast: TypeScript cannot see the closures above assign `store`.)
+  const opened = await (store as Promise<ProgressStore> | null)?.catch(() => null);
+  if (opened?.recovered) process.stderr.write(`${opened.recovered}\n`);
   await hosts.close();
   return 0;
+}
+
+function saveFailed(err: unknown): string {
+  const why = err instanceof Error ? err.message : String(err);
+  return `Progress could not be saved (${why}); the tutor goes on and saves again at your next step.`;
+}
+
+/**
+ * The tutor, with a one-line notice under it while there is one (a failed save). The tutor stays the
+ * same element either way, so its state survives the notice coming and going.
+ */
+function TutorScreen({ notice, children }: { notice: string; children: (size: { columns: number; rows: number }) => ReactNode }) {
+  const { columns, rows } = useTerminalSize();
+  return (
+    <Box flexDirection="column">
+      {children({ columns, rows: notice ? rows - 1 : rows })}
+      {notice ? (
+        <Text color="yellow" wrap="truncate">
+          {clipText(notice, columns - 1)}
+        </Text>
+      ) : null}
+    </Box>
+  );
 }

@@ -194,7 +194,8 @@ export function engineHostPerKind(make: () => EngineHost = () => new EngineHost(
   return {
     get(convolutional) {
       if (host && convolutional !== undefined && convolutional !== forCnn && host.idleOnWasm) {
-        void host.close();
+        // The replaced worker is idle: nothing is lost if its terminate fails, and nobody waits on it.
+        host.close().catch(() => {});
         host = null;
       }
       if (!host) {

@@ -246,7 +246,14 @@ async function startRun(msg: Extract<ToWorker, { type: 'start' }>): Promise<void
     parameterCount: trainer.model.params.reduce((n, p) => n + p.variable.size, 0),
   });
   trainer.resetClock();
-  if (!looping) void loop();
+  // A failure outside one run's step is a bug in the worker: rethrown, it ends the worker with its
+  // trace, and the host marks every run it held failed (their checkpoints stay intact).
+  if (!looping)
+    loop().catch((err: unknown) =>
+      process.nextTick(() => {
+        throw err;
+      }),
+    );
 }
 
 function failStart(runId: string, runPath: string, err: unknown): void {

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-/** The built CLI (`npm test` builds first; a lone `vitest run` needs `npm run build`). */
+/** The built CLI (every vitest run first builds what changed: test/helpers/build-before-tests.ts). */
 export const CLI = resolve(import.meta.dirname, '../../dist/src/cli.js');
 
 export function ensureBuilt(): void {

@@ -101,7 +101,10 @@ describe('Dashboard', () => {
       expect(frame).toContain('step 300');
       expect(frame).toMatch(/┤/); // y axis
       expect(frame).toContain('[1 Loss]');
-      expect(frame).toMatch(/q( quit)?/);
+      // The footer is the last line: the panel tabs, then every key (spelt out when they fit).
+      const footer = frame.split('\n').at(-1)!;
+      expect(footer).toMatch(/^\[1 Loss\] 2 Gradients {2}3 Variance {2}4 System /);
+      expect(footer.trimEnd()).toMatch(columns >= 160 ? /p pause · c ckpt · l log · s\/S smooth · \? help · q quit$/ : / p c l s\/S \? q$/);
       view.unmount();
     });
   }

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadLessons } from '../../src/lessons/load.js';
@@ -95,4 +96,64 @@ describe('runTutor', () => {
     expect(Object.keys(saved.experiments.depth?.measured ?? {})).toEqual(['depth 2', 'depth 8']);
     expect(saved.step).toBe(6);
   }, 120_000);
+
+  it('keeps going when progress cannot be saved, says so in one line, and saves it all at the next step', async () => {
+    // A real failing write: the progress folder is replaced by a plain file after the store opened
+    // (as a disk that fills or turns read-only would fail it; permissions do not stop root).
+    const configDir = join(tempDir(), 'config');
+    mkdirSync(configDir);
+    const lessons = loadLessons(FIXTURES).lessons.filter((l) => l.id === 'tiny');
+    const screen = new Screen();
+    const keys = new Keyboard();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (err: unknown) => unhandled.push(err);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const done = runTutor({
+        lessons,
+        problems: [],
+        openStore: async () => new ProgressStore({ cwd: configDir }),
+        initial: {},
+        open: 0,
+        runRoot: join(tempDir(), 'runs'),
+        backend: 'wasm',
+        full: false,
+        color: false,
+        unicode: true,
+        io: { stdout: screen as unknown as NodeJS.WriteStream, stdin: keys as unknown as NodeJS.ReadStream, debug: true },
+      });
+      await waitFor(() => screen.last().includes('step 1/8'), 10_000, 'the first step');
+      keys.press(ENTER);
+      await waitFor(() => screen.last().includes('step 2/8'), 10_000, 'step 2');
+      keys.press(ENTER);
+      await waitFor(() => screen.last().includes('step 3/8'), 10_000, 'the question');
+      // The store is open and has saved; now the folder is taken away, and the answer cannot be saved.
+      rmSync(configDir, { recursive: true });
+      writeFileSync(configDir, 'not a folder');
+      keys.press('c');
+      await waitFor(() => screen.last().includes('Your choice: c'), 10_000, 'the choice');
+      keys.press(ENTER);
+      await waitFor(() => screen.last().includes('Progress could not be saved'), 10_000, 'the warning');
+      const warned = screen.last();
+      expect(warned).toContain('Right.');
+      // One line, under the lesson, and the frame still fits the terminal.
+      expect(warned.split('\n').filter((l) => l.includes('Progress could not be saved'))).toHaveLength(1);
+      expect(warned.split('\n').length).toBeLessThanOrEqual(23);
+      // The disk is back: the next step saves the answer that failed too, and the warning goes.
+      rmSync(configDir);
+      mkdirSync(configDir);
+      keys.press(ENTER);
+      await waitFor(() => screen.last().includes('step 4/8') && !screen.last().includes('Progress could not'), 10_000, 'step 4 saved');
+      keys.press('q');
+      await waitFor(() => screen.last().includes('Enter open'), 5_000, 'the menu');
+      keys.press('q');
+      expect(await done).toBe(0);
+      const saved = new ProgressStore({ cwd: configDir }).lesson('tiny');
+      expect(saved.step).toBe(3);
+      expect(Object.values(saved.answers).map((a) => a.given)).toEqual(['c']);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });

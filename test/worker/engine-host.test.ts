@@ -3,6 +3,10 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/engine/config.js';
 import { createRunDir } from '../../src/runs/run-dir.js';
 import { EngineHost, engineHostPerKind } from '../../src/worker/engine-host.js';
+import { resolveLesionOptions, resolveVarianceOptions } from '../../src/engine/probes/options.js';
+import type { VarianceResult } from '../../src/engine/probes/variance.js';
+import { UserError } from '../../src/errors.js';
+import { runProbeInWorker } from '../../src/probes/host.js';
 import { ensureBuilt, tempDir } from '../helpers/cli.js';
 
 /** A stand-in with the two members `engineHostPerKind` uses. */
@@ -75,4 +79,48 @@ describe('EngineHost.idleOnWasm', () => {
   it('is never true on the cpu backend', async () => {
     expect(await trainTiny('cpu')).toEqual([false, false, false]);
   }, 60_000);
+});
+
+describe('EngineHost.probe', () => {
+  beforeAll(() => ensureBuilt());
+  let host: EngineHost | null = null;
+  afterEach(async () => {
+    await host?.close();
+    host = null;
+  });
+  const request = {
+    probe: 'variance',
+    options: resolveVarianceOptions({
+      arch: 'plain,residual',
+      depth: '4',
+      width: '16',
+      batchSize: '32',
+      repeats: '1',
+      dataset: 'synthetic-spiral',
+    }),
+  } as const;
+
+  it("runs a probe in the engine worker, reports its progress, and answers as the CLI's probe worker does", async () => {
+    const h = (host = new EngineHost());
+    const progress: string[] = [];
+    const answer = await h.probe(request, 'wasm', (m) => progress.push(m));
+    expect(answer.backend.name).toBe('wasm');
+    expect(progress.length).toBeGreaterThan(0);
+    const result = answer.result as VarianceResult;
+    expect(result).toMatchObject({ probe: 'variance', depth: 4, width: 16, batchSize: 32, dataset: 'synthetic-spiral' });
+    // The same request through the other path (`resnet-tutor probe`'s own worker): the same numbers.
+    const cli = await runProbeInWorker({ ...request, options: { ...request.options, backend: 'wasm' } });
+    expect(cli.result).toEqual(result);
+  }, 120_000);
+
+  it('rejects with a UserError when the worker refuses the request, and keeps serving', async () => {
+    const h = (host = new EngineHost());
+    // A run folder with no checkpoint yet: nothing to lesion.
+    const config = resolveConfig({ depth: 2, width: 8, steps: 3, trainLimit: 64, valLimit: 16, dataset: 'synthetic-spiral' });
+    const run = createRunDir(join(tempDir(), 'runs'), config, {});
+    const lesion = { probe: 'lesion', options: resolveLesionOptions({}, { id: run.id, path: run.path, config }) } as const;
+    await expect(h.probe(lesion, 'wasm')).rejects.toBeInstanceOf(UserError);
+    // The worker is still there for the next request.
+    expect((await h.probe(request, 'wasm')).result.probe).toBe('variance');
+  }, 120_000);
 });

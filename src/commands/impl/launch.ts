@@ -7,6 +7,7 @@ import { EngineHost } from '../../worker/engine-host.js';
 import type { FromWorker } from '../../worker/protocol.js';
 import { detectTerminal } from '../../ui/terminal.js';
 import { formatBackend, formatMetricsLine } from '../../runs/headless-format.js';
+import { runsExitCode } from '../../runs/exit-code.js';
 import { createRunDir, findRun, findRunById, readRunInfo, removeDeadTemps, updateRunInfo } from '../../runs/run-dir.js';
 import { locateNative } from '../../engine/backends/native-home.js';
 import { lockRun, type RunLock } from '../../runs/lock.js';
@@ -288,16 +289,20 @@ async function printRuns(host: EngineHost, runs: readonly SupervisedRun[], opts:
             }
             if (done.size === runs.length) resolveAll();
             break;
-          default:
+          // Headless output shows only progress, messages and the outcome (--json printed all above).
+          case 'status':
+          case 'checkpointed':
+          case 'predictions':
+          case 'predict-error':
+          case 'probe-progress':
+          case 'probe-result':
+          case 'probe-error':
             break;
         }
       });
     });
     const statuses = [...done.values()].map((d) => d.status);
-    if (statuses.includes('failed')) return EXIT.userError;
-    if (statuses.includes('diverged')) return EXIT.diverged;
-    if (statuses.includes('interrupted')) return stopping ? EXIT.interrupted : EXIT.userError;
-    return EXIT.ok;
+    return runsExitCode(statuses, stopping) ?? EXIT.ok;
   } finally {
     for (const s of SIGNALS) process.off(s, onSignal);
   }
@@ -323,7 +328,7 @@ function doneMessage(id: string, done: Extract<FromWorker, { type: 'done' }>): s
             : `the newest checkpoint is at step ${ckpt}`;
       return `interrupted at ${at}; ${saved}. Continue with \`resnet-tutor resume ${id}\``;
     }
-    default:
+    case 'failed':
       return `failed: ${done.reason ?? 'unknown reason'}`;
   }
 }

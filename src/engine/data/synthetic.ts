@@ -7,8 +7,8 @@
  *   synthetic-shapes  16x16 grey images of one filled circle or square on noise, 2 classes.
  *   synthetic-segment the same images with the shape's mask as the target (1 inside, 0 outside).
  */
-import { checkLimit, checkSeed } from './split.js';
-import { DEFAULT_SEED, mulberry32, normal, permutation, streamSeed } from './shuffle.js';
+import { checkLimit, checkSeed, DEFAULT_SEED } from './split.js';
+import { deriveSeed, permutation, Rng } from '../rng.js';
 import type { Dataset, LoadOptions, Split } from './types.js';
 
 export const SYNTHETIC_NAMES = ['synthetic-1d', 'synthetic-spiral', 'synthetic-shapes', 'synthetic-segment'] as const;
@@ -36,15 +36,15 @@ export function loadSynthetic1d(opts: LoadOptions = {}): Dataset {
   const seed = checkSeed(opts.seed, DEFAULT_SEED);
   const n = Math.min(SYNTHETIC_1D_TRAIN, checkLimit(opts.trainLimit, 'trainLimit'));
   const nVal = Math.min(SYNTHETIC_1D_VAL, checkLimit(opts.valLimit, 'valLimit'));
-  const rng = mulberry32(streamSeed(seed, 'synthetic-1d', 'train'));
-  const order = permutation(n, streamSeed(seed, 'synthetic-1d', 'order'));
+  const rng = new Rng(deriveSeed(seed, 'synthetic-1d', 'train'));
+  const order = permutation(n, deriveSeed(seed, 'synthetic-1d', 'order'));
   const tx = new Float32Array(n);
   const ty = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const g = order[i];
     const x = n === 1 ? 0 : -1 + (2 * g) / (n - 1);
     tx[i] = x;
-    ty[i] = synthetic1dTarget(x) + SYNTHETIC_1D_NOISE * normal(rng);
+    ty[i] = synthetic1dTarget(x) + SYNTHETIC_1D_NOISE * rng.normal();
   }
   const vx = new Float32Array(nVal);
   const vy = new Float32Array(nVal);
@@ -72,14 +72,14 @@ export const SPIRAL_CLASSES = ['arm 0', 'arm 1', 'arm 2'] as const;
 
 /** `n` points of three spiral arms (classes balanced, order shuffled), inside roughly [-1, 1]^2. */
 export function spiralPoints(n: number, seed: number): Split {
-  const rng = mulberry32(seed);
-  const order = permutation(n, streamSeed(seed, 'order'));
+  const rng = new Rng(seed);
+  const order = permutation(n, deriveSeed(seed, 'order'));
   const x = new Float32Array(n * 2);
   const y = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const cls = order[i] % 3;
-    const t = rng(); // position along the arm, 0 at the centre
-    const angle = (cls * 2 * Math.PI) / 3 + t * 1.75 * Math.PI + 0.12 * normal(rng);
+    const t = rng.next(); // position along the arm, 0 at the centre
+    const angle = (cls * 2 * Math.PI) / 3 + t * 1.75 * Math.PI + 0.12 * rng.normal();
     const r = 0.05 + 0.95 * t;
     x[2 * i] = r * Math.cos(angle);
     x[2 * i + 1] = r * Math.sin(angle);
@@ -98,8 +98,8 @@ export function loadSyntheticSpiral(opts: LoadOptions = {}): Dataset {
     task: 'classification',
     numClasses: 3,
     classNames: SPIRAL_CLASSES,
-    train: spiralPoints(n, streamSeed(seed, 'synthetic-spiral', 'train')),
-    val: spiralPoints(nVal, streamSeed(seed, 'synthetic-spiral', 'val')),
+    train: spiralPoints(n, deriveSeed(seed, 'synthetic-spiral', 'train')),
+    val: spiralPoints(nVal, deriveSeed(seed, 'synthetic-spiral', 'val')),
   };
 }
 
@@ -127,13 +127,13 @@ export interface DrawnShape {
  * Draws one filled circle or square (equal areas for equal "size", so brightness sums do not give the
  * class away) at a random place on a noisy background, with a random brightness.
  */
-export function drawShape(rng: () => number, kind: ShapeKind, size = 16): DrawnShape {
-  const s = 2.5 + rng() * Math.max(0, Math.min(3, size / 2 - 3)); // circle radius
+export function drawShape(rng: Rng, kind: ShapeKind, size = 16): DrawnShape {
+  const s = 2.5 + rng.next() * Math.max(0, Math.min(3, size / 2 - 3)); // circle radius
   const extent = kind === 'circle' ? s : (s * Math.sqrt(Math.PI)) / 2; // square half side, same area
   const margin = extent + 0.5;
-  const cx = margin + rng() * Math.max(0, size - 2 * margin);
-  const cy = margin + rng() * Math.max(0, size - 2 * margin);
-  const brightness = 0.55 + 0.4 * rng();
+  const cx = margin + rng.next() * Math.max(0, size - 2 * margin);
+  const cy = margin + rng.next() * Math.max(0, size - 2 * margin);
+  const brightness = 0.55 + 0.4 * rng.next();
   const image = new Float32Array(size * size);
   const mask = new Uint8Array(size * size);
   for (let row = 0; row < size; row++) {
@@ -142,7 +142,7 @@ export function drawShape(rng: () => number, kind: ShapeKind, size = 16): DrawnS
       const dy = row + 0.5 - cy;
       const inside = kind === 'circle' ? dx * dx + dy * dy <= extent * extent : Math.abs(dx) <= extent && Math.abs(dy) <= extent;
       const i = row * size + col;
-      const v = inside ? brightness + 0.08 * normal(rng) : 0.3 * rng();
+      const v = inside ? brightness + 0.08 * rng.normal() : 0.3 * rng.next();
       image[i] = v < 0 ? 0 : v > 1 ? 1 : v;
       mask[i] = inside ? 1 : 0;
     }
@@ -152,8 +152,8 @@ export function drawShape(rng: () => number, kind: ShapeKind, size = 16): DrawnS
 
 /** Raw shape images in [0, 1] with masks and labels (0 circle, 1 square; balanced, shuffled). */
 export function generateShapes(n: number, seed: number, size = 16): { images: Float32Array; masks: Uint8Array; labels: Uint8Array } {
-  const rng = mulberry32(seed);
-  const order = permutation(n, streamSeed(seed, 'order'));
+  const rng = new Rng(seed);
+  const order = permutation(n, deriveSeed(seed, 'order'));
   const images = new Float32Array(n * size * size);
   const masks = new Uint8Array(n * size * size);
   const labels = new Uint8Array(n);
@@ -176,7 +176,7 @@ export function loadSyntheticShapes(opts: LoadOptions = {}): Dataset {
   const n = Math.min(SYNTHETIC_SHAPES_TRAIN, checkLimit(opts.trainLimit, 'trainLimit'));
   const nVal = Math.min(SYNTHETIC_SHAPES_VAL, checkLimit(opts.valLimit, 'valLimit'));
   const split = (count: number, part: string): Split => {
-    const { images, labels } = generateShapes(count, streamSeed(seed, 'synthetic-shapes', part));
+    const { images, labels } = generateShapes(count, deriveSeed(seed, 'synthetic-shapes', part));
     for (let i = 0; i < images.length; i++) images[i] = (images[i] - SHAPES_PIXEL_MEAN) / SHAPES_PIXEL_STD;
     return { x: images, y: labels, n: count };
   };
@@ -207,7 +207,7 @@ export function loadSyntheticSegment(opts: LoadOptions = {}): Dataset {
   const n = Math.min(SYNTHETIC_SEGMENT_TRAIN, checkLimit(opts.trainLimit, 'trainLimit'));
   const nVal = Math.min(SYNTHETIC_SEGMENT_VAL, checkLimit(opts.valLimit, 'valLimit'));
   const split = (count: number, part: string): Split => {
-    const { images, masks } = generateShapes(count, streamSeed(seed, 'synthetic-segment', part));
+    const { images, masks } = generateShapes(count, deriveSeed(seed, 'synthetic-segment', part));
     for (let i = 0; i < images.length; i++) images[i] = (images[i] - SHAPES_PIXEL_MEAN) / SHAPES_PIXEL_STD;
     return { x: images, y: Float32Array.from(masks), n: count };
   };

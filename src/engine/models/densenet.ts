@@ -1,6 +1,6 @@
 import * as tf from '../tf.js';
 import type { ModelConfig } from '../config.js';
-import { batchNorm, conv, dense, type ForwardContext, type Layer } from './layers.js';
+import { batchNorm, conv, dense, seq, type ForwardContext, type Layer } from './layers.js';
 import type { ForwardOptions, ForwardResult, Model } from './model.js';
 import { ParamStore } from './params.js';
 
@@ -21,10 +21,6 @@ export function buildDenseNet(config: ModelConfig, inputShape: readonly number[]
   const perBlock = (config.depth - 4) / 3;
   const inChannels = inputShape[2];
   const relu: Layer = (x) => tf.relu(x);
-  const seq =
-    (...layers: Layer[]): Layer =>
-    (x, ctx) =>
-      layers.reduce((h, l) => l(h, ctx), x);
 
   // The stem's input is the normalised image, not a ReLU output: gain 1.
   const stem = conv(store, 'stem', 0, 3, inChannels, 2 * k, 1, false, 1);

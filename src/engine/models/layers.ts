@@ -8,6 +8,11 @@ import type { ParamStore } from './params.js';
  */
 export type Layer = (x: tf.Tensor, ctx: ForwardContext) => tf.Tensor;
 
+/** Layers applied one after another. */
+export function seq(...layers: Layer[]): Layer {
+  return (x, ctx) => layers.reduce((h, l) => l(h, ctx), x);
+}
+
 export interface ForwardContext {
   readonly training: boolean;
   /** Running-statistic updates found during a training forward pass, applied after the step. */

@@ -1,7 +1,7 @@
 import * as tf from '../tf.js';
 import { UserError } from '../../errors.js';
 import { hasBatchNorm, hasShortcuts, shortcutOf, type ModelConfig } from '../config.js';
-import { batchNorm, conv, dense, type ForwardContext, type Layer } from './layers.js';
+import { batchNorm, conv, dense, seq, type ForwardContext, type Layer } from './layers.js';
 import { buildDenseNet } from './densenet.js';
 import { ParamStore, type Param } from './params.js';
 import { buildUNet } from './unet.js';
@@ -78,10 +78,6 @@ export function buildModel(config: ModelConfig, inputShape: readonly number[], o
   const identity: Layer = (x) => x;
   const norm = (name: string, unit: number, channels: number): Layer => (bn ? batchNorm(store, name, unit, channels) : identity);
   const relu: Layer = (x) => tf.relu(x);
-  const seq =
-    (...layers: Layer[]): Layer =>
-    (x, ctx) =>
-      layers.reduce((h, l) => l(h, ctx), x);
 
   let stem: Layer;
   let head: Layer;

@@ -1,7 +1,7 @@
 import * as tf from '../tf.js';
 import { UserError } from '../../errors.js';
 import { hasShortcuts, type ModelConfig } from '../config.js';
-import { batchNorm, conv, type ForwardContext, type Layer } from './layers.js';
+import { batchNorm, conv, seq, type ForwardContext, type Layer } from './layers.js';
 import type { ForwardOptions, ForwardResult, Model } from './model.js';
 import { ParamStore } from './params.js';
 
@@ -35,10 +35,6 @@ export function buildUNet(config: ModelConfig, inputShape: readonly number[], se
   const bn = config.arch !== 'residual';
   const w = config.width;
   const identity: Layer = (x) => x;
-  const seq =
-    (...layers: Layer[]): Layer =>
-    (x, ctx) =>
-      layers.reduce((h, l) => l(h, ctx), x);
   const convBnRelu = (name: string, unit: number, inC: number, outC: number, gain = 2): Layer =>
     seq(conv(store, `${name}`, unit, 3, inC, outC, 1, !bn, gain), bn ? batchNorm(store, `${name}/bn`, unit, outC) : identity, (x) =>
       tf.relu(x),

@@ -1,21 +1,8 @@
 import { wrapWords } from '../../wrap.js';
 import type { RunView } from './state.js';
 
-/** Small text helpers shared by the dashboard's components. */
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '--';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const r = s % 60;
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(r).padStart(2, '0')}` : `${m}:${String(r).padStart(2, '0')}`;
-}
-
-export function num(x: number | undefined, digits = 4): string {
-  if (x === undefined) return '-';
-  if (!Number.isFinite(x)) return String(x);
-  return Math.abs(x) >= 1000 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : x.toFixed(digits);
-}
+/** Small text helpers shared by the dashboard's components (numbers and durations: src/format.ts). */
+export { formatClock as formatDuration, num } from '../../format.js';
 
 export function pct(x: number | undefined): string {
   return x === undefined || !Number.isFinite(x) ? '-' : `${(100 * x).toFixed(1)}%`;

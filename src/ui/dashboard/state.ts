@@ -165,7 +165,12 @@ function onWorker(state: DashboardState, e: FromWorker): DashboardState {
         ...(e.divergence ? { divergence: e.divergence } : {}),
         ...(e.status === 'failed' && e.reason ? { error: r.error ?? e.reason } : {}),
       }));
-    default:
+    // Probe and prediction replies belong to the tutor, which asked for them.
+    case 'predictions':
+    case 'predict-error':
+    case 'probe-progress':
+    case 'probe-result':
+    case 'probe-error':
       return state;
   }
 }

@@ -64,7 +64,9 @@ export function bodyLines(state: TutorState, lesson: Lesson, width: number, rows
       if (!state.experiment) return text;
       return [...text, ...experimentLines(state.experiment, step.experiment, lesson, width, rows, text.length, look)];
     }
-    default:
+    case 'text':
+    case 'math':
+    case 'summary':
       return text;
   }
 }
