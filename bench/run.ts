@@ -6,6 +6,7 @@
  *   npm run bench                      all sections
  *   npm run bench -- --quick           fewer steps (a smoke run)
  *   npm run bench -- --backend wasm    one backend
+ *   npm run bench -- lessons [N ...]   each lesson experiment's stated vs measured cost (lesson-costs.ts)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { loadDataset } from '../src/engine/data/index.js';
 import type { Dataset } from '../src/engine/data/types.js';
 import { Trainer } from '../src/engine/trainer.js';
 import { benchDashboardOverhead } from './dashboard-overhead.js';
+import { benchLessonCosts } from './lesson-costs.js';
 import { benchStartup } from './startup.js';
 import { benchWasmConv } from './wasm-conv.js';
 
@@ -201,7 +203,7 @@ async function main(): Promise<void> {
   console.log(`written to ${join(dir, 'latest.json')}`);
 }
 
-main().catch((err: unknown) => {
+(args[0] === 'lessons' ? benchLessonCosts(args.slice(1)).then(() => undefined) : main()).catch((err: unknown) => {
   console.error(err);
   process.exitCode = 1;
 });

@@ -62,7 +62,7 @@ export function bodyLines(state: TutorState, lesson: Lesson, width: number, rows
     }
     case 'experiment': {
       if (!state.experiment) return text;
-      return [...text, ...experimentLines(state.experiment, step.experiment, lesson, width, rows, text.length, look)];
+      return experimentLines(state.experiment, step.experiment, lesson, width, rows, text, look);
     }
     default:
       return text;
