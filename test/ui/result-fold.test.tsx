@@ -71,6 +71,11 @@ describe('a finished experiment shows its evidence above the fold at 80x24', () 
         for (const label of named) expect(frame, where).toContain(`  ${label}: `);
         expectLegend(frame, where, finished, experiment, lesson);
       }
+      // Under LANG=C the same screen is ASCII only, and still fits.
+      const ascii = frameOf(<LessonView state={finished} lesson={lesson} columns={80} rows={23} color={false} unicode={false} />);
+      expect(ascii.match(/.{0,30}[^\x00-\x7e].{0,10}/)?.[0] ?? '', ascii).toBe('');
+      for (const l of ascii.split('\n')) expect(l.length, ascii).toBeLessThan(SIZE.columns);
+      expect(ascii).toMatch(/\[(HELD|DID NOT HOLD|UNDECIDED)\] /);
       // Below the evidence: how long it took (this session) or when it was saved (reopened).
       const text = (s: TutorState) =>
         bodyLines(s, lesson, 79, 20, LOOK)

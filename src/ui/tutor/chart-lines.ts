@@ -20,7 +20,8 @@ export const MIN_CHART_LINES = 6;
 
 export function chartLines(data: ChartData, width: number, lines: number, look: ChartLook): string[] {
   const out = data.kind === 'strips' ? stripLines(data, width, lines, look) : lineChartLines(data, width, lines, look);
-  return look.unicode ? out : out.map(toAscii);
+  // A clipped label's `…` becomes one ASCII character, not three: the line keeps its width.
+  return look.unicode ? out : out.map((l) => toAscii(l.replace(/…/g, '~')));
 }
 
 /** The chart's first line: what each axis stands for (the step's title names the chart). */

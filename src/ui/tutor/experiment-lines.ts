@@ -28,7 +28,8 @@ export const EXPERIMENT_TEXT = {
   again: 'Enter moves on; r runs it again.',
   skipped: 'Skipped. Enter moves on; r runs it after all.',
   paused: 'Paused: p resumes, s skips.',
-  failed: (error: string) => `The experiment failed: ${error}. Enter tries again.`,
+  // Errors are sentences already: their own full stop ends them (no "..").
+  failed: (error: string) => `The experiment failed: ${error.trim().replace(/[.\s]+$/, '')}. Enter tries again.`,
   saved: (at: string) =>
     `Your results from ${at ? at.slice(0, 16).replace('T', ' ') : 'an earlier session'} (saved): r runs it again, Enter moves on.`,
   took: (seconds: number, stated: number) => `This run took ${formatCost(seconds)}; the lesson states about ${formatCost(stated)} here.`,
