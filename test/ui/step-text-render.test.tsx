@@ -6,6 +6,7 @@ import { bodyLines } from '../../src/ui/tutor/body.js';
 import { LessonView } from '../../src/ui/tutor/LessonView.js';
 import { initialTutorState, type TutorState } from '../../src/ui/tutor/state.js';
 import { gradeAnswer } from '../../src/lessons/grade.js';
+import { fitLine } from '../../src/ui/tutor/fit.js';
 import { lessonProse, proseLines } from '../../src/ui/tutor/step-text.js';
 
 /**
@@ -105,5 +106,15 @@ describe('messages', () => {
     const text = body({ ...base, experiment: { ...base.experiment!, status: 'done', measured: [] } });
     expect(text).toMatch(/Nothing was measured: the experiment produced no final train loss/);
     expect(text).not.toMatch(/: \./);
+  });
+});
+
+describe('ASCII lines', () => {
+  it('convert before clipping: the clip mark is ASCII, a power stays readable, the width holds', () => {
+    expect(fitLine('E[h²] of each block → out', 80, false)).toBe('E[h^2] of each block -> out');
+    const clipped = fitLine('go back (← or b) and press Enter there to run it', 20, false);
+    expect(clipped).toBe('go back (<- or b)...');
+    expect(clipped.length).toBe(20);
+    expect(fitLine('go back (← or b)', 12, true)).toBe('go back (← …');
   });
 });

@@ -8,7 +8,14 @@ import { toAscii } from '../terminal.js';
  */
 export function fitLine(text: string, width: number, unicode: boolean): string {
   if (unicode) return clipText(text, width);
-  const ascii = toAscii(text);
+  const ascii = asciiText(text);
   if (ascii.length <= width) return ascii;
   return width > 3 ? `${ascii.slice(0, width - 3)}...` : ascii.slice(0, width);
+}
+
+/** Superscript powers the tutor's own labels use ("E[h²]"), as ASCII powers; then toAscii. */
+const POWERS: Readonly<Record<string, string>> = { '²': '^2', '³': '^3', '⁴': '^4', '…': '...' };
+
+export function asciiText(text: string): string {
+  return toAscii(text.replace(/[²³⁴…]/g, (c) => POWERS[c]!));
 }
