@@ -7,6 +7,7 @@
  *   npm run bench -- --quick           fewer steps (a smoke run)
  *   npm run bench -- --backend wasm    one backend
  *   npm run bench -- --backend webgpu  only the webgpu section (a small CNN on webgpu, wasm and cpu)
+ *   npm run bench -- lessons [N ...]   each lesson experiment's stated vs measured cost (lesson-costs.ts)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { loadDataset } from '../src/engine/data/index.js';
 import type { Dataset } from '../src/engine/data/types.js';
 import { Trainer } from '../src/engine/trainer.js';
 import { benchDashboardOverhead } from './dashboard-overhead.js';
+import { benchLessonCosts } from './lesson-costs.js';
 import { benchStartup } from './startup.js';
 import { benchWasmConv } from './wasm-conv.js';
 import { benchWebGpu } from './webgpu.js';
@@ -221,7 +223,7 @@ async function main(): Promise<void> {
   console.log(`written to ${join(dir, 'latest.json')}`);
 }
 
-main().catch((err: unknown) => {
+(args[0] === 'lessons' ? benchLessonCosts(args.slice(1)).then(() => undefined) : main()).catch((err: unknown) => {
   console.error(err);
   process.exitCode = 1;
 });

@@ -70,6 +70,8 @@ export function tinyBudgetRequested(env: NodeJS.ProcessEnv = process.env): boole
 export interface RunnerOptions {
   /** Tiny budget (tests only); default: TINY_BUDGET_ENV. */
   readonly tinyBudget?: boolean;
+  /** With the tiny budget, run every seed the variant declares instead of one (layout tests need the real number of runs). */
+  readonly everySeed?: boolean;
 }
 
 /** What the tutor knows about the experiment besides its declaration, for tagging its runs. */
@@ -94,6 +96,7 @@ export class ExperimentRunner {
   private active: string[] = [];
   private skipped = false;
   private readonly tiny: boolean;
+  private readonly everySeed: boolean;
 
   constructor(
     /** The engine worker; `convolutional` says what the work about to start needs (see run-tutor). */
@@ -104,13 +107,14 @@ export class ExperimentRunner {
     options: RunnerOptions = {},
   ) {
     this.tiny = options.tinyBudget ?? tinyBudgetRequested();
+    this.everySeed = options.everySeed ?? false;
   }
 
   async run(experiment: Experiment, full: boolean, onUpdate: (u: RunnerUpdate) => void, context: RunContext = {}): Promise<ExperimentOutcome> {
     this.skipped = false;
     const useFull = full && experiment.full !== null;
     const variant: Variant<TrainRun> | Variant<ProbeRun> = useFull ? experiment.full! : experiment.quick;
-    const seeds = this.tiny ? 1 : variant.seeds;
+    const seeds = this.tiny && !this.everySeed ? 1 : variant.seeds;
     const tag: Tag = { lesson: context.lessonId ?? '', experiment: experiment.key, variant: useFull ? 'full' : 'quick' };
     if (this.tiny) onUpdate({ message: `test-only tiny budget (${TINY_BUDGET_ENV}): these numbers mean nothing` });
     const table = new MeasurementTable(experiment.measure);

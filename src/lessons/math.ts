@@ -243,8 +243,10 @@ class Renderer {
       if (chars.every((c) => table[c] !== undefined)) return chars.map((c) => table[c]).join('');
     }
     if (piece.single && Array.from(text).length === 1) return mark + text;
-    if (piece.single && /^[A-Za-z]+$/.test(text)) return mark + text;
-    return kind === 'sub' ? `_{${text}}` : `^(${text})`;
+    // A command's name or a number reads without brackets (x_max, 2^16); anything else gets parentheses,
+    // never LaTeX's braces: `∑_{i∈ℬ}` reads `∑_(i∈ℬ)`, `h_{k-1}` reads `h_(k-1)`.
+    if ((piece.single && /^[A-Za-z]+$/.test(text)) || (this.ascii && /^[0-9]+$/.test(text))) return mark + text;
+    return `${mark}(${text})`;
   }
 
   private command(name: string, inScript: boolean): string {

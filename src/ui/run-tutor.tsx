@@ -37,7 +37,8 @@ export async function runTutor(opts: TutorOptions): Promise<number> {
   // The engine worker starts only when an experiment first runs.
   const hosts = opts.hosts ?? engineHostPerKind();
   // Lesson runs live in the per-user data folder (`runs --lessons` lists them), not in --run-dir.
-  const runner = new ExperimentRunner(hosts.get, lessonRunsDir(), opts.backend);
+  const worker = releasable(hosts);
+  const runner = new ExperimentRunner(worker.get, lessonRunsDir(), opts.backend);
   const all = opts.initial;
   const progress = Object.fromEntries(
     opts.lessons.map((l): [string, LessonProgressView] => [
@@ -98,8 +99,11 @@ export async function runTutor(opts: TutorOptions): Promise<number> {
         const step = lesson?.steps[c.step];
         if (!lesson || step?.kind !== 'experiment') break;
         const update = (u: Parameters<Parameters<ExperimentRunner['run']>[2]>[0]) => dispatch({ type: 'experiment', update: u });
+        const exp = step.experiment;
+        const started = performance.now();
         runner
-          .run(step.experiment, opts.full, update, { lessonId: lesson.id })
+          .run(exp, opts.full, update, { lessonId: lesson.id })
+          .finally(() => worker.release())
           .then((outcome) => {
             if (outcome.skipped) {
               dispatch({ type: 'experiment', update: { status: 'skipped' } });
@@ -116,7 +120,8 @@ export async function runTutor(opts: TutorOptions): Promise<number> {
             save((s) =>
               s.recordExperiment(lesson.id, step.experiment.key, measured, { runIds: outcome.runIds, full: opts.full, ...judged }),
             );
-            dispatch({ type: 'experiment', update: { status: 'done', measured: outcome.measured, ...judged } });
+            const timing = { seconds: (performance.now() - started) / 1000, stated: (opts.full && exp.full ? exp.full : exp.quick).cost };
+            dispatch({ type: 'experiment', update: { status: 'done', measured: outcome.measured, timing, ...judged } });
           })
           .catch((err: unknown) =>
             dispatch({ type: 'experiment', update: { status: 'failed', error: err instanceof Error ? err.message : String(err) } }),
@@ -192,4 +197,25 @@ function TutorScreen({ notice, children }: { notice: string; children: (size: { 
       ) : null}
     </Box>
   );
+}
+
+/**
+ * The engine workers, with a way to end the current one once an experiment is over: when nothing
+ * else runs in it and it computes on wasm (a native build cannot load in a second worker). Wasm
+ * memory never shrinks, so a worker that ran a CNN kept ~900 MiB for the rest of the session; the
+ * next experiment starts a fresh one.
+ */
+function releasable(hosts: ReturnType<typeof engineHostPerKind>) {
+  let used = false;
+  return {
+    get: (convolutional?: boolean) => {
+      used = true;
+      return hosts.get(convolutional);
+    },
+    async release(): Promise<void> {
+      if (!used || !hosts.get().idleOnWasm) return;
+      used = false;
+      await hosts.close();
+    },
+  };
 }

@@ -44,10 +44,16 @@ describe.skipIf(!hasTmux)('tutor in tmux (80x24)', () => {
     await waitFor(() => /depth 4 +step \d+\/40/.test(screen()), 120_000, 'training to start');
     await waitFor(() => screen().includes('Measured (final train loss)'), 240_000, 'the training experiment to end');
     expect(screen()).toMatch(/Measured \(final train loss\):?\s.*depth 2/s);
+    // The evidence is on the first screen: the verdict, the numbers and the chart's legend.
+    expect(screen()).toMatch(/\[(HELD|DID NOT HOLD|UNDECIDED)\] /);
+    expect(screen()).toMatch(/(──|··) depth 2/);
+    expect(screen()).toMatch(/(──|··) depth 4/);
     send('Enter');
     await waitFor(() => screen().includes('step 3/6 · experiment'), 10_000, 'the probe experiment');
     send('Enter');
     await waitFor(() => screen().includes('Measured (growth per block)'), 240_000, 'the probe experiment to end');
+    expect(screen()).toMatch(/\[(HELD|DID NOT HOLD|UNDECIDED)\] /);
+    expect(screen()).toMatch(/(──|··|\+\+) residual/);
     send('q');
     await waitFor(() => screen().includes('Enter open'), 10_000, 'the menu');
     send('q');

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadLessons } from '../../src/lessons/load.js';
 import { ProgressStore } from '../../src/lessons/progress.js';
 import { runTutor } from '../../src/ui/run-tutor.js';
+import { EngineHost, engineHostPerKind } from '../../src/worker/engine-host.js';
 import { ensureBuilt, tempDir, waitFor } from '../helpers/cli.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/lessons');
@@ -57,7 +58,22 @@ describe('runTutor', () => {
       keys.press(k);
       await waitFor(() => until(screen.last()), 30_000, what);
     };
+    // Each engine worker the tutor starts, and whether it was closed (wasm memory never shrinks, so
+    // the tutor ends the worker once an experiment is over).
+    const made: { closed: boolean }[] = [];
+    const hosts = engineHostPerKind(() => {
+      const host = new EngineHost();
+      const entry = { closed: false };
+      made.push(entry);
+      const close = host.close.bind(host);
+      host.close = () => {
+        entry.closed = true;
+        return close();
+      };
+      return host;
+    });
     const done = runTutor({
+      hosts,
       lessons,
       problems: [],
       openStore: async () => new ProgressStore({ cwd: configDir }),
@@ -83,6 +99,13 @@ describe('runTutor', () => {
     expect(screen.last()).toMatch(/\[(HELD|DID NOT HOLD|UNDECIDED)\] /);
     expect(screen.last()).toMatch(/depth 2: \d\.\d+ nats/);
     expect(screen.last()).toMatch(/depth 8: \d\.\d+ nats/);
+    // The result is on screen only after the worker that computed it was closed.
+    expect(made.map((m) => m.closed)).toEqual([true]);
+    // Running it again starts a fresh worker, which is closed in turn.
+    keys.press('r');
+    await waitFor(() => made[1]?.closed === true, 60_000, 'the second run to finish and close its worker');
+    await waitFor(() => screen.last().includes('Measured (final train loss)'), 10_000, 'the second result');
+    expect(made.map((m) => m.closed)).toEqual([true, true]);
     await press(ENTER, (f) => f.includes('step 7/8 · chart'), 'the chart step');
     const chart = screen.last();
     expect(chart).toContain('── depth 2');

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { Lesson } from '../../lessons/types.js';
-import { clipText } from '../dashboard/format.js';
+import { fitLine } from './fit.js';
 
 export type Props = {
   readonly lessons: readonly Lesson[];
@@ -17,7 +17,7 @@ export function LessonMenu({ lessons, selected, progress, problems, width, unico
   return (
     <Box flexDirection="column" width={width}>
       <Text bold>resnet-tutor: Residual Networks, lesson by lesson</Text>
-      <Text dimColor>{clipText('Every claim of the lecture, run on real data. Your progress is saved as you go.', width)}</Text>
+      <Text dimColor>{fitLine('Every claim of the lecture, run on real data. Your progress is saved as you go.', width, unicode)}</Text>
       <Text> </Text>
       {lessons.map((l, i) => {
         const p = progress[l.id];
@@ -26,14 +26,16 @@ export function LessonMenu({ lessons, selected, progress, problems, width, unico
         const line = `${i === selected ? marks.cursor : ' '} ${mark} ${String(l.number).padStart(2)}  ${l.title}${where}`;
         return (
           <Text key={l.id} bold={i === selected} inverse={i === selected}>
-            {clipText(line, width).padEnd(Math.min(width, line.length))}
+            {fitLine(line, width, unicode).padEnd(Math.min(width, line.length))}
           </Text>
         );
       })}
       <Text> </Text>
-      {lessons[selected] ? <Text wrap="wrap">{clipText(lessons[selected].summary, width * 2)}</Text> : null}
+      {lessons[selected] ? <Text wrap="wrap">{fitLine(lessons[selected].summary, width * 2, unicode)}</Text> : null}
       {problems.length > 0 ? (
-        <Text color="yellow">{clipText(`${problems.length} lesson file problem(s): run \`resnet-tutor lessons --check\`.`, width)}</Text>
+        <Text color="yellow">
+          {fitLine(`${problems.length} lesson file problem(s): run \`resnet-tutor lessons --check\`.`, width, unicode)}
+        </Text>
       ) : null}
     </Box>
   );

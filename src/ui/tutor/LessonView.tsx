@@ -2,9 +2,8 @@ import { Box, Text } from 'ink';
 import { useEffect } from 'react';
 import { renderInline } from '../../lessons/math.js';
 import type { Lesson } from '../../lessons/types.js';
-import { clipText } from '../dashboard/format.js';
-import { toAscii } from '../terminal.js';
 import { answering } from './actions.js';
+import { fitLine } from './fit.js';
 import { bodyLines, CHROME_LINES, visibleBody, type Line, type Look } from './body.js';
 import type { TutorState } from './state.js';
 
@@ -26,7 +25,7 @@ export const CONFIRM_STOP = 'Stop the experiment? y stops it (keeping a checkpoi
 export function LessonView({ state, lesson, columns, rows, color, unicode, onLayout }: Props) {
   const width = columns - 1;
   const look: Look = { color, unicode, charset: unicode ? 'unicode' : 'ascii' };
-  const fix = (t: string) => clipText(unicode ? t : toAscii(t), width);
+  const fix = (t: string) => fitLine(t, width, unicode);
   const step = lesson.steps[state.step]!;
   const where = `step ${state.step + 1}/${lesson.steps.length} · ${step.kind}`;
   const header = `Lesson ${lesson.number} · ${lesson.title}`;
@@ -40,7 +39,7 @@ export function LessonView({ state, lesson, columns, rows, color, unicode, onLay
     <Box flexDirection="column" width={columns} height={rows}>
       <Box width={width} justifyContent="space-between">
         <Text bold wrap="truncate">
-          {fix(clipText(header, headerRoom))}
+          {fitLine(header, headerRoom, unicode)}
         </Text>
         <Text dimColor>{fix(where)}</Text>
       </Box>

@@ -6,7 +6,7 @@ import { useTerminalSize } from '../dashboard/use-terminal-size.js';
 import { LessonMenu } from './LessonMenu.js';
 import { LessonView } from './LessonView.js';
 import { TutorHelp } from './TutorHelp.js';
-import { toAscii } from '../terminal.js';
+import { fitLine } from './fit.js';
 import { currentLesson, initialTutorState, reduceTutor, type TutorCommand, type TutorEvent, type TutorState } from './state.js';
 
 export type Props = {
@@ -87,7 +87,7 @@ export function TutorApp({ lessons, progress, problems, open, onCommand, color, 
   const lesson = currentLesson(state);
   // One line under the terminal's height: a frame as tall as the terminal makes it scroll.
   const height = rows - 1;
-  const fix = (t: string) => clipText(unicode ? t : toAscii(t), columns - 1);
+  const fix = (t: string) => fitLine(t, columns - 1, unicode);
   if (state.help) {
     return (
       <Box flexDirection="column" width={columns} height={height}>

@@ -1,6 +1,5 @@
 import { Box, Text } from 'ink';
-import { clipText } from '../dashboard/format.js';
-import { toAscii } from '../terminal.js';
+import { fitLine } from './fit.js';
 
 export type Props = {
   /** Columns the help may use. */
@@ -35,7 +34,7 @@ export function TutorHelp({ width, rows, unicode }: Props) {
     <Box flexDirection="column" width={width}>
       {lines.map((l, i) => (
         <Text key={i} bold={!l.startsWith(' ')} wrap="truncate">
-          {clipText(unicode ? l : toAscii(l), width)}
+          {fitLine(l, width, unicode)}
         </Text>
       ))}
     </Box>

@@ -10,7 +10,7 @@ import { chartLines } from './chart-lines.js';
 import { chartOf } from './chart-model.js';
 import { experimentLines, type Line } from './experiment-lines.js';
 import { lessonResults, type TutorState } from './state.js';
-import { proseLines, stepLines } from './step-text.js';
+import { lessonProse, proseLines, stepLines } from './step-text.js';
 
 export type { Line };
 
@@ -51,18 +51,18 @@ export function bodyLines(state: TutorState, lesson: Lesson, width: number, rows
       out.push({ text: `${prompt}${state.input}${f?.kind === 'graded' ? '' : '_'}`, bold: true });
       if (f?.kind === 'try-again')
         say(out, `Not yet: ${f.given} is not it. Try again with the hint below (→ skips).`, { color: 'yellow', bold: true });
-      if (state.hint) say(out, `Hint: ${q.hint}`, { color: 'yellow' });
+      if (state.hint) say(out, `Hint: ${lessonProse(q.hint)}`, { color: 'yellow' });
       if (f?.kind === 'invalid') say(out, f.message, { color: 'yellow' });
       if (f?.kind === 'graded') {
         if (f.earlier) say(out, `You answered ${f.given} earlier (r answers again).`, { dim: true });
         say(out, f.correct ? 'Right.' : `Not quite: the answer is ${f.expected}.`, { color: f.correct ? 'green' : 'red', bold: true });
-        say(out, q.explain);
+        say(out, lessonProse(q.explain));
       }
       return out;
     }
     case 'experiment': {
       if (!state.experiment) return text;
-      return [...text, ...experimentLines(state.experiment, step.experiment, lesson, width, rows, text.length, look)];
+      return experimentLines(state.experiment, step.experiment, lesson, width, rows, text, look);
     }
     case 'text':
     case 'math':

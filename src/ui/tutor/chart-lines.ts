@@ -5,7 +5,7 @@
  */
 import { fit, sanitize } from '../chart-data.js';
 import { DEFAULT_COLORS, renderChart } from '../text-chart.js';
-import { toAscii } from '../terminal.js';
+import { asciiText } from './fit.js';
 import type { ChartData, StripChart } from './chart-model.js';
 
 export type ChartLook = {
@@ -20,7 +20,13 @@ export const MIN_CHART_LINES = 6;
 
 export function chartLines(data: ChartData, width: number, lines: number, look: ChartLook): string[] {
   const out = data.kind === 'strips' ? stripLines(data, width, lines, look) : lineChartLines(data, width, lines, look);
-  return look.unicode ? out : out.map(toAscii);
+  // A clipped label's `…` becomes one ASCII character, not three: the line keeps its width.
+  if (look.unicode) return out;
+  return out.map((l) => {
+    const ascii = asciiText(l.replace(/…/g, '~'));
+    // A label whose ² became ^2 may have grown past the edge (lines with colour codes hold none).
+    return ascii.length > width && !ascii.includes('\u001b') ? `${ascii.slice(0, width - 1)}~` : ascii;
+  });
 }
 
 /** The chart's first line: what each axis stands for (the step's title names the chart). */

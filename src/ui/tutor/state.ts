@@ -33,6 +33,8 @@ export interface ExperimentState {
   readonly measurements?: readonly Measurement[];
   readonly verdict?: Verdict;
   readonly results?: ExperimentResults;
+  /** How long this session's run took and what the lesson states for it, in seconds. */
+  readonly timing?: { readonly seconds: number; readonly stated: number };
   /** When the shown results come from an earlier session (the progress file), its time. */
   readonly savedAt?: string;
   readonly error: string;

@@ -8,7 +8,7 @@ import { wrapWords } from '../../wrap.js';
  */
 export function stepLines(step: Step, width: number, charset: Charset): string[] {
   const paragraphs = (text: string) =>
-    text.split('\n').flatMap((para) => (para.trim() === '' ? [''] : proseLines(para.trim(), width, charset)));
+    text.split('\n').flatMap((para) => (para.trim() === '' ? [''] : proseLines(lessonProse(para.trim()), width, charset)));
   const bullet = charset === 'unicode' ? '•' : '*';
   switch (step.kind) {
     case 'text':
@@ -20,12 +20,12 @@ export function stepLines(step: Step, width: number, charset: Charset): string[]
         charset,
       );
     case 'summary':
-      return step.items.flatMap((i) => proseLines(i.text, width, charset, `${bullet} `, '  '));
+      return step.items.flatMap((i) => proseLines(lessonProse(i.text), width, charset, `${bullet} `, '  '));
     case 'question':
       return questionLines(step.question, width, charset);
     case 'experiment': {
       const e = step.experiment;
-      return proseLines(`Prediction (${sourceName(e.source)}): ${e.predict}`, width, charset);
+      return proseLines(`Prediction (${sourceName(e.source)}): ${lessonProse(e.predict)}`, width, charset);
     }
     case 'chart':
       return [];
@@ -45,6 +45,26 @@ export function proseLines(text: string, width: number, charset: Charset, firstP
     .map((part) => (part.math ? renderMath(part.text, charset).replace(/ /g, GLUE) : plainMarkup(part.text)))
     .join('');
   return wrapWords(joined, width, firstPrefix, indent).map((line) => line.replace(new RegExp(GLUE, 'g'), ' ').replace(/`([^`]*)`/g, '$1'));
+}
+
+/**
+ * Lesson prose with a power written without dollar signs (`2^16`) made math (`$2^{16}$`), so it reads
+ * as math does; inline math and `code` are left as written. Only for the lesson's own text: what the
+ * learner typed is shown as typed.
+ */
+export function lessonProse(text: string): string {
+  return splitInline(text)
+    .map((part) =>
+      part.math
+        ? `$${part.text}$`
+        : part.text
+            .split(/(`[^`]*`)/)
+            .map((p, i) =>
+              i % 2 === 1 ? p : p.replace(/\b([A-Za-z0-9]+)\^([A-Za-z0-9]+)\b/g, (_, base: string, exp: string) => `$${base}^{${exp}}$`),
+            )
+            .join(''),
+    )
+    .join('');
 }
 
 /** `*word*` and `_word_` lose their markers; `\$` is a dollar sign. */
@@ -79,12 +99,12 @@ export function mathLines(equations: readonly string[], width: number, charset: 
 }
 
 function questionLines(q: Question, width: number, charset: Charset): string[] {
-  const out = proseLines(q.prompt, width, charset);
+  const out = proseLines(lessonProse(q.prompt), width, charset);
   if (q.type !== 'numeric') {
     out.push('');
     for (const o of q.options) {
       const head = `  ${o.label}) `;
-      out.push(...proseLines(o.text, width, charset, head, ' '.repeat(head.length)));
+      out.push(...proseLines(lessonProse(o.text), width, charset, head, ' '.repeat(head.length)));
     }
   }
   return out;
