@@ -9,7 +9,8 @@
  *   npm run bench -- lessons --backend wasm  (default: auto, as `learn`)
  *
  * Prints stated and measured seconds and their ratio, and writes bench/results/lesson-costs.json.
- * Wall times on a loaded machine are high: state a cost rounded up from a quiet run.
+ * Wall times on a loaded machine are high: state a cost rounded up from a quiet run. The CPU time
+ * (all threads of this process) is printed too: on a one-thread wasm run it is close to the quiet wall time.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,8 @@ export interface LessonCost {
   readonly experiment: string;
   readonly statedSeconds: number;
   readonly measuredSeconds: number;
+  /** CPU seconds of this process (all threads): near the quiet wall time of a one-thread wasm run. */
+  readonly cpuSeconds: number;
   readonly ratio: number;
   readonly verdict: string;
 }
@@ -43,20 +46,24 @@ export async function benchLessonCosts(args: readonly string[]): Promise<LessonC
         const hosts = engineHostPerKind();
         const runner = new ExperimentRunner(hosts.get, join(root, 'runs'), backend, { tinyBudget: false });
         const start = performance.now();
+        const cpuStart = process.cpuUsage();
         try {
           const outcome = await runner.run(exp, false, () => undefined, { lessonId: lesson.id });
           const measuredSeconds = (performance.now() - start) / 1000;
+          const cpu = process.cpuUsage(cpuStart);
+          const cpuSeconds = (cpu.user + cpu.system) / 1e6;
           const row: LessonCost = {
             lesson: lesson.number,
             experiment: exp.key,
             statedSeconds: exp.quick.cost,
             measuredSeconds,
+            cpuSeconds,
             ratio: measuredSeconds / exp.quick.cost,
             verdict: outcome.verdict?.outcome ?? '-',
           };
           out.push(row);
           console.log(
-            `lesson ${row.lesson} ${row.experiment.padEnd(20)} stated ${String(row.statedSeconds).padStart(4)} s  measured ${row.measuredSeconds.toFixed(0).padStart(4)} s  ratio ${row.ratio.toFixed(2)}  (${row.verdict}, ${exp.quick.seeds} seed${exp.quick.seeds === 1 ? '' : 's'})`,
+            `lesson ${row.lesson} ${row.experiment.padEnd(20)} stated ${String(row.statedSeconds).padStart(4)} s  measured ${row.measuredSeconds.toFixed(0).padStart(4)} s (cpu ${row.cpuSeconds.toFixed(0).padStart(4)} s)  ratio ${row.ratio.toFixed(2)}  (${row.verdict}, ${exp.quick.seeds} seed${exp.quick.seeds === 1 ? '' : 's'})`,
           );
         } finally {
           await hosts.close();
