@@ -487,7 +487,7 @@ describe('the shipped lessons', () => {
     expect(unet!.show).toBe('segmentation');
     expect(unet!.quick.runs.map((r) => `${r.config.net} ${r.config.arch}`)).toEqual(['unet plain', 'unet residual-bn']);
     const probes = lessons.flatMap(experiments).flatMap((e) => (e.kind === 'probe' ? [e.probe] : []));
-    expect(new Set(probes)).toEqual(new Set(['shatter', 'paths', 'lesion', 'variance']));
+    expect(new Set(probes)).toEqual(new Set(['shatter', 'paths', 'lesion', 'variance', 'bn-scale']));
   });
 
   it('render all their math in both charsets', () => {
