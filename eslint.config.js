@@ -77,7 +77,7 @@ export default tseslint.config(
               message: 'The main thread never loads tfjs: import types only (`import type`), and compute in the engine worker.',
             },
             {
-              regex: '^(\\.\\./)+engine/(?!config\\.js$|probes/options\\.js$|data/|backends/native-home\\.js$)',
+              regex: '^(\\.\\./)+engine/(?!config\\.js$|memory-estimate\\.js$|probes/options\\.js$|data/|backends/native-home\\.js$)',
               allowTypeImports: true,
               message:
                 'This engine module loads tfjs, which the main thread never does: import its types only (`import type`), or move the tfjs-free part into a spec module (engine/config.ts, engine/probes/options.ts).',

@@ -1,7 +1,7 @@
 import { UserError } from '../../errors.js';
 import { packageVersion } from '../../version.js';
 import { createRunDir } from '../../runs/run-dir.js';
-import { checkBackendInstalled, checkedConfig, superviseRuns, type SupervisedRun } from './launch.js';
+import { checkBackendInstalled, checkedConfig, checkMemoryFits, superviseRuns, type SupervisedRun } from './launch.js';
 
 export const MIN_RUNS = 2;
 export const MAX_RUNS = 4;
@@ -56,6 +56,7 @@ export async function launchComparison(opts: {
   // Every config is checked before any run folder is made: one bad value writes nothing.
   const planned = expandComparison(opts.raw).map((c) => ({ label: c.label, config: checkedConfig(c.raw) }));
   checkBackendInstalled(opts.backend);
+  for (const p of planned) checkMemoryFits(p.config, opts.backend, p.label);
   const runs: SupervisedRun[] = planned.map((p) => {
     const { id, path } = createRunDir(opts.runRoot, p.config, { resnetTutor: packageVersion() });
     return { id, path, config: p.config, label: p.label };
