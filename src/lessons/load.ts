@@ -42,8 +42,20 @@ export function displayPath(path: string, cwd: string = process.cwd()): string {
 export function lessonFileNames(dir: string): string[] {
   return readdirSync(dir)
     .filter((n) => n.endsWith('.md') && !/^[A-Z0-9_-]+\.md$/.test(n))
-    .filter((n) => statSync(join(dir, n)).isFile())
+    .filter((n) => !isFolder(join(dir, n)))
     .sort();
+}
+
+/**
+ * A name that cannot be statted (a dangling symlink, a symlink loop) is kept, so that loading it
+ * reports that one file as unreadable; it must not make the whole folder unreadable.
+ */
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Reads, parses and checks one lesson file (no course-wide checks). */
