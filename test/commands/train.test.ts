@@ -78,6 +78,8 @@ describe('train (headless)', () => {
     expect(objs.filter((o) => typeof o.step === 'number' && 'loss' in o)).toHaveLength(2);
     expect(objs.some((o) => o.event === 'started')).toBe(true);
     expect(objs.at(-1)?.event).toBe('done');
+    // Every line carries the run-folder format version (docs/run-folder.md), events as well as metrics.
+    expect(objs.every((o) => o.formatVersion === 1)).toBe(true);
   });
 
   const badFlags: [string[], RegExp][] = [

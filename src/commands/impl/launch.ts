@@ -8,7 +8,7 @@ import type { FromWorker } from '../../worker/protocol.js';
 import { detectTerminal } from '../../ui/terminal.js';
 import { formatBackend, formatMetricsLine } from '../../runs/headless-format.js';
 import { runsExitCode } from '../../runs/exit-code.js';
-import { createRunDir, findRun, findRunById, readRunInfo, removeDeadTemps, updateRunInfo } from '../../runs/run-dir.js';
+import { RUN_FORMAT_VERSION, createRunDir, findRun, findRunById, readRunInfo, removeDeadTemps, updateRunInfo } from '../../runs/run-dir.js';
 import { locateNative } from '../../engine/backends/native-home.js';
 import { estimateTrainingMemory, formatBytes } from '../../engine/memory-estimate.js';
 import { totalmem } from 'node:os';
@@ -71,7 +71,7 @@ async function continueExisting(
   const info = readRunInfo(path);
   const print = opts.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   // With --json every line is JSON, these too.
-  const out = (line: string) => print(opts.json ? JSON.stringify({ event: 'log', message: line }) : line);
+  const out = (line: string) => print(opts.json ? jsonLine({ event: 'log', message: line }) : line);
   // Compared after both went through the same checks, so a run.json from an older version (without
   // a field added since, which resume fills with its default) is not "other settings".
   const stored = checkedConfig(info.config as unknown as Record<string, unknown>, join(path, 'run.json')) as unknown as Record<
@@ -227,7 +227,7 @@ export async function superviseRuns(runs: readonly SupervisedRun[], opts: Superv
 /** The headless front end: plain lines (or JSON lines) and signal handling. */
 async function printRuns(host: EngineHost, runs: readonly SupervisedRun[], opts: SuperviseOptions): Promise<number> {
   const out = opts.out ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const err = (line: string) => (opts.json ? out(JSON.stringify({ event: 'log', message: line })) : process.stderr.write(`${line}\n`));
+  const err = (line: string) => (opts.json ? out(jsonLine({ event: 'log', message: line })) : process.stderr.write(`${line}\n`));
   const byId = new Map(runs.map((r) => [r.id, r]));
   const totals = new Map<string, number>();
   const done = new Map<string, Extract<FromWorker, { type: 'done' }>>();
@@ -260,7 +260,7 @@ async function printRuns(host: EngineHost, runs: readonly SupervisedRun[], opts:
       host.on((event) => {
         const runId = 'runId' in event ? event.runId : null;
         if (runId !== null && !byId.has(runId)) return;
-        if (opts.json && event.type !== 'metrics') out(JSON.stringify({ event: event.type, ...stripVersion(event) }));
+        if (opts.json && event.type !== 'metrics') out(jsonLine({ event: event.type, ...stripVersion(event) }));
         switch (event.type) {
           case 'started': {
             totals.set(event.runId, event.progress.totalSteps);
@@ -283,7 +283,7 @@ async function printRuns(host: EngineHost, runs: readonly SupervisedRun[], opts:
             for (const line of event.lines) {
               out(
                 opts.json
-                  ? JSON.stringify(runs.length > 1 ? { runId: r.id, ...line } : line)
+                  ? jsonLine(runs.length > 1 ? { runId: r.id, ...line } : { ...line })
                   : `${prefix(r.id)}${formatMetricsLine(line, totals.get(r.id) ?? 0, r.config.batchSize)}`,
               );
             }
@@ -364,6 +364,11 @@ function markLeftAtOnce(runs: readonly SupervisedRun[]): void {
       // run.json unreadable or unwritable: resume still finds the newest checkpoint.
     }
   }
+}
+
+/** One `--json` line: the run-folder format version first, as in metrics.jsonl (docs/run-folder.md). */
+function jsonLine(record: Record<string, unknown>): string {
+  return JSON.stringify({ formatVersion: RUN_FORMAT_VERSION, ...record });
 }
 
 function stripVersion(event: FromWorker): Record<string, unknown> {
