@@ -72,7 +72,11 @@ describe('train --resume-if-exists', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { event?: string; message?: string });
-    expect(events[0]).toEqual({ formatVersion: 1, event: 'log', message: expect.stringMatching(/^job exists \(failed at step \d+\): resuming it$/) });
+    expect(events[0]).toEqual({
+      formatVersion: 1,
+      event: 'log',
+      message: expect.stringMatching(/^job exists \(failed at step \d+\): resuming it$/),
+    });
     expect(readRunInfo(join(root, 'job')).status).toBe('completed');
   });
 
