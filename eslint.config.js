@@ -2,6 +2,32 @@
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
+import { importX } from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+
+/**
+ * The layers of src, top to bottom, and what each may import besides itself (ARCHITECTURE.md).
+ * `cli` is the entry files at the top of src. Engine types may be imported anywhere with
+ * `import type` (the main-thread rule below); this table is about values and types alike.
+ */
+const BASE = ['util', 'data', 'platform', 'contracts', 'stores'];
+const LAYERS = {
+  util: [],
+  data: ['util'],
+  platform: ['util'],
+  contracts: ['util', 'data', 'platform', 'engine'],
+  render: ['util', 'data', 'contracts'],
+  stores: ['util', 'contracts'],
+  engine: ['util', 'data', 'platform', 'contracts'],
+  runs: [...BASE, 'render'],
+  worker: [...BASE, 'engine', 'runs', 'render'],
+  probes: [...BASE, 'render', 'runs', 'worker'],
+  lessons: [...BASE, 'render', 'runs', 'worker', 'probes'],
+  ui: [...BASE, 'render', 'runs', 'worker', 'lessons', 'probes', 'engine'],
+  commands: [...BASE, 'render', 'runs', 'worker', 'lessons', 'probes', 'ui', 'engine'],
+  cli: [...BASE, 'render', 'runs', 'worker', 'lessons', 'probes', 'ui', 'commands', 'engine'],
+};
+const layerGlob = (layer) => (layer === 'cli' ? 'src/*.{ts,tsx}' : `src/${layer}/**`);
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'checkpoints/', 'bench/results/'] },
@@ -31,20 +57,27 @@ export default tseslint.config(
     },
   },
   {
-    // Layers (ARCHITECTURE.md): the engine computes and knows nothing of the tutor, the commands, the
-    // lessons or where runs are kept.
-    files: ['src/engine/**/*.ts'],
+    // Layers (ARCHITECTURE.md): each folder of src is one layer and imports only the layers below
+    // it. LAYERS lists, for each folder, the folders it may import (its own is always allowed);
+    // import-x resolves every relative import to its file, so a nested folder of the same name (say
+    // engine/probes) is never mistaken for another layer.
+    files: ['src/**/*.{ts,tsx}'],
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'tsconfig.json' })] },
     rules: {
-      '@typescript-eslint/no-restricted-imports': [
+      'import-x/no-restricted-paths': [
         'error',
         {
-          patterns: [
-            {
-              regex: '^(\\.\\./)+(ui|commands|lessons|runs|worker)/',
-              message:
-                'src/engine may not import the UI, commands, lessons, runs or worker layers: move the shared piece down into src/engine (or src/errors.ts).',
-            },
-          ],
+          basePath: import.meta.dirname,
+          zones: Object.entries(LAYERS).flatMap(([layer, allowed]) =>
+            Object.keys(LAYERS)
+              .filter((other) => other !== layer && !allowed.includes(other))
+              .map((other) => ({
+                target: layerGlob(layer),
+                from: layerGlob(other),
+                message: `src/${layer} may import only ${[layer, ...allowed].join(', ')} (ARCHITECTURE.md): move the shared piece down, into src/contracts or src/util.`,
+              })),
+          ),
         },
       ],
     },
@@ -61,9 +94,13 @@ export default tseslint.config(
       'src/runs/**/*.ts',
       'src/probes/**/*.ts',
       'src/cli*.ts',
-      'src/settings.ts',
+      'src/stores/**/*.ts',
+      'src/render/**/*.ts',
+      'src/contracts/**/*.ts',
+      'src/data/**/*.ts',
+      'src/platform/**/*.ts',
+      'src/util/**/*.ts',
       'src/worker/engine-host.ts',
-      'src/worker/*protocol.ts',
       'src/worker/worker-path.ts',
     ],
     rules: {
@@ -77,10 +114,10 @@ export default tseslint.config(
               message: 'The main thread never loads tfjs: import types only (`import type`), and compute in the engine worker.',
             },
             {
-              regex: '^(\\.\\./)+engine/(?!config\\.js$|memory-estimate\\.js$|probes/options\\.js$|data/|backends/native-home\\.js$)',
+              regex: '^(\\.\\./)+engine/',
               allowTypeImports: true,
               message:
-                'This engine module loads tfjs, which the main thread never does: import its types only (`import type`), or move the tfjs-free part into a spec module (engine/config.ts, engine/probes/options.ts).',
+                'src/engine loads tfjs, which the main thread never does: import its types only (`import type`), or move the tfjs-free part down into src/contracts (types and validators) or src/data.',
             },
           ],
         },

@@ -13,10 +13,11 @@
  * machine: that is why these live here and not in `test/`.
  */
 import { initBackend } from '../src/engine/backend.js';
-import { resolveConfig } from '../src/engine/config.js';
-import { loadDataset } from '../src/engine/data/index.js';
-import type { Dataset } from '../src/engine/data/types.js';
-import { Trainer, type MetricsLine } from '../src/engine/trainer.js';
+import { resolveConfig } from '../src/contracts/train-config.js';
+import { loadDataset } from '../src/data/index.js';
+import type { Dataset } from '../src/data/types.js';
+import { Trainer } from '../src/engine/trainer.js';
+import type { MetricsLine } from '../src/contracts/run-folder.js';
 
 const args = process.argv.slice(2);
 const seeds = args.includes('--seeds') ? args[args.indexOf('--seeds') + 1]!.split(',').map(Number) : [1, 2];

@@ -8,7 +8,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import * as tf from '../src/engine/tf.js';
 import { tryBackend, type BackendName, type BackendTrial } from '../src/engine/backend.js';
 import { releaseWebGpu } from '../src/engine/backends/webgpu.js';
-import { resolveConfig, type TrainConfig } from '../src/engine/config.js';
+import { resolveConfig, type TrainConfig } from '../src/contracts/train-config.js';
 import { diagnose } from '../src/engine/doctor.js';
 import { PARITY_FAMILIES, backendParity } from '../src/engine/parity.js';
 import { Trainer } from '../src/engine/trainer.js';

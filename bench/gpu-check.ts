@@ -15,14 +15,14 @@
  *
  * This process loads no tfjs: it sets the environment the GPU routes need before any library loads
  * (EGL_PLATFORM for Mesa, the per-user CUDA 11.8 library path for tfjs-node-gpu, both read only at
- * process start: see gpu-env.ts), starts the check in a child process and stops it at the budget.
+ * process start: see platform/gpu-env.ts), starts the check in a child process and stops it at the budget.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { planGpuEnvironment } from '../src/engine/backends/gpu-env.js';
-import { cudaDir, cudaLibraryDirs } from '../src/engine/backends/native-home.js';
+import { planGpuEnvironment } from '../src/platform/gpu-env.js';
+import { cudaDir, cudaLibraryDirs } from '../src/platform/native-home.js';
 import {
   UsageError,
   emptyReport,

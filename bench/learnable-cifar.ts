@@ -1,6 +1,6 @@
 /** Synthetic CIFAR-10-shaped data for the checks that must run without internet (gpu:check, bench). */
-import type { Dataset } from '../src/engine/data/types.js';
-import { Rng } from '../src/engine/rng.js';
+import type { Dataset } from '../src/data/types.js';
+import { Rng } from '../src/util/rng.js';
 
 export const CIFAR_CLASSES = 10;
 

@@ -6,8 +6,8 @@
  */
 import * as tf from '../src/engine/tf.js';
 import { initBackend, type BackendName } from '../src/engine/backend.js';
-import { resolveConfig } from '../src/engine/config.js';
-import type { Dataset } from '../src/engine/data/types.js';
+import { resolveConfig } from '../src/contracts/train-config.js';
+import type { Dataset } from '../src/data/types.js';
 import { Trainer } from '../src/engine/trainer.js';
 
 async function main(): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * The bench's webgpu section: training samples/s of a small CNN on webgpu, wasm and cpu, the webgpu
  * row marked as a software or hardware adapter. It runs in a child process (this file, run directly)
- * because Mesa reads EGL_PLATFORM only when it loads, from the process environment (see gpu-env.ts),
+ * because Mesa reads EGL_PLATFORM only when it loads, from the process environment (see platform/gpu-env.ts),
  * and so that Dawn never shares the main bench process with the other backends.
  */
 import { spawn } from 'node:child_process';
@@ -28,8 +28,8 @@ const MARK = 'WEBGPU-BENCH ';
 
 /** Runs the section in a child process with the GPU environment; `{ error }` says why when it fails. */
 export async function benchWebGpu(options: { quick: boolean }): Promise<WebGpuBench | { error: string }> {
-  const { planGpuEnvironment } = await import('../src/engine/backends/gpu-env.js');
-  const { cudaDir, cudaLibraryDirs } = await import('../src/engine/backends/native-home.js');
+  const { planGpuEnvironment } = await import('../src/platform/gpu-env.js');
+  const { cudaDir, cudaLibraryDirs } = await import('../src/platform/native-home.js');
   const plan = planGpuEnvironment(['bench'], process.env, cudaLibraryDirs(cudaDir(process.env)));
   return new Promise((done) => {
     const child = spawn(process.execPath, [fileURLToPath(import.meta.url), options.quick ? '--quick' : '--full'], {
@@ -52,7 +52,7 @@ async function measure(quick: boolean): Promise<WebGpuBench> {
   const tf = await import('../src/engine/tf.js');
   const { tryBackend } = await import('../src/engine/backend.js');
   const { releaseWebGpu } = await import('../src/engine/backends/webgpu.js');
-  const { resolveConfig } = await import('../src/engine/config.js');
+  const { resolveConfig } = await import('../src/contracts/train-config.js');
   const { Trainer } = await import('../src/engine/trainer.js');
   const { learnableCifar } = await import('./learnable-cifar.js');
   tf.env().set('PROD', true);

@@ -3,10 +3,10 @@ import type yargsFactory from 'yargs';
 import type { hideBin as hideBinFn } from 'yargs/helpers';
 import { commands } from './commands/index.js';
 import { detectTerminal } from './ui/terminal.js';
-import { EXIT, UserError } from './errors.js';
+import { EXIT, UserError } from './util/errors.js';
 import { reportUnexpected } from './unexpected.js';
-import { packageVersion } from './version.js';
-import { prepareGpuEnvironment } from './engine/backends/gpu-env.js';
+import { packageVersion } from './util/version.js';
+import { prepareGpuEnvironment } from './platform/gpu-env.js';
 
 // yargs' CommonJS build: its help wraps at word boundaries, where the ESM build's cliui cuts words
 // in half. It loads as fast. Every command module is light (its implementation is imported only when
@@ -104,7 +104,7 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-// The GPU routes' environment must be in place before the engine worker starts (see gpu-env.ts); with
+// The GPU routes' environment must be in place before the engine worker starts (see platform/gpu-env.ts); with
 // per-user CUDA libraries it re-runs this command line once, in a child, with LD_LIBRARY_PATH set.
 prepareGpuEnvironment(hideBin(process.argv))
   .then((code) => (code === null ? main(hideBin(process.argv)) : code))

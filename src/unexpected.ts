@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ensurePrivateDir, stateDir, writeNewPrivateFile } from './private-dir.js';
+import { ensurePrivateDir, stateDir, writeNewPrivateFile } from './util/private-dir.js';
 
 /**
  * Unexpected errors print one short line plus where the full stack trace was written, so a user can

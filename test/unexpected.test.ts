@@ -1,7 +1,7 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ensurePrivateDir, writeNewPrivateFile } from '../src/private-dir.js';
+import { ensurePrivateDir, writeNewPrivateFile } from '../src/util/private-dir.js';
 import { runCli, tempDir } from './helpers/cli.js';
 
 const crash = (env: NodeJS.ProcessEnv) => runCli(['--help'], { env: { RESNET_TUTOR_TEST_CRASH: '1', ...env } });

@@ -1,5 +1,5 @@
 import type { CommandSpec } from './types.js';
-import { EXIT } from '../errors.js';
+import { EXIT } from '../util/errors.js';
 
 export const COMPLETION_SHELLS = ['bash', 'zsh'] as const;
 export type CompletionShell = (typeof COMPLETION_SHELLS)[number];

@@ -1,6 +1,6 @@
 import type { CommandSpec } from './types.js';
-import { UserError } from '../errors.js';
-import { CONFIG_DIR_ENV, settingsPath } from '../settings.js';
+import { UserError } from '../util/errors.js';
+import { CONFIG_DIR_ENV, settingsPath } from '../stores/settings.js';
 
 export const CONFIG_ACTIONS = ['get', 'set', 'list', 'reset'] as const;
 export type ConfigAction = (typeof CONFIG_ACTIONS)[number];

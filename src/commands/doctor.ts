@@ -1,8 +1,8 @@
-import { table as alignedTable } from '../format.js';
-import { wrapWords } from '../wrap.js';
+import { table as alignedTable } from '../util/format.js';
+import { wrapWords } from '../util/wrap.js';
 import type { CommandSpec } from './types.js';
 import type { DoctorReport } from '../engine/doctor.js';
-import { EXIT } from '../errors.js';
+import { EXIT } from '../util/errors.js';
 
 interface DoctorArgs {
   readonly json: boolean;

@@ -1,5 +1,5 @@
 import type { CommandSpec } from './types.js';
-import { EXIT, UserError } from '../errors.js';
+import { EXIT, UserError } from '../util/errors.js';
 
 interface GpuArgs {
   readonly action: string;
@@ -11,7 +11,7 @@ interface GpuArgs {
 
 /**
  * `resnet-tutor gpu setup`: the TensorFlow route, installed into per-user folders that no
- * `npm install` touches (see engine/backends/native-home.ts), with the CUDA 11.8 / cuDNN 8 user-space
+ * `npm install` touches (see platform/native-home.ts), with the CUDA 11.8 / cuDNN 8 user-space
  * libraries from pip wheels in a venv: no root. Every later command finds them by itself.
  */
 export const gpu: CommandSpec<GpuArgs> = {
@@ -31,7 +31,7 @@ export const gpu: CommandSpec<GpuArgs> = {
       .example('$0 gpu setup', 'tfjs-node-gpu 4.22 and CUDA 11.8 libraries into ~/.local/share/resnet-tutor')
       .example('$0 gpu setup --dry-run', 'what it would run') as never,
   run: async (args) => {
-    const { cudaDir, cudaLibraryDirs, nativeDir } = await import('../engine/backends/native-home.js');
+    const { cudaDir, cudaLibraryDirs, nativeDir } = await import('../platform/native-home.js');
     if (args.action === 'paths') {
       const libs = cudaLibraryDirs(cudaDir());
       process.stdout.write(

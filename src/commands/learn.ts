@@ -1,4 +1,4 @@
-import { flagDefault } from '../settings.js';
+import { flagDefault } from '../stores/settings.js';
 import type { CommandSpec } from './types.js';
 import { BACKEND_OPTION_CHOICES } from './train-options.js';
 

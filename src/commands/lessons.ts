@@ -1,5 +1,5 @@
 import type { CommandSpec } from './types.js';
-import { flagDefault } from '../settings.js';
+import { flagDefault } from '../stores/settings.js';
 
 interface LessonsArgs {
   readonly check?: string;

@@ -1,6 +1,6 @@
 import type { CommandSpec } from './types.js';
 import { runOptions } from './train-options.js';
-import { flagDefault } from '../settings.js';
+import { flagDefault } from '../stores/settings.js';
 
 /** The option names `probe` passes on (camelCase, as yargs gives them). */
 const PROBE_OPTION_KEYS = [

@@ -1,6 +1,6 @@
 import type { CommandSpec } from './types.js';
-import { flagDefault } from '../settings.js';
-import { EXIT, UserError } from '../errors.js';
+import { flagDefault } from '../stores/settings.js';
+import { EXIT, UserError } from '../util/errors.js';
 
 interface ReportArgs {
   readonly run: string;

@@ -1,6 +1,6 @@
 import type { CommandSpec } from './types.js';
 import { BACKEND_OPTION_CHOICES } from './train-options.js';
-import { flagDefault } from '../settings.js';
+import { flagDefault } from '../stores/settings.js';
 
 export const resume: CommandSpec = {
   command: 'resume <run>',

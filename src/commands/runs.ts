@@ -1,6 +1,6 @@
 import type { CommandSpec } from './types.js';
-import { flagDefault } from '../settings.js';
-import { EXIT } from '../errors.js';
+import { flagDefault } from '../stores/settings.js';
+import { EXIT } from '../util/errors.js';
 
 interface RunsArgs {
   readonly 'run-dir': string;

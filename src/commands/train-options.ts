@@ -1,7 +1,7 @@
 import type { Argv, Options } from 'yargs';
-import { ARCHS, AUGMENTS, BLOCK_ORDERS, BLOCKS, NETS, OPTIMIZERS, RECIPES, SCHEDULES, SHORTCUTS } from '../engine/config.js';
-import { BACKEND_CHOICES, flagDefault } from '../settings.js';
-import { UserError } from '../errors.js';
+import { ARCHS, AUGMENTS, BLOCK_ORDERS, BLOCKS, NETS, OPTIMIZERS, RECIPES, SCHEDULES, SHORTCUTS } from '../contracts/train-config.js';
+import { BACKEND_CHOICES, flagDefault } from '../stores/settings.js';
+import { UserError } from '../util/errors.js';
 
 export const BACKEND_OPTION_CHOICES = BACKEND_CHOICES;
 

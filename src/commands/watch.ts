@@ -1,6 +1,6 @@
 import type { CommandSpec } from './types.js';
-import { flagDefault } from '../settings.js';
-import { UserError } from '../errors.js';
+import { flagDefault } from '../stores/settings.js';
+import { UserError } from '../util/errors.js';
 
 interface WatchArgs {
   readonly run: string | undefined;
@@ -34,7 +34,7 @@ export const watch: CommandSpec<WatchArgs> = {
     if (!Number.isFinite(interval) || interval < 0.05 || interval > 3600) {
       throw new UserError(`--interval must be a number of seconds from 0.05 to 3600; got ${String(args.interval)}.`);
     }
-    const { watchRun } = await import('../runs/watch.js');
+    const { watchRun } = await import('./impl/watch.js');
     return watchRun({
       root: args.runDir,
       ...(args.run !== undefined ? { run: args.run } : {}),

@@ -22,8 +22,8 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { linkSharedTfjs, locateNative, nativeDir, type NativePackage } from './backends/native-home.js';
-import { UserError } from '../errors.js';
+import { linkSharedTfjs, locateNative, nativeDir, type NativePackage } from '../platform/native-home.js';
+import { UserError } from '../util/errors.js';
 import {
   WEBGPU_INSTALL_FIX,
   WEBGPU_PACKAGES,

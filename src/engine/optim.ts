@@ -1,5 +1,5 @@
 import * as tf from './tf.js';
-import type { OptimizerName, ScheduleName } from './config.js';
+import type { OptimizerName, ScheduleName } from '../contracts/train-config.js';
 import type { Param } from './models/params.js';
 
 /**

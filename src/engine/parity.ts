@@ -14,9 +14,9 @@
  * backend: the caller must have registered the backends (see backend.ts `tryBackend`).
  */
 import * as tf from './tf.js';
-import type { ModelConfig } from './config.js';
+import type { ModelConfig } from '../contracts/train-config.js';
 import { buildModel } from './models/model.js';
-import { Rng } from './rng.js';
+import { Rng } from '../util/rng.js';
 
 export interface ParityFamily {
   readonly id: string;

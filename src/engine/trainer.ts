@@ -1,39 +1,11 @@
 import * as tf from './tf.js';
-import { augmentOf, type TrainConfig } from './config.js';
-import { cropFlip, holdOut } from './data/augment.js';
-import type { Dataset, Split } from './data/types.js';
+import type { Divergence, MetricsLine, TrainerState } from '../contracts/run-folder.js';
+import { augmentOf, type TrainConfig } from '../contracts/train-config.js';
+import { cropFlip, holdOut } from '../data/augment.js';
+import type { Dataset, Split } from '../data/types.js';
 import { applyStatUpdates, buildModel, type Model } from './models/model.js';
 import { learningRate, Optimizer } from './optim.js';
-import { deriveSeed, permutation, Rng } from './rng.js';
-
-/** One line of metrics.jsonl (docs/run-folder.md, the run-folder contract). */
-export interface MetricsLine {
-  /** Written by appendMetrics, never by the trainer; absent in older files (version 1). */
-  readonly formatVersion?: number;
-  readonly step: number;
-  readonly epoch: number;
-  /** Mean training loss over the steps since the previous line. */
-  readonly loss: number;
-  /** Mean training accuracy over the same steps (classification; pixel accuracy for segmentation). */
-  readonly accuracy?: number;
-  readonly lr: number;
-  /** L2 norm of the gradient of each unit's parameters (stem, blocks, head), input side first. */
-  readonly gradNorms: number[];
-  /** Variance of each unit's output on this step's batch, input side first. */
-  readonly activationVariances: number[];
-  readonly samplesPerSecond: number;
-  readonly time: string;
-  readonly valLoss?: number;
-  readonly valAccuracy?: number;
-}
-
-/** Why a run stopped as `diverged`: the lecture's exploding activations and gradients, made visible. */
-export interface Divergence {
-  readonly step: number;
-  /** Where the first non-finite value appeared: a unit name ("block7"), or "loss". */
-  readonly where: string;
-  readonly what: 'activation' | 'gradient' | 'weights' | 'loss';
-}
+import { deriveSeed, permutation, Rng } from '../util/rng.js';
 
 export interface StepOutcome {
   /** Steps completed, after this one. */
@@ -43,15 +15,6 @@ export interface StepOutcome {
   readonly line?: MetricsLine;
   readonly epochEnded: boolean;
   readonly diverged?: Divergence;
-}
-
-/** What a checkpoint must hold to continue exactly: tensors by name plus these counters. */
-export interface TrainerState {
-  readonly step: number;
-  readonly optimizerSteps: number;
-  /** Running sums of the metrics interval in progress, so a resumed run logs the same means. */
-  readonly interval: { readonly lossSum: number; readonly accuracySum: number; readonly count: number };
-  readonly tensors: Record<string, { shape: number[]; values: Float32Array }>;
 }
 
 const VALIDATION_BATCH = 256;

@@ -20,7 +20,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { compileFunction } from 'node:vm';
-import { injectedFault } from '../faults.js';
+import { injectedFault } from '../util/faults.js';
 
 const require = createRequire(import.meta.url);
 

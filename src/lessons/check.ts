@@ -6,15 +6,15 @@
  * Every problem names the file and line. No file system here (load.ts reads the files).
  */
 import { basename } from 'node:path';
-import { UserError } from '../errors.js';
-import { checkNetForData, resolveConfig, type TrainConfig } from '../engine/config.js';
-import { DATASET_INFO, DATASET_NAMES, isDatasetName } from '../engine/data/index.js';
+import { UserError } from '../util/errors.js';
+import { checkNetForData, resolveConfig, type TrainConfig } from '../contracts/train-config.js';
+import { DATASET_INFO, DATASET_NAMES, isDatasetName } from '../data/index.js';
 import {
   resolveLesionOptions,
   resolvePathsOptions,
   resolveShatterOptions,
   resolveVarianceOptions,
-} from '../engine/probes/options.js';
+} from '../contracts/probe-options.js';
 import { inlineMathProblems, mathProblems } from './math.js';
 import { CHECK_SYNTAX, CheckSyntaxError, checkLabels, parseCheck, type Check } from './verdict.js';
 import { fieldText, type RawField, type RawLesson, type RawLine, type RawStep } from './parse.js';
@@ -61,7 +61,7 @@ export const TRAIN_FIELDS = [
 ] as const;
 
 /**
- * The options of each probe, as `resnet-tutor probe <what>` takes them (engine/probes/options.ts
+ * The options of each probe, as `resnet-tutor probe <what>` takes them (contracts/probe-options.ts
  * checks them). A lesion experiment trains a run first, so it takes the training fields and `limit`.
  */
 export const PROBE_FIELDS: Readonly<Record<ProbeName, readonly string[]>> = {

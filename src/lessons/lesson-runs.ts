@@ -6,8 +6,9 @@
  */
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../atomic.js';
-import { RUN_FILE, type RunStatus } from '../runs/run-dir.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { RUN_FILE } from '../runs/run-dir.js';
+import type { RunStatus } from '../contracts/run-folder.js';
 
 export const LESSON_TAG_FILE = 'lesson.json';
 

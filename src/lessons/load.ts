@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../errors.js';
+import { UserError } from '../util/errors.js';
 import { buildLesson, checkCourse } from './check.js';
 import { parseLesson } from './parse.js';
 import type { Lesson, Problem } from './types.js';

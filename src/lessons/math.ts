@@ -5,7 +5,7 @@
  * should read. Unknown commands are kept as written; `mathProblems` lists them for the checker.
  */
 
-import { charsetFor, type Charset } from '../output-style.js';
+import { charsetFor, type Charset } from '../util/output-style.js';
 
 export type { Charset };
 

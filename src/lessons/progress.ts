@@ -13,7 +13,7 @@ import { constants, copyFileSync, existsSync, readFileSync, renameSync } from 'n
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import Conf from 'conf';
-import { UserError } from '../errors.js';
+import { UserError } from '../util/errors.js';
 import type { ExperimentResults, Measurement, Verdict } from './results.js';
 
 export const PROGRESS_FORMAT = 1;

@@ -3,8 +3,8 @@
  * print `file:line: message`, exit 1 on errors) and `--reset` (forget progress, after asking).
  * Plain text, no escape codes, so it reads the same in a pipe and in a log.
  */
-import { confirm, defaultConsoleIo, type ConsoleIo } from '../console-io.js';
-import { EXIT, UserError } from '../errors.js';
+import { confirm, defaultConsoleIo, type ConsoleIo } from '../util/console-io.js';
+import { EXIT, UserError } from '../util/errors.js';
 import { charsetFromEnv, renderInline, type Charset } from './math.js';
 import { checkLessonsAt, defaultLessonsDir, displayPath, loadLessons, type LoadResult } from './load.js';
 import { lessonStatus, ProgressStore, type LessonState } from './progress.js';

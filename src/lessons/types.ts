@@ -4,8 +4,8 @@
  * Every step, option and field keeps the line it came from, so a message can point at the file.
  * No tfjs here: lessons are loaded on the main thread.
  */
-import type { TrainConfig } from '../engine/config.js';
-import { PROBE_NAMES, type ProbeName } from '../engine/probes/options.js';
+import type { TrainConfig } from '../contracts/train-config.js';
+import { PROBE_NAMES, type ProbeName } from '../contracts/probe-options.js';
 import type { Check } from './verdict.js';
 
 /** The lesson-file format this version of resnet-tutor reads (front matter `format:`). */

@@ -4,7 +4,7 @@
  * printed as a chart and a table, or as JSON. The main thread never imports tfjs.
  */
 import { Worker } from 'node:worker_threads';
-import { EXIT, UserError } from '../errors.js';
+import { EXIT, UserError } from '../util/errors.js';
 import {
   isProbeName,
   resolveBnScaleOptions,
@@ -15,13 +15,13 @@ import {
   unknownProbe,
   type ProbeRequest,
   type RunRef,
-} from '../engine/probes/options.js';
+} from '../contracts/probe-options.js';
 import { findRun, readRunInfo } from '../runs/run-dir.js';
-import { colorEnabled } from '../ui/text-chart.js';
-import { charsetFor, forCharset } from '../output-style.js';
-import { parseProbeFromWorker, type ProbeBackend, type ProbeResult } from '../worker/probe-protocol.js';
+import { colorEnabled } from '../render/text-chart.js';
+import { charsetFor, forCharset } from '../util/output-style.js';
+import { parseProbeFromWorker, type ProbeBackend, type ProbeResult } from '../contracts/probe-protocol.js';
 import { compiledWorker } from '../worker/worker-path.js';
-import { renderProbe } from './render.js';
+import { renderProbe } from '../render/probe-text.js';
 
 /**
  * Checks a probe request as given on the command line or in a lesson: the probe's name, its options,

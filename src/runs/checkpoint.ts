@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../errors.js';
-import { architectureDiff, architectureOf, type ModelConfig, type TrainConfig } from '../engine/config.js';
-import type { TrainerState } from '../engine/trainer.js';
-import { fsyncDir, writeAndSync } from '../atomic.js';
+import { UserError } from '../util/errors.js';
+import { architectureDiff, architectureOf, type ModelConfig, type TrainConfig } from '../contracts/train-config.js';
+import type { TrainerState } from '../contracts/run-folder.js';
+import { fsyncDir, writeAndSync } from '../util/atomic.js';
 import { processAlive } from './lock.js';
 
 /**

@@ -1,5 +1,5 @@
-import { EXIT } from '../errors.js';
-import type { RunStatus } from './run-dir.js';
+import { EXIT } from '../util/errors.js';
+import type { RunStatus } from '../contracts/run-folder.js';
 
 /**
  * The exit code for runs that ended in these statuses: the one policy of `train`, `compare`,

@@ -1,6 +1,6 @@
-import type { MetricsLine } from '../engine/trainer.js';
-import type { BackendSummary } from './run-dir.js';
-import { formatDuration, num } from '../format.js';
+import type { MetricsLine } from '../contracts/run-folder.js';
+import type { BackendSummary } from '../contracts/run-folder.js';
+import { formatDuration, num } from '../util/format.js';
 
 /**
  * Plain progress lines for logs (nohup, Slurm, a pipe): one line per metrics interval, no carriage

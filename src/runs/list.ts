@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { describeModel } from '../engine/config.js';
-import type { MetricsLine } from '../engine/trainer.js';
+import { describeModel } from '../contracts/train-config.js';
+import type { MetricsLine } from '../contracts/run-folder.js';
 import { listRunIds, METRICS_FILE, RUN_FILE, type RunInfo } from './run-dir.js';
 
 /**

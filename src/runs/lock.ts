@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '../errors.js';
-import { writeAndSync } from '../atomic.js';
+import { UserError } from '../util/errors.js';
+import { writeAndSync } from '../util/atomic.js';
 
 /**
  * One writer per run folder: `<run>/.lock/` made with mkdir (atomic on every file system, NFS and

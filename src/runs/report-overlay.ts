@@ -1,8 +1,8 @@
-import { describeModel } from '../engine/config.js';
-import { wrapWords } from '../wrap.js';
-import { UserError } from '../errors.js';
-import type { MetricsLine } from '../engine/trainer.js';
-import { DEFAULT_COLORS, renderChart } from '../ui/text-chart.js';
+import { describeModel } from '../contracts/train-config.js';
+import { wrapWords } from '../util/wrap.js';
+import { UserError } from '../util/errors.js';
+import type { MetricsLine } from '../contracts/run-folder.js';
+import { DEFAULT_COLORS, renderChart } from '../render/text-chart.js';
 import { listCheckpoints } from './checkpoint.js';
 import { formatPercent } from './list.js';
 import { readMetrics, readRunInfo } from './run-dir.js';

@@ -1,14 +1,14 @@
 import { resolve } from 'node:path';
-import { describeModel } from '../engine/config.js';
-import { wrapWords } from '../wrap.js';
-import type { MetricsLine } from '../engine/trainer.js';
-import { colorEnabled, DEFAULT_COLORS, renderChart, type ChartColor } from '../ui/text-chart.js';
+import { describeModel } from '../contracts/train-config.js';
+import { wrapWords } from '../util/wrap.js';
+import type { MetricsLine } from '../contracts/run-folder.js';
+import { colorEnabled, DEFAULT_COLORS, renderChart, type ChartColor } from '../render/text-chart.js';
 import { listCheckpoints } from './checkpoint.js';
-import { formatDuration, num as formatNum } from '../format.js';
+import { formatDuration, num as formatNum } from '../util/format.js';
 import { formatAgo, formatPercent } from './list.js';
 import { formatOverlayJson, formatOverlayText, loadReports, overlayCsvRefusal } from './report-overlay.js';
 import { findRun, readMetrics, readRunInfo, type RunInfo } from './run-dir.js';
-import { charsetFor, forCharset } from '../output-style.js';
+import { charsetFor, forCharset } from '../util/output-style.js';
 import { writeReportSvg } from './svg.js';
 import { exportEvents } from './tensorboard.js';
 

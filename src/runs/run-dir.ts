@@ -14,25 +14,15 @@ import {
   statSync,
 } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { UserError } from '../errors.js';
-import { describeModel, type TrainConfig } from '../engine/config.js';
-import type { MetricsLine } from '../engine/trainer.js';
-import { fsyncDir, writeFileAtomic } from '../atomic.js';
+import { UserError } from '../util/errors.js';
+import { describeModel, type TrainConfig } from '../contracts/train-config.js';
+import type { BackendSummary, MetricsLine, RunStatus } from '../contracts/run-folder.js';
+import { fsyncDir, writeFileAtomic } from '../util/atomic.js';
 import { processAlive } from './lock.js';
 import { appendEvents, trimEvents } from './tensorboard.js';
 import { lessonRunsDir } from './lesson-root.js';
 
 /** The run-folder contract (docs/run-folder.md): run.json, metrics.jsonl, ckpt-<step>/, event files. */
-export type RunStatus = 'running' | 'interrupted' | 'completed' | 'failed' | 'diverged';
-
-export interface BackendSummary {
-  readonly name: string;
-  readonly device: string;
-  readonly usingGpu: boolean;
-  readonly attempts: readonly { name: string; ok: boolean; reason?: string; fix?: string }[];
-  readonly warnings: readonly string[];
-}
-
 export interface RunInfo {
   /** The run-folder format (docs/run-folder.md); absent in files older than the field: version 1. */
   readonly formatVersion?: number;

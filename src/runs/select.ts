@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { UserError } from '../errors.js';
+import { UserError } from '../util/errors.js';
 import { listRuns, STALE_AFTER_MS } from './list.js';
 import { findRun, listRunIds } from './run-dir.js';
 

@@ -1,8 +1,8 @@
 import { dirname } from 'node:path';
-import { UserError } from '../errors.js';
-import { describeModel } from '../engine/config.js';
-import type { MetricsLine } from '../engine/trainer.js';
-import { writeFileAtomic } from '../atomic.js';
+import { UserError } from '../util/errors.js';
+import { describeModel } from '../contracts/train-config.js';
+import type { MetricsLine } from '../contracts/run-folder.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import type { RunReport } from './report.js';
 import { refuseSymlink } from './tensorboard.js';
 

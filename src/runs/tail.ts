@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import type { MetricsLine } from '../engine/trainer.js';
+import type { MetricsLine } from '../contracts/run-folder.js';
 import { METRICS_FILE, RUN_FILE, type RunInfo } from './run-dir.js';
 
 /**

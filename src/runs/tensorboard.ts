@@ -1,9 +1,9 @@
 import { appendFileSync, closeSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, truncateSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '../errors.js';
-import type { MetricsLine } from '../engine/trainer.js';
-import { writeFileAtomic } from '../atomic.js';
+import { UserError } from '../util/errors.js';
+import type { MetricsLine } from '../contracts/run-folder.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import { encodeEvent, scanRecords, tfRecord, type Scalar } from './tensorboard-encode.js';
 
 /**

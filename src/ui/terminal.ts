@@ -1,4 +1,4 @@
-import { charsetFor, colorAllowed } from '../output-style.js';
+import { charsetFor, colorAllowed } from '../util/output-style.js';
 
 /**
  * What the terminal can show. Colour and glyphs follow the one policy of every command
@@ -27,4 +27,4 @@ export function detectTerminal(
 }
 
 /** The ASCII look-alikes of the glyphs this program draws (the one table, in output-style). */
-export { toAscii } from '../output-style.js';
+export { toAscii } from '../util/output-style.js';

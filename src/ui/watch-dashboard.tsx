@@ -1,10 +1,10 @@
 import { render } from 'ink';
-import { EXIT } from '../errors.js';
-import type { MetricsLine } from '../engine/trainer.js';
+import { EXIT } from '../util/errors.js';
+import type { MetricsLine } from '../contracts/run-folder.js';
 import { STALE_AFTER_MS } from '../runs/list.js';
 import type { RunInfo } from '../runs/run-dir.js';
 import { RunTail } from '../runs/tail.js';
-import type { FromWorker, RunProgress } from '../worker/protocol.js';
+import type { FromWorker, RunProgress } from '../contracts/engine-protocol.js';
 import { Dashboard } from './dashboard/Dashboard.js';
 import type { Command, DashboardEvent } from './dashboard/state.js';
 

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { UserError } from '../errors.js';
-import type { TrainConfig } from '../engine/config.js';
-import type { ProbeRequest } from '../engine/probes/options.js';
-import type { ProbeBackend, ProbeResult } from './probe-protocol.js';
+import { UserError } from '../util/errors.js';
+import type { TrainConfig } from '../contracts/train-config.js';
+import type { ProbeRequest } from '../contracts/probe-options.js';
+import type { ProbeBackend, ProbeResult } from '../contracts/probe-protocol.js';
 import { updateRunInfo } from '../runs/run-dir.js';
-import { parseFromWorker, PROTOCOL_VERSION, type FromWorker, type ToWorker } from './protocol.js';
+import { parseFromWorker, PROTOCOL_VERSION, type FromWorker, type ToWorker } from '../contracts/engine-protocol.js';
 
 /**
  * The main thread's handle on the engine worker: starts it, sends typed commands, and turns every

@@ -7,17 +7,19 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { format } from 'node:util';
-import { UserError } from '../errors.js';
-import { workerFaultAt } from '../faults.js';
+import { UserError } from '../util/errors.js';
+import { workerFaultAt } from '../util/faults.js';
 import { initBackend, type BackendChoice } from '../engine/backend.js';
-import { loadDataset } from '../engine/data/index.js';
-import { Trainer, type MetricsLine } from '../engine/trainer.js';
+import { loadDataset } from '../data/index.js';
+import { Trainer } from '../engine/trainer.js';
+import type { MetricsLine } from '../contracts/run-folder.js';
 import { loadNewestCheckpoint, saveCheckpoint } from '../runs/checkpoint.js';
-import { appendMetrics, trimMetrics, updateRunInfo, type BackendSummary } from '../runs/run-dir.js';
-import { hasConvolutions } from '../engine/config.js';
-import { probeIsConvolutional } from '../engine/probes/options.js';
+import { appendMetrics, trimMetrics, updateRunInfo } from '../runs/run-dir.js';
+import type { BackendSummary } from '../contracts/run-folder.js';
+import { hasConvolutions } from '../contracts/train-config.js';
+import { probeIsConvolutional } from '../contracts/probe-options.js';
 import { runProbeRequest } from './probe-runner.js';
-import { parseToWorker, type FromWorker, type PredictedExample, type RunProgress, type ToWorker } from './protocol.js';
+import { parseToWorker, type FromWorker, type PredictedExample, type RunProgress, type ToWorker } from '../contracts/engine-protocol.js';
 
 if (!parentPort) throw new Error('engine-worker.ts must run in a worker thread');
 const port = parentPort;

@@ -3,12 +3,12 @@
  * command) and the engine worker (lesson experiments), so a process that already trains in the engine
  * worker never loads TensorFlow.js in a second thread (tfjs-node allows one per process).
  */
-import { UserError } from '../errors.js';
+import { UserError } from '../util/errors.js';
 import { initBackend, type BackendChoice, type BackendRequest } from '../engine/backend.js';
-import { probeIsConvolutional, type ProbeRequest, type RunRef } from '../engine/probes/options.js';
+import { probeIsConvolutional, type ProbeRequest, type RunRef } from '../contracts/probe-options.js';
 import type { TrainedNet } from '../engine/probes/lesion.js';
 import { loadNewestCheckpoint } from '../runs/checkpoint.js';
-import type { ProbeFromWorker, ProbeResult } from './probe-protocol.js';
+import type { ProbeFromWorker, ProbeResult } from '../contracts/probe-protocol.js';
 
 export async function runProbeRequest(
   request: ProbeRequest,

@@ -5,8 +5,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { format } from 'node:util';
-import { UserError } from '../errors.js';
-import { parseProbeToWorker, type ProbeFromWorker, type ProbeToWorker } from './probe-protocol.js';
+import { UserError } from '../util/errors.js';
+import { parseProbeToWorker, type ProbeFromWorker, type ProbeToWorker } from '../contracts/probe-protocol.js';
 import { runProbeRequest } from './probe-runner.js';
 
 if (!parentPort) throw new Error('probe-worker.ts must run in a worker thread');

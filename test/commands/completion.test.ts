@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { completionScript } from '../../src/commands/impl/completion.js';
-import { CONFIG_DIR_ENV } from '../../src/settings.js';
+import { CONFIG_DIR_ENV } from '../../src/stores/settings.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 
 const ENV = { [CONFIG_DIR_ENV]: tempDir('rt-completion-cfg-') };

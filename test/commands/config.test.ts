@@ -2,8 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runConfigCommand, type ConfigCommandOptions, type ConfigIo } from '../../src/commands/impl/config.js';
-import { UserError } from '../../src/errors.js';
-import { CONFIG_DIR_ENV, DEFAULT_SETTINGS } from '../../src/settings.js';
+import { UserError } from '../../src/util/errors.js';
+import { CONFIG_DIR_ENV, DEFAULT_SETTINGS } from '../../src/stores/settings.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 
 /** Runs the command in-process against a settings folder; collects what it prints. */

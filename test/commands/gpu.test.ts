@@ -3,9 +3,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setupPlan } from '../../src/commands/impl/gpu-setup.js';
-import { planGpuEnvironment, REEXEC_ENV } from '../../src/engine/backends/gpu-env.js';
-import { cudaLibraryDirs, locateNative, nativeDir, toolDataHome } from '../../src/engine/backends/native-home.js';
-import { UserError } from '../../src/errors.js';
+import { planGpuEnvironment, REEXEC_ENV } from '../../src/platform/gpu-env.js';
+import { cudaLibraryDirs, locateNative, nativeDir, toolDataHome } from '../../src/platform/native-home.js';
+import { UserError } from '../../src/util/errors.js';
 import { ensureBuilt, runCli, tempDir } from '../helpers/cli.js';
 
 /**

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commands } from '../../src/commands/index.js';
-import { CONFIG_DIR_ENV } from '../../src/settings.js';
+import { CONFIG_DIR_ENV } from '../../src/stores/settings.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 
 const PACKAGE = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };

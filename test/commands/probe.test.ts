@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/engine/config.js';
+import { resolveConfig } from '../../src/contracts/train-config.js';
 import { writeRunInfo } from '../../src/runs/run-dir.js';
 
 const root = join(import.meta.dirname, '..', '..');

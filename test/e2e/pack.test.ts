@@ -72,7 +72,7 @@ describe('npm pack, then install the tarball', () => {
   it('the tarball holds the compiled CLI, the lessons and package.json, and nothing else', () => {
     expect(entries).toContain('package/package.json');
     expect(entries).toContain('package/dist/src/cli.js');
-    expect(entries).toContain('package/dist/src/settings.js');
+    expect(entries).toContain('package/dist/src/stores/settings.js');
     expect(entries.some((e) => /^package\/lessons\/\d\d-[\w-]+\.md$/.test(e))).toBe(true);
     const unexpected = entries.filter(
       (e) =>

@@ -15,7 +15,7 @@ import {
   queryGpus,
   type CommandRunner,
 } from '../../src/engine/backend.js';
-import { UserError } from '../../src/errors.js';
+import { UserError } from '../../src/util/errors.js';
 
 // These tests describe this machine: neither native build can be installed here (their install
 // script downloads libtensorflow), so `auto` must fall through to wasm.

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../../src/engine/tf.js';
 import '@tensorflow/tfjs-backend-wasm';
 import { batchNormTrain, sumFold } from '../../src/engine/models/layers.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/util/rng.js';
 
 /** Values in [-1, 1) from the engine's seeded generator (mulberry32). */
 function seeded(seed: number): () => number {

@@ -1,10 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend.js';
-import { resolveConfig, type TrainConfig } from '../../src/engine/config.js';
-import { loadDataset } from '../../src/engine/data/index.js';
-import type { Dataset } from '../../src/engine/data/types.js';
+import { resolveConfig, type TrainConfig } from '../../src/contracts/train-config.js';
+import { loadDataset } from '../../src/data/index.js';
+import type { Dataset } from '../../src/data/types.js';
 import { runBnScale } from '../../src/engine/probes/bn-scale.js';
-import { Trainer, type MetricsLine } from '../../src/engine/trainer.js';
+import { Trainer } from '../../src/engine/trainer.js';
+import type { MetricsLine } from '../../src/contracts/run-folder.js';
 
 /**
  * The direction of training-outcome claims of the lessons (issue 12, Tests), on the project's own

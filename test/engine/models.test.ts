@@ -1,7 +1,7 @@
 import * as tf from '../../src/engine/tf.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend.js';
-import { resolveConfig } from '../../src/engine/config.js';
+import { resolveConfig } from '../../src/contracts/train-config.js';
 import { buildModel } from '../../src/engine/models/model.js';
 import { learningRate } from '../../src/engine/optim.js';
 
@@ -83,7 +83,7 @@ describe('plain-bn (He et al. 2015 plain baseline: residual-bn without its short
   for (const net of ['mlp', 'cnn'] as const) {
     it(`${net}: the same BatchNorm layers as residual-bn, no shortcut parameters, and trains without leaks`, async () => {
       const { Trainer } = await import('../../src/engine/trainer.js');
-      const { loadDataset } = await import('../../src/engine/data/index.js');
+      const { loadDataset } = await import('../../src/data/index.js');
       const sizes = net === 'cnn' ? { depth: 8, width: 4 } : { depth: 3, width: 16 };
       const plain = buildModel(resolveConfig({ net, arch: 'plain-bn', ...sizes }), [8, 8, 1], 2, 1);
       const res = buildModel(resolveConfig({ net, arch: 'residual-bn', ...sizes }), [8, 8, 1], 2, 1);
@@ -110,8 +110,8 @@ describe('plain-bn (He et al. 2015 plain baseline: residual-bn without its short
 
   it('the lesion probe treats it as plain (downsampling blocks cannot be skipped); the paths probe refuses it', async () => {
     const { shapeChangingBlocks } = await import('../../src/engine/probes/lesion.js');
-    const { hasShortcuts } = await import('../../src/engine/config.js');
-    const { resolvePathsOptions } = await import('../../src/engine/probes/options.js');
+    const { hasShortcuts } = await import('../../src/contracts/train-config.js');
+    const { resolvePathsOptions } = await import('../../src/contracts/probe-options.js');
     expect(hasShortcuts('plain-bn')).toBe(false);
     expect([...shapeChangingBlocks({ net: 'cnn', depth: 20, block: 'basic' })]).toEqual([4, 7]);
     expect(() => resolvePathsOptions({ arch: 'plain-bn' }, null)).toThrow(/one path/);

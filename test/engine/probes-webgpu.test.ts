@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tryBackend } from '../../src/engine/backend.js';
 import { releaseWebGpu } from '../../src/engine/backends/webgpu.js';
-import { resolveShatterOptions, resolveVarianceOptions } from '../../src/engine/probes/options.js';
+import { resolveShatterOptions, resolveVarianceOptions } from '../../src/contracts/probe-options.js';
 import { runShatter } from '../../src/engine/probes/shatter.js';
 import { runVariance } from '../../src/engine/probes/variance.js';
 import { relativeError } from '../../src/engine/parity.js';

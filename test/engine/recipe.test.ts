@@ -1,11 +1,11 @@
 import * as tf from '../../src/engine/tf.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend.js';
-import { architectureDiff, architectureOf, resolveConfig } from '../../src/engine/config.js';
-import { cropFlip, holdOut } from '../../src/engine/data/augment.js';
-import { loadDataset } from '../../src/engine/data/index.js';
+import { architectureDiff, architectureOf, resolveConfig } from '../../src/contracts/train-config.js';
+import { cropFlip, holdOut } from '../../src/data/augment.js';
+import { loadDataset } from '../../src/data/index.js';
 import { buildModel } from '../../src/engine/models/model.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/util/rng.js';
 import { Trainer } from '../../src/engine/trainer.js';
 
 beforeAll(async () => {

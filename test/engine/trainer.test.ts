@@ -1,9 +1,9 @@
 import * as tf from '../../src/engine/tf.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend.js';
-import { resolveConfig, type TrainConfig } from '../../src/engine/config.js';
-import { loadDataset } from '../../src/engine/data/index.js';
-import type { Dataset } from '../../src/engine/data/types.js';
+import { resolveConfig, type TrainConfig } from '../../src/contracts/train-config.js';
+import { loadDataset } from '../../src/data/index.js';
+import type { Dataset } from '../../src/data/types.js';
 import { Trainer } from '../../src/engine/trainer.js';
 
 let fashion: Dataset;

@@ -11,7 +11,7 @@ import {
   registerFastWasmConvGradients,
   unregisterFastWasmConvGradients,
 } from '../../src/engine/wasm-kernels.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/util/rng.js';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 

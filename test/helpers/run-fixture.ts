@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveConfig, type TrainConfig } from '../../src/engine/config.js';
-import type { MetricsLine } from '../../src/engine/trainer.js';
+import { resolveConfig, type TrainConfig } from '../../src/contracts/train-config.js';
+import type { MetricsLine } from '../../src/contracts/run-folder.js';
 import { appendMetrics, writeRunInfo, type RunInfo } from '../../src/runs/run-dir.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { TrainerState } from '../../src/engine/trainer.js';
+import type { TrainerState } from '../../src/contracts/run-folder.js';
 
 /** A small trainer state whose every number depends on `step`, for checkpoint round trips. */
 export function trainerState(step: number): TrainerState {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { MetricsLine } from '../../src/engine/trainer.js';
+import type { MetricsLine } from '../../src/contracts/run-folder.js';
 import { probeMeasures, trainMeasure } from '../../src/lessons/experiment-runner.js';
 import { MEASURES, MEASURE_UNITS, growthUnit } from '../../src/lessons/types.js';
-import type { ProbeResult } from '../../src/worker/probe-protocol.js';
+import type { ProbeResult } from '../../src/contracts/probe-protocol.js';
 
 const line = (step: number, o: Partial<MetricsLine>): MetricsLine => ({
   step,

@@ -1,7 +1,7 @@
 import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/engine/config.js';
+import { resolveConfig } from '../../src/contracts/train-config.js';
 import { loadNewestCheckpoint, saveCheckpoint } from '../../src/runs/checkpoint.js';
 import { tempDir } from '../helpers/cli.js';
 import { trainerState } from '../helpers/trainer-state.js';

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/engine/config.js';
-import { UserError } from '../../src/errors.js';
+import { resolveConfig } from '../../src/contracts/train-config.js';
+import { UserError } from '../../src/util/errors.js';
 import { listCheckpoints, loadNewestCheckpoint, saveCheckpoint } from '../../src/runs/checkpoint.js';
 import { tempDir } from '../helpers/cli.js';
 import { trainerState } from '../helpers/trainer-state.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { EXIT } from '../../src/errors.js';
+import { EXIT } from '../../src/util/errors.js';
 import { runsExitCode } from '../../src/runs/exit-code.js';
-import { exitCodeFor } from '../../src/runs/watch.js';
+import { exitCodeFor } from '../../src/commands/impl/watch.js';
 
 describe('runsExitCode: one policy for train, compare, resume, the dashboard and watch', () => {
   it('the worst outcome wins: failed, then diverged, then interrupted', () => {

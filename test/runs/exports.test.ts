@@ -2,7 +2,7 @@ import { appendFileSync, readFileSync, readdirSync, symlinkSync, writeFileSync }
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { charsetFor, colorAllowed } from '../../src/output-style.js';
+import { charsetFor, colorAllowed } from '../../src/util/output-style.js';
 import { readMetrics, readRunInfo, RUN_FORMAT_VERSION, trimMetrics } from '../../src/runs/run-dir.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { fixtureInfo, fixtureLine, writeFixtureRun } from '../helpers/run-fixture.js';

@@ -1,8 +1,8 @@
 import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/engine/config.js';
-import type { MetricsLine } from '../../src/engine/trainer.js';
+import { resolveConfig } from '../../src/contracts/train-config.js';
+import type { MetricsLine } from '../../src/contracts/run-folder.js';
 import { appendMetrics, createRunDir, findRun, readMetrics, trimMetrics } from '../../src/runs/run-dir.js';
 import { tempDir } from '../helpers/cli.js';
 

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MetricsLine } from '../../src/engine/trainer.js';
+import type { MetricsLine } from '../../src/contracts/run-folder.js';
 import { appendMetrics, readMetrics, trimMetrics } from '../../src/runs/run-dir.js';
 import { encodeEvent, maskedCrc32c, scanRecords, tfRecord } from '../../src/runs/tensorboard-encode.js';
 import { closeEventFiles, scalarsOf } from '../../src/runs/tensorboard.js';

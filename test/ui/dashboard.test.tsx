@@ -1,9 +1,9 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import type { MetricsLine } from '../../src/engine/trainer.js';
+import type { MetricsLine } from '../../src/contracts/run-folder.js';
 import { Dashboard, RENDER_INTERVAL_MS } from '../../src/ui/dashboard/Dashboard.js';
 import type { Command, DashboardEvent } from '../../src/ui/dashboard/state.js';
-import type { FromWorker } from '../../src/worker/protocol.js';
+import type { FromWorker } from '../../src/contracts/engine-protocol.js';
 
 const RUN = { id: '20261128-120000-mlp-residual-bn-d4', label: '', title: 'mlp residual-bn d4 w64 on fashion-mnist', batchSize: 64 };
 const UNITS = ['stem', 'block1', 'block2', 'block3', 'block4', 'head'];

@@ -4,17 +4,18 @@
  * file, so every chart test draws the same numbers.
  */
 import { initBackend } from '../../src/engine/backend.js';
-import { resolveConfig } from '../../src/engine/config.js';
-import { loadDataset } from '../../src/engine/data/index.js';
+import { resolveConfig } from '../../src/contracts/train-config.js';
+import { loadDataset } from '../../src/data/index.js';
 import { runBnScale } from '../../src/engine/probes/bn-scale.js';
 import { runLesion } from '../../src/engine/probes/lesion.js';
-import { resolvePathsOptions, resolveShatterOptions, resolveVarianceOptions } from '../../src/engine/probes/options.js';
+import { resolvePathsOptions, resolveShatterOptions, resolveVarianceOptions } from '../../src/contracts/probe-options.js';
 import { runPaths } from '../../src/engine/probes/paths.js';
 import { runShatter } from '../../src/engine/probes/shatter.js';
 import { runVariance } from '../../src/engine/probes/variance.js';
-import { Trainer, type MetricsLine } from '../../src/engine/trainer.js';
+import { Trainer } from '../../src/engine/trainer.js';
+import type { MetricsLine } from '../../src/contracts/run-folder.js';
 import type { ExperimentResults, TrainRunResult } from '../../src/lessons/results.js';
-import type { ProbeName } from '../../src/engine/probes/options.js';
+import type { ProbeName } from '../../src/contracts/probe-options.js';
 
 /** Trains a tiny MLP on the spiral for `steps` steps and returns its metrics lines (and its weights). */
 async function train(label: string, raw: Record<string, unknown>, steps = 30) {

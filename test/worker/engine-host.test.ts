@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/engine/config.js';
+import { resolveConfig } from '../../src/contracts/train-config.js';
 import { createRunDir } from '../../src/runs/run-dir.js';
 import { EngineHost, engineHostPerKind } from '../../src/worker/engine-host.js';
-import { resolveLesionOptions, resolveVarianceOptions } from '../../src/engine/probes/options.js';
-import type { VarianceResult } from '../../src/engine/probes/variance.js';
-import { UserError } from '../../src/errors.js';
+import { resolveLesionOptions, resolveVarianceOptions } from '../../src/contracts/probe-options.js';
+import type { VarianceResult } from '../../src/contracts/probe-results.js';
+import { UserError } from '../../src/util/errors.js';
 import { runProbeInWorker } from '../../src/probes/host.js';
 import { ensureBuilt, tempDir } from '../helpers/cli.js';
 

@@ -1,5 +1,5 @@
-import { UserError } from '../../errors.js';
-import { packageVersion } from '../../version.js';
+import { UserError } from '../../util/errors.js';
+import { packageVersion } from '../../util/version.js';
 import { createRunDir } from '../../runs/run-dir.js';
 import { checkBackendInstalled, checkedConfig, checkMemoryFits, superviseRuns, type SupervisedRun } from './launch.js';
 

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { EXIT } from '../../errors.js';
+import { EXIT } from '../../util/errors.js';
 import {
   CONFIG_DIR_ENV,
   DEFAULT_SETTINGS,
@@ -16,9 +16,9 @@ import {
   settingKey,
   type SettingKey,
   type Settings,
-} from '../../settings.js';
+} from '../../stores/settings.js';
 import type { ConfigAction } from '../config.js';
-import { confirm, defaultConsoleIo, type ConsoleIo } from '../../console-io.js';
+import { confirm, defaultConsoleIo, type ConsoleIo } from '../../util/console-io.js';
 
 export interface ConfigCommandOptions {
   readonly action: ConfigAction;

@@ -4,8 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../../errors.js';
-import { cudaDir, linkSharedTfjs, nativeDir, nativeInstallArgs, type Env } from '../../engine/backends/native-home.js';
+import { UserError } from '../../util/errors.js';
+import { cudaDir, linkSharedTfjs, nativeDir, nativeInstallArgs, type Env } from '../../platform/native-home.js';
 
 /** The CUDA 11.8 user-space wheels libtensorflow 2.9.1 opens; cuDNN below 9 (its newest is 9, which TF 2.9 cannot use). */
 export const CUDA11_WHEELS = [

@@ -1,16 +1,16 @@
 import { join, resolve } from 'node:path';
-import { packageVersion } from '../../version.js';
-import { UserError, EXIT } from '../../errors.js';
-import { checkNetForData, describeModel, resolveConfig, type TrainConfig } from '../../engine/config.js';
-import { DATASET_INFO, DATASET_NAMES, isDatasetName } from '../../engine/data/index.js';
+import { packageVersion } from '../../util/version.js';
+import { UserError, EXIT } from '../../util/errors.js';
+import { checkNetForData, describeModel, resolveConfig, type TrainConfig } from '../../contracts/train-config.js';
+import { DATASET_INFO, DATASET_NAMES, isDatasetName } from '../../data/index.js';
 import { EngineHost } from '../../worker/engine-host.js';
-import type { FromWorker } from '../../worker/protocol.js';
+import type { FromWorker } from '../../contracts/engine-protocol.js';
 import { detectTerminal } from '../../ui/terminal.js';
 import { formatBackend, formatMetricsLine } from '../../runs/headless-format.js';
 import { runsExitCode } from '../../runs/exit-code.js';
 import { RUN_FORMAT_VERSION, createRunDir, findRun, findRunById, readRunInfo, removeDeadTemps, updateRunInfo } from '../../runs/run-dir.js';
-import { locateNative } from '../../engine/backends/native-home.js';
-import { estimateTrainingMemory, formatBytes } from '../../engine/memory-estimate.js';
+import { locateNative } from '../../platform/native-home.js';
+import { estimateTrainingMemory, formatBytes } from '../../contracts/memory-estimate.js';
 import { totalmem } from 'node:os';
 import { lockRun, type RunLock } from '../../runs/lock.js';
 
@@ -125,7 +125,7 @@ export function checkBackendInstalled(backend: string | undefined): void {
 
 /**
  * Refuses, before any run folder exists, a model whose weights, gradients, optimiser state and one
- * batch of activations cannot fit (a lower bound, engine/memory-estimate.ts): wasm addresses at most
+ * batch of activations cannot fit (a lower bound, contracts/memory-estimate.ts): wasm addresses at most
  * 4 GiB, every other backend at most this machine's memory (a GPU's memory is not known here).
  */
 export function checkMemoryFits(config: TrainConfig, backend: string | undefined, label = ''): void {

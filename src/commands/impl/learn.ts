@@ -1,8 +1,8 @@
-import { UserError } from '../../errors.js';
+import { UserError } from '../../util/errors.js';
 import { loadLessons } from '../../lessons/load.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configDir } from '../../settings.js';
+import { configDir } from '../../stores/settings.js';
 import { formatProblem } from '../../lessons/types.js';
 import { detectTerminal } from '../../ui/terminal.js';
 import type { LessonProgressView } from '../../ui/tutor/state.js';

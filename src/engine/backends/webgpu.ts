@@ -13,7 +13,7 @@
  *   EGL_PLATFORM=surfaceless in the process environment at start) is a software adapter: correct,
  *   slower than wasm, and never taken by `--backend auto`. Mesa reads EGL_PLATFORM from the C
  *   environment, which a worker thread's `process.env` does not change: the CLI sets it at start
- *   (see gpu-env.ts).
+ *   (see platform/gpu-env.ts).
  * - Dawn's `null` backend returns garbage and is never used.
  * - Opening an adapter, Dawn prints "Warning: maxDynamic{Uniform,Storage}BuffersPerPipelineLayout
  *   artificially reduced from N to 16 ..." (Limits.cpp, on every backend, hardware too) from native

@@ -1,5 +1,5 @@
 import * as tf from '../tf.js';
-import type { ModelConfig } from '../config.js';
+import type { ModelConfig } from '../../contracts/train-config.js';
 import { batchNorm, conv, dense, seq, type ForwardContext, type Layer } from './layers.js';
 import type { ForwardOptions, ForwardResult, Model } from './model.js';
 import { ParamStore } from './params.js';

@@ -1,6 +1,6 @@
 import * as tf from '../tf.js';
-import { UserError } from '../../errors.js';
-import { hasBatchNorm, hasShortcuts, shortcutOf, type ModelConfig } from '../config.js';
+import { UserError } from '../../util/errors.js';
+import { hasBatchNorm, hasShortcuts, shortcutOf, type ModelConfig } from '../../contracts/train-config.js';
 import { batchNorm, conv, dense, seq, type ForwardContext, type Layer } from './layers.js';
 import { buildDenseNet } from './densenet.js';
 import { ParamStore, type Param } from './params.js';

@@ -1,5 +1,5 @@
 import * as tf from '../tf.js';
-import { Rng, deriveSeed } from '../rng.js';
+import { Rng, deriveSeed } from '../../util/rng.js';
 
 /** One trainable tensor, tagged with the unit (stem, block k, head) its gradient norm is reported under. */
 export interface Param {

@@ -1,6 +1,6 @@
 import * as tf from '../tf.js';
-import { UserError } from '../../errors.js';
-import { hasShortcuts, type ModelConfig } from '../config.js';
+import { UserError } from '../../util/errors.js';
+import { hasShortcuts, type ModelConfig } from '../../contracts/train-config.js';
 import { batchNorm, conv, seq, type ForwardContext, type Layer } from './layers.js';
 import type { ForwardOptions, ForwardResult, Model } from './model.js';
 import { ParamStore } from './params.js';

@@ -1,51 +1,7 @@
-import { describeModel, type BlockOrder, type TrainConfig } from '../config.js';
+import { describeModel } from '../../contracts/train-config.js';
 import type { TrainedNet } from './lesion.js';
 import { finiteOrNull, fitLine } from './stats.js';
-
-/**
- * What BatchNorm learned (the lecture: "during training, the scales can increase in later layers if
- * helpful → control the effective depth"): the learned scale γ of every BatchNorm in every block of
- * a trained run, as mean |γ| over its channels. Every γ starts at 1. In the `post` and `branch`
- * orders a block's last BatchNorm scales the branch f_k just before it is added to the stream, so its
- * |γ| is how loudly block k speaks; in `preact` order the last BatchNorm precedes the last weight
- * layer and scales it only indirectly. Read from the checkpoint's tensors: no forward pass.
- */
-export interface BnLayerScale {
-  /** "bn1", "bn2", ..., or "proj/bn" (the projection shortcut's). */
-  readonly layer: string;
-  readonly channels: number;
-  /** Mean |γ| over channels; 1 at initialisation. */
-  readonly meanAbsGamma: number | null;
-  /** Mean β (the learned shift) over channels; 0 at initialisation. */
-  readonly meanBeta: number | null;
-}
-
-export interface BnBlockScale {
-  readonly block: number;
-  readonly name: string;
-  /** The branch's last BatchNorm: bn2 for basic blocks and MLPs, bn3 for bottlenecks. */
-  readonly lastLayer: string;
-  /** Its mean |γ|. */
-  readonly lastGamma: number | null;
-  readonly layers: readonly BnLayerScale[];
-}
-
-export interface BnScaleResult {
-  readonly probe: 'bn-scale';
-  readonly runId: string;
-  readonly step: number;
-  readonly model: string;
-  readonly arch: TrainConfig['arch'];
-  readonly blockOrder: BlockOrder;
-  readonly dataset: string;
-  readonly blocks: readonly BnBlockScale[];
-  /** Least-squares change of `lastGamma` per block (positive: later blocks scaled up). */
-  readonly slopePerBlock: number | null;
-  /** Mean `lastGamma` of the last third of the blocks over that of the first third. */
-  readonly lateOverEarly: number | null;
-  /** Mean of `lastGamma` over the blocks. */
-  readonly meanLastGamma: number | null;
-}
+import type { BnBlockScale, BnScaleResult } from '../../contracts/probe-results.js';
 
 export function runBnScale(net: TrainedNet): BnScaleResult {
   const { config } = net;

@@ -1,55 +1,9 @@
 import * as tf from '../tf.js';
-import { describeModel, hasShortcuts, type TrainConfig } from '../config.js';
-import { loadDataset, type Dataset } from '../data/index.js';
+import { describeModel, hasShortcuts, type TrainConfig } from '../../contracts/train-config.js';
+import { loadDataset, type Dataset } from '../../data/index.js';
 import { buildModel, type Model } from '../models/model.js';
-import type { TrainerState } from '../trainer.js';
-
-/**
- * Lesion study (Veit et al. 2016): remove one block of a trained net at a time and measure validation
- * accuracy. A residual block's branch is switched off and its shortcut kept; a plain block is replaced
- * by the identity where its input and output shapes agree (model.ts `disabledBlocks`). Residual nets
- * behave like ensembles of paths and barely notice; plain nets are one path and break.
- */
-export interface LesionRow {
-  readonly block: number;
-  readonly name: string;
-  /** False when the block changes the shape (a plain net's downsampling block): it cannot be skipped. */
-  readonly removable: boolean;
-  readonly accuracy: number | null;
-  readonly loss: number | null;
-  /** Baseline accuracy minus this accuracy (classification), or null. */
-  readonly accuracyDrop: number | null;
-}
-
-export interface LesionResult {
-  readonly probe: 'lesion';
-  readonly runId: string;
-  readonly step: number;
-  readonly model: string;
-  readonly arch: TrainConfig['arch'];
-  readonly dataset: string;
-  readonly examples: number;
-  readonly baseline: { readonly accuracy: number | null; readonly loss: number };
-  readonly rows: readonly LesionRow[];
-  /** Mean and largest accuracy drop over the removable blocks (classification). */
-  readonly meanAccuracyDrop: number | null;
-  readonly worstAccuracyDrop: number | null;
-  readonly worstBlock: number | null;
-  /** Median accuracy drop over the removable blocks (classification). */
-  readonly medianAccuracyDrop: number | null;
-  /** Accuracy drop without block 1 (null when it cannot be skipped or without accuracy). */
-  readonly firstBlockDrop: number | null;
-  /**
-   * A drop counts as noticeable above two standard errors of the baseline accuracy on these
-   * examples, 2·sqrt(p(1 − p)/n): smaller drops are within what another sample of the same size
-   * could show.
-   */
-  readonly noticeableDrop: number | null;
-  /** Removable blocks whose removal costs more than `noticeableDrop`. */
-  readonly blocksThatMatter: number | null;
-  /** Blocks that could be removed (a plain net's shape-changing blocks cannot). */
-  readonly removableBlocks: number;
-}
+import type { TrainerState } from '../../contracts/run-folder.js';
+import type { LesionResult, LesionRow } from '../../contracts/probe-results.js';
 
 /** A run's network and the weights of one of its checkpoints (read in the worker). */
 export interface TrainedNet {

@@ -1,91 +1,12 @@
 import * as tf from '../tf.js';
-import { describeModel, type ModelConfig } from '../config.js';
-import { loadDataset } from '../data/index.js';
+import { describeModel, type ModelConfig } from '../../contracts/train-config.js';
+import { loadDataset } from '../../data/index.js';
 import { buildModel, type Model } from '../models/model.js';
-import { deriveSeed, Rng } from '../rng.js';
+import { deriveSeed, Rng } from '../../util/rng.js';
 import { buildTrained, type TrainedNet } from './lesion.js';
-import { binomialExact } from './options.js';
+import { binomialExact } from '../../contracts/probe-options.js';
 import { finiteOrNull } from './stats.js';
-
-/**
- * A residual net of K blocks unravelled (the lecture's "ensemble of networks"): every block is either
- * taken (its branch f_k) or skipped (its shortcut), so there are 2^K paths and C(K, k) of them pass
- * through exactly k branches.
- *
- * How much gradient each path length carries, measured as Veit et al. 2016 did (their section 5,
- * Figure 6): feed the batch forward through the whole net, then backpropagate through the branches
- * of k sampled blocks and the skips of all the others (model.ts `pathBlocks`), which is the gradient
- * along one single path; measure its norm at the input, average over sampled paths and examples, and
- * multiply by the number of paths of that length, C(K, k), for the total that paths of length k carry.
- *
- * Why this is exact: the derivative of the net at the input is the chain-rule product over blocks of
- * (S_k + J_k), S_k the skip's Jacobian and J_k the branch's, each taken at this forward pass (ReLU
- * on/off patterns and BatchNorm statistics as they are on this batch). Multiplying out gives 2^K
- * products, one per path; the restricted backward pass computes exactly one of them. So the 2^K
- * path gradients (vectors) add up to the full gradient; their norms do not (paths partly cancel),
- * and the shares below are shares of the summed norms, as Veit et al. report them.
- */
-export interface PathLength {
-  /** Branches on the path, k. */
-  readonly length: number;
-  /** C(K, k), as a number (exact below 2^53) and exactly as a decimal string. */
-  readonly count: number;
-  readonly countExact: string;
-  /** count / 2^K. */
-  readonly share: number;
-  /**
-   * Mean L2 norm, at the input, of one example's loss gradient along one path of this length
-   * (over the sampled paths and the batch's examples).
-   */
-  readonly gradient: number | null;
-  /** Spread of that norm over the sampled (path, example) pairs; null where not measured. */
-  readonly distribution: {
-    readonly min: number;
-    readonly q1: number;
-    readonly median: number;
-    readonly q3: number;
-    readonly max: number;
-  } | null;
-  /** Whether `gradient` was measured (false: interpolated between measured lengths of a deep net). */
-  readonly measured: boolean;
-  /** Paths of this length measured (sampled sets of k blocks). */
-  readonly pathsMeasured: number;
-  /** gradient × count: the total gradient magnitude that all paths of this length carry. */
-  readonly contribution: number | null;
-  /** contribution / Σ contributions. */
-  readonly contributionShare: number | null;
-}
-
-export interface PathsResult {
-  readonly probe: 'paths';
-  /** 'init': an initialised net (BatchNorm with batch statistics); 'run': a trained run's checkpoint. */
-  readonly source: 'init' | 'run';
-  readonly runId: string | null;
-  readonly step: number | null;
-  readonly model: string;
-  readonly config: ModelConfig;
-  readonly dataset: string;
-  readonly blocks: number;
-  readonly totalPaths: number;
-  readonly totalPathsExact: string;
-  /** Paths that pass through block 1's branch: 2^(K-1). */
-  readonly pathsThroughBlock1: number;
-  /** Mean branches per path, counting every path once: K/2. */
-  readonly meanPathLength: number;
-  /** Mean path length weighted by the total gradient magnitude each length carries (Σ k·share). */
-  readonly gradientMeanLength: number | null;
-  /** Shortest and longest lengths between which 90% of the total gradient magnitude lies (5% cut from each tail). */
-  readonly effectiveRange: readonly [number, number] | null;
-  /** The length whose paths carry the most gradient in total. */
-  readonly peakLength: number | null;
-  /** Share of the total gradient magnitude carried by paths through at most a quarter of the blocks. */
-  readonly shortShare: number | null;
-  /** Paths sampled per length (all of them where there are fewer). */
-  readonly samples: number;
-  /** Examples each path gradient is measured on. */
-  readonly examples: number;
-  readonly lengths: readonly PathLength[];
-}
+import type { PathLength, PathsResult } from '../../contracts/probe-results.js';
 
 export interface PathsInput {
   /** The net to unravel: an initialised one from `model` and `seed`, or a trained run's. */

@@ -1,58 +1,12 @@
 import * as tf from '../tf.js';
-import { resolveConfig, type Arch, type BlockOrder } from '../config.js';
+import { resolveConfig, type Arch, type BlockOrder } from '../../contracts/train-config.js';
 import { batchNorm, dense, type ForwardContext, type Layer } from '../models/layers.js';
 import { buildModel, type ForwardOptions, type ForwardResult } from '../models/model.js';
 import { ParamStore } from '../models/params.js';
-import { deriveSeed, Rng } from '../rng.js';
-import type { ShatterOptions } from './options.js';
+import { deriveSeed, Rng } from '../../util/rng.js';
+import type { ShatterOptions } from '../../contracts/probe-options.js';
 import { autocorrelation, correlationLength, finiteOrNull, neighbourCorrelation } from './stats.js';
-
-/**
- * Shattered gradients (Balduzzi et al. 2017, the lecture's dy/dx figure): the derivative of a scalar
- * output with respect to a 1-D input, over a grid of inputs, for a 1-block net and deep nets. He init,
- * zero biases. BatchNorm normalises with the statistics of the grid (the grid is the batch, as in
- * training); the derivative at each point holds those statistics fixed, so it is the slope of the
- * function the net computes on this batch.
- *
- * What it shows:
- * - A deep plain net with BatchNorm: neighbouring gradients are unrelated (white noise).
- * - The same blocks with shortcuts (residual-bn): gradients stay correlated.
- * - Without BatchNorm and with every bias zero, a ReLU net is positively homogeneous,
- *   y(a·x) = a·y(x) for a > 0, so with a 1-D input its gradient can only change at x = 0: nothing
- *   shatters, however deep. `inputBias` gives the input layer a random bias to break that.
- */
-export interface ShatterNet {
-  readonly key: 'shallow' | 'plain' | 'plain-bn' | 'residual' | 'residual-bn';
-  readonly label: string;
-  readonly blocks: number;
-  readonly batchNorm: boolean;
-  readonly shortcuts: boolean;
-  /** dy/dx at each grid point. Null entries overflowed float32. */
-  readonly gradient: readonly (number | null)[];
-  /** Pearson correlation of (g_i, g_{i+1}): near 1 smooth, near 0 shattered. */
-  readonly neighbourCorrelation: number | null;
-  /** Input distance at which the autocorrelation falls below 1/e; null if not within `maxDistance`. */
-  readonly correlationLength: number | null;
-  /** Autocorrelation at lags 0, 1, ... (distance = lag · spacing). */
-  readonly autocorrelation: readonly number[];
-}
-
-export interface ShatterResult {
-  readonly probe: 'shatter';
-  readonly depth: number;
-  readonly width: number;
-  readonly blockOrder: BlockOrder;
-  readonly seed: number;
-  readonly points: number;
-  readonly range: readonly [number, number];
-  /** Distance between neighbouring grid points (the lag-1 distance of `neighbourCorrelation`). */
-  readonly spacing: number;
-  readonly inputBias: number;
-  /** Bias scale of the nets without BatchNorm (options.ts `ShatterOptions.bias`); 0: zero biases. */
-  readonly bias: number;
-  readonly maxDistance: number;
-  readonly nets: readonly ShatterNet[];
-}
+import type { ShatterNet, ShatterResult } from '../../contracts/probe-results.js';
 
 export const SHATTER_RANGE: readonly [number, number] = [-2, 2];
 

@@ -2,13 +2,7 @@
  * The plain-number statistics the probes report (fits, correlations). No tfjs: the renderer and tests
  * use them too.
  */
-
-/** Least-squares line y = intercept + slope·x, with R² (1 for a perfect fit; null for < 2 points). */
-export interface LineFit {
-  readonly slope: number;
-  readonly intercept: number;
-  readonly r2: number | null;
-}
+import type { GrowthFit, LineFit } from '../../contracts/probe-results.js';
 
 export function fitLine(xs: readonly number[], ys: readonly number[]): LineFit | null {
   return fitLineWithin(
@@ -45,18 +39,6 @@ export function fitLineWithin(xs: readonly number[], ys: readonly number[], grou
   if (sxx === 0 || !first) return null;
   const slope = sxy / sxx;
   return { slope, intercept: first.my - slope * first.mx, r2: syy === 0 ? 1 : (sxy * sxy) / (sxx * syy) };
-}
-
-/** Growth of a per-block series, fitted two ways: geometric (ln v linear in k) and linear. */
-export interface GrowthFit {
-  /** Factor per block of the geometric fit v_k ≈ a·ratio^k. */
-  readonly ratio: number | null;
-  readonly geometricR2: number | null;
-  /** Increase per block of the linear fit v_k ≈ b + slope·k. */
-  readonly slope: number | null;
-  readonly linearR2: number | null;
-  /** Which law the series follows: the lecture's three cases. */
-  readonly law: 'exponential' | 'linear' | 'constant' | 'decaying' | 'other';
 }
 
 /**

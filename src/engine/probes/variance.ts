@@ -1,57 +1,11 @@
 import * as tf from '../tf.js';
-import { describeModel, resolveConfig, type Arch, type BlockOrder, type Net } from '../config.js';
-import { loadDataset } from '../data/index.js';
+import { describeModel, resolveConfig, type Net } from '../../contracts/train-config.js';
+import { loadDataset } from '../../data/index.js';
 import { buildModel } from '../models/model.js';
-import { deriveSeed } from '../rng.js';
-import type { VarianceOptions } from './options.js';
-import { finiteOrNull, fitGrowth, type GrowthFit } from './stats.js';
-
-/**
- * The lecture's first instrument: how the variance of each block's output grows with depth at
- * initialisation. With He init a plain net keeps it about constant, residual connections double it
- * with every block, and BatchNorm in the branch makes the growth linear (one unit per block).
- *
- * Two numbers per block, over a batch of real inputs:
- * - `meanSquare`, E[h²] over units and inputs: the lecture's variance, an expectation over the random
- *   weights (what He init keeps constant). Averaged over `repeats` independent initialisations, since
- *   one draw of a finite-width net wanders up and down by a random factor per layer.
- * - `batchVariance`, each unit's variance across the batch, averaged over units (what BatchNorm sets
- *   to 1). In a deep plain net it falls while E[h²] stays: the net maps different inputs ever closer
- *   to one direction.
- */
-export interface VarianceSeries {
-  readonly arch: Arch;
-  readonly label: string;
-  /** Blocks 1..K, input side first; null where the value overflowed float32. */
-  readonly meanSquare: readonly (number | null)[];
-  readonly batchVariance: readonly (number | null)[];
-  /** The stem's output (block 0), for reference. */
-  readonly stem: { readonly meanSquare: number | null; readonly batchVariance: number | null };
-  /** Fits of `meanSquare` over the blocks (inside each stage, for a CNN). */
-  readonly fit: GrowthFit;
-  readonly batchVarianceFit: GrowthFit;
-  /** Last block's value over the first block's (meanSquare). */
-  readonly growth: number | null;
-}
-
-export interface VarianceResult {
-  readonly probe: 'variance';
-  readonly net: Net;
-  readonly depth: number;
-  readonly width: number;
-  readonly blockOrder: BlockOrder;
-  readonly blocks: number;
-  /**
-   * First block of each stage: [1] for an MLP; a CNN has three, and a projection shortcut with
-   * BatchNorm starts each stage's variance afresh.
-   */
-  readonly stageStarts: readonly number[];
-  readonly seed: number;
-  readonly dataset: string;
-  readonly batchSize: number;
-  readonly repeats: number;
-  readonly series: readonly VarianceSeries[];
-}
+import { deriveSeed } from '../../util/rng.js';
+import type { VarianceOptions } from '../../contracts/probe-options.js';
+import { finiteOrNull, fitGrowth } from './stats.js';
+import type { VarianceResult, VarianceSeries } from '../../contracts/probe-results.js';
 
 export async function runVariance(options: VarianceOptions, onProgress?: (message: string) => void): Promise<VarianceResult> {
   const data = await loadDataset(options.dataset, { seed: options.seed, trainLimit: options.batchSize, valLimit: 1 });

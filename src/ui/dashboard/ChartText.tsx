@@ -1,5 +1,5 @@
 import { Text } from 'ink';
-import { renderChart, DEFAULT_COLORS } from '../text-chart.js';
+import { renderChart, DEFAULT_COLORS } from '../../render/text-chart.js';
 import { toAscii } from '../terminal.js';
 import type { ChartSpec } from './series.js';
 

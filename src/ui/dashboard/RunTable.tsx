@@ -1,5 +1,5 @@
 import { Text } from 'ink';
-import { DEFAULT_COLORS } from '../text-chart.js';
+import { DEFAULT_COLORS } from '../../render/text-chart.js';
 import { formatDuration, eta, lastVal, num, pct } from './format.js';
 import type { RunView } from './state.js';
 

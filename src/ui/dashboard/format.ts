@@ -1,8 +1,8 @@
-import { wrapWords } from '../../wrap.js';
+import { wrapWords } from '../../util/wrap.js';
 import type { RunView } from './state.js';
 
-/** Small text helpers shared by the dashboard's components (numbers and durations: src/format.ts). */
-export { formatClock as formatDuration, num } from '../../format.js';
+/** Small text helpers shared by the dashboard's components (numbers and durations: src/util/format.ts). */
+export { formatClock as formatDuration, num } from '../../util/format.js';
 
 export function pct(x: number | undefined): string {
   return x === undefined || !Number.isFinite(x) ? '-' : `${(100 * x).toFixed(1)}%`;

@@ -1,4 +1,4 @@
-import { ema } from '../chart-data.js';
+import { ema } from '../../render/chart-data.js';
 import type { RunView } from './state.js';
 
 /**

@@ -1,6 +1,6 @@
-import type { MetricsLine } from '../../engine/trainer.js';
-import type { BackendSummary } from '../../runs/run-dir.js';
-import type { FromWorker, RunProgress } from '../../worker/protocol.js';
+import type { MetricsLine } from '../../contracts/run-folder.js';
+import type { BackendSummary } from '../../contracts/run-folder.js';
+import type { FromWorker, RunProgress } from '../../contracts/engine-protocol.js';
 
 /**
  * The dashboard's state and the one reducer that changes it. Worker messages, keys, resizes and

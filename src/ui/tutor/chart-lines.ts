@@ -3,8 +3,8 @@
  * x range, a line naming both axes, and a legend entry for every series. The plot shrinks to leave
  * the legend whole; without colour each series has its own mark, and the legend shows it.
  */
-import { fit, sanitize } from '../chart-data.js';
-import { DEFAULT_COLORS, renderChart } from '../text-chart.js';
+import { fit, sanitize } from '../../render/chart-data.js';
+import { DEFAULT_COLORS, renderChart } from '../../render/text-chart.js';
 import { asciiText } from './fit.js';
 import type { ChartData, StripChart } from './chart-model.js';
 

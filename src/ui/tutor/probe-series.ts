@@ -4,7 +4,7 @@
  * touches this file only. Type-only imports: no tfjs on the main thread.
  */
 import type { ProbeRunResult } from '../../lessons/results.js';
-import type { ProbeResult } from '../../worker/probe-protocol.js';
+import type { ProbeResult } from '../../contracts/probe-protocol.js';
 import type { ChartData, Series } from './chart-model.js';
 
 const finite = (v: number | null | undefined): number => (v === null || v === undefined ? NaN : v);

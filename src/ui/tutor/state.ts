@@ -1,4 +1,4 @@
-import type { MetricsLine } from '../../engine/trainer.js';
+import type { MetricsLine } from '../../contracts/run-folder.js';
 import { gradeAnswer } from '../../lessons/grade.js';
 import type { ExperimentResults, Measurement, Verdict } from '../../lessons/results.js';
 import type { Lesson, Question, Step } from '../../lessons/types.js';

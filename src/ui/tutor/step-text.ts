@@ -1,6 +1,6 @@
 import { renderMath, splitInline, type Charset } from '../../lessons/math.js';
 import { sourceName, type Question, type Step } from '../../lessons/types.js';
-import { wrapWords } from '../../wrap.js';
+import { wrapWords } from '../../util/wrap.js';
 
 /**
  * The printable lines of a step (without its interactive parts), wrapped to `width`. Pure, so the

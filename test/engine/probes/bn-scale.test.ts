@@ -1,12 +1,12 @@
 import * as tf from '../../../src/engine/tf.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/engine/backend.js';
-import { resolveConfig } from '../../../src/engine/config.js';
-import { loadDataset } from '../../../src/engine/data/index.js';
+import { resolveConfig } from '../../../src/contracts/train-config.js';
+import { loadDataset } from '../../../src/data/index.js';
 import { runBnScale } from '../../../src/engine/probes/bn-scale.js';
-import { resolveBnScaleOptions } from '../../../src/engine/probes/options.js';
+import { resolveBnScaleOptions } from '../../../src/contracts/probe-options.js';
 import { Trainer } from '../../../src/engine/trainer.js';
-import { UserError } from '../../../src/errors.js';
+import { UserError } from '../../../src/util/errors.js';
 
 beforeAll(async () => {
   await initBackend('wasm');

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/engine/backend.js';
-import { resolveVarianceOptions } from '../../../src/engine/probes/options.js';
+import { resolveVarianceOptions } from '../../../src/contracts/probe-options.js';
 import { runVariance } from '../../../src/engine/probes/variance.js';
 
 /**

@@ -1,10 +1,10 @@
 import * as tf from '../../../src/engine/tf.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/engine/backend.js';
-import { resolveConfig } from '../../../src/engine/config.js';
+import { resolveConfig } from '../../../src/contracts/train-config.js';
 import { buildModel, type Model } from '../../../src/engine/models/model.js';
 import { pathInputGradient } from '../../../src/engine/probes/paths.js';
-import { Rng } from '../../../src/engine/rng.js';
+import { Rng } from '../../../src/util/rng.js';
 
 /**
  * The paths probe's single-path gradients checked against an independent computation. The derivative

@@ -1,9 +1,9 @@
 import * as tf from '../../../src/engine/tf.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/engine/backend.js';
-import { binomialExact, resolvePathsOptions } from '../../../src/engine/probes/options.js';
+import { binomialExact, resolvePathsOptions } from '../../../src/contracts/probe-options.js';
 import { chooseSubsets, runPaths } from '../../../src/engine/probes/paths.js';
-import { UserError } from '../../../src/errors.js';
+import { UserError } from '../../../src/util/errors.js';
 
 beforeAll(async () => {
   await initBackend('wasm');

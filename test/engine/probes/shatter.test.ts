@@ -1,10 +1,11 @@
 import * as tf from '../../../src/engine/tf.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/engine/backend.js';
-import { resolveShatterOptions } from '../../../src/engine/probes/options.js';
-import { runShatter, type ShatterResult } from '../../../src/engine/probes/shatter.js';
+import { resolveShatterOptions } from '../../../src/contracts/probe-options.js';
+import { runShatter } from '../../../src/engine/probes/shatter.js';
+import type { ShatterResult } from '../../../src/contracts/probe-results.js';
 import { autocorrelation, correlationLength, neighbourCorrelation } from '../../../src/engine/probes/stats.js';
-import { Rng } from '../../../src/engine/rng.js';
+import { Rng } from '../../../src/util/rng.js';
 
 let result: ShatterResult;
 
@@ -116,7 +117,7 @@ describe('BatchNorm with the grid as its batch', () => {
   it('evaluation mode with the recovered statistics computes the training-mode function', async () => {
     const { useBatchStatistics } = await import('../../../src/engine/probes/shatter.js');
     const { buildModel } = await import('../../../src/engine/models/model.js');
-    const { resolveConfig } = await import('../../../src/engine/config.js');
+    const { resolveConfig } = await import('../../../src/contracts/train-config.js');
     for (const blockOrder of ['post', 'branch', 'preact'] as const) {
       const model = buildModel(resolveConfig({ net: 'mlp', arch: 'residual-bn', depth: 1, width: 16, blockOrder }), [1], 1, 4);
       const xs = tf.reshape(tf.linspace(-2, 2, 64), [64, 1]);

@@ -1,8 +1,9 @@
 import * as tf from '../../../src/engine/tf.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/engine/backend.js';
-import { resolveVarianceOptions } from '../../../src/engine/probes/options.js';
-import { runVariance, type VarianceResult } from '../../../src/engine/probes/variance.js';
+import { resolveVarianceOptions } from '../../../src/contracts/probe-options.js';
+import { runVariance } from '../../../src/engine/probes/variance.js';
+import type { VarianceResult } from '../../../src/contracts/probe-results.js';
 
 let result: VarianceResult;
 
