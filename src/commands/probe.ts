@@ -86,7 +86,7 @@ export const probe: CommandSpec = {
       .example('$0 probe bn-scale 20261128-1830', 'learned BatchNorm scales per block of a trained residual-bn run')
       .example('$0 probe variance --json > variance.json', 'the numbers, for a notebook'),
   run: async (args) => {
-    const { probeCommand } = await import('../probes/host.js');
+    const { probeCommand } = await import('./impl/probe.js');
     const raw: Record<string, unknown> = {};
     for (const k of PROBE_OPTION_KEYS) if (args[k] !== undefined) raw[k] = args[k];
     return probeCommand({

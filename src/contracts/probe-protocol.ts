@@ -1,19 +1,14 @@
-import type { BnScaleResult } from './probe-results.js';
-import type { LesionResult } from './probe-results.js';
-import type { ProbeName, ProbeRequest } from './probe-options.js';
-import type { PathsResult } from './probe-results.js';
-import type { ShatterResult } from './probe-results.js';
-import type { VarianceResult } from './probe-results.js';
+import type { BnScaleResult, LesionResult, PathsResult, ShatterResult, VarianceResult } from './probe-results.js';
+import { PROBE_NAMES, type ProbeRequest } from './probe-options.js';
+import { ARCHS, BLOCK_ORDERS, NETS } from './train-config.js';
+import { DATASET_NAMES } from '../data/index.js';
+import { Fields, member, readConfig } from './protocol-check.js';
 
 /**
- * Messages between the main thread and the probe worker (src/worker/probe-worker.ts): one request,
- * then progress lines and one result or error. Versioned and checked on receipt, like protocol.ts.
+ * The probe part of the engine worker protocol (engine-protocol.ts): the request the main thread sends
+ * (a `ProbeRequest`, checked by `readProbeRequest` on receipt) and what it is answered with.
  */
-export const PROBE_PROTOCOL_VERSION = 1;
-
 export type ProbeResult = VarianceResult | ShatterResult | PathsResult | LesionResult | BnScaleResult;
-
-export type ProbeToWorker = { readonly v: 1 } & ProbeRequest;
 
 /** Which backend computed the result, for the header line. */
 export interface ProbeBackend {
@@ -22,42 +17,69 @@ export interface ProbeBackend {
   readonly warnings: readonly string[];
 }
 
-export type ProbeFromWorker =
-  | { readonly v: 1; readonly type: 'progress'; readonly message: string }
-  | { readonly v: 1; readonly type: 'result'; readonly result: ProbeResult; readonly backend: ProbeBackend }
-  | {
-      readonly v: 1;
-      readonly type: 'error';
-      readonly message: string;
-      /** A user error (bad option, unusable checkpoint) rather than a bug. */
-      readonly user: boolean;
-    };
-
-const PROBES: readonly ProbeName[] = ['variance', 'shatter', 'paths', 'lesion', 'bn-scale'];
-
-export function parseProbeToWorker(msg: unknown): ProbeToWorker {
-  const m = object(msg, 'main thread');
-  if (typeof m.probe !== 'string' || !(PROBES as readonly string[]).includes(m.probe)) {
-    throw new Error(`probe protocol: unknown probe ${String(m.probe)} from the main thread`);
-  }
-  if (typeof m.options !== 'object' || m.options === null) throw new Error('probe protocol: request without options');
-  return msg as ProbeToWorker;
+export interface ProbeAnswer {
+  readonly result: ProbeResult;
+  readonly backend: ProbeBackend;
 }
 
-export function parseProbeFromWorker(msg: unknown): ProbeFromWorker {
-  const m = object(msg, 'probe worker');
-  if (m.type === 'progress' && typeof m.message === 'string') return msg as ProbeFromWorker;
-  if (m.type === 'error' && typeof m.message === 'string') return msg as ProbeFromWorker;
-  if (m.type === 'result' && typeof m.result === 'object' && m.result !== null && typeof m.backend === 'object')
-    return msg as ProbeFromWorker;
-  throw new Error(`probe protocol: malformed ${String(m.type)} message from the probe worker`);
+/**
+ * A probe request received by the worker. The main thread built it with the resolvers of
+ * probe-options.ts, which check ranges and combinations with the flag's name in the error; here every
+ * field is checked for its type and its set of values, and every config (the run's, the paths probe's
+ * model) by `readConfig`. Returns the request received.
+ */
+export function readProbeRequest(value: unknown, what: string): ProbeRequest {
+  const r = Fields.of(value, what);
+  const probe = r.oneOf('probe', PROBE_NAMES);
+  const o = r.object('options');
+  if (o.has('backend')) o.string('backend');
+  const runRef = (f: Fields) => {
+    f.string('id');
+    f.string('path');
+    readConfig(f.get('config'), `${f.what}: config`);
+  };
+  switch (probe) {
+    case 'variance':
+      o.oneOf('net', NETS);
+      o.array('archs', member(ARCHS));
+      for (const k of ['depth', 'width', 'seed', 'batchSize', 'repeats']) o.number(k);
+      o.oneOf('blockOrder', BLOCK_ORDERS);
+      o.oneOf('dataset', DATASET_NAMES);
+      break;
+    case 'shatter':
+      for (const k of ['depth', 'width', 'seed', 'points', 'inputBias', 'bias']) o.number(k);
+      o.oneOf('blockOrder', BLOCK_ORDERS);
+      o.nullableNumber('spacing');
+      break;
+    case 'paths':
+      readConfig(o.get('model'), `${o.what}: model`);
+      if (o.get('run') !== null) runRef(o.object('run'));
+      for (const k of ['seed', 'batchSize', 'samples']) o.number(k);
+      o.oneOf('dataset', DATASET_NAMES);
+      break;
+    case 'lesion':
+      runRef(o.object('run'));
+      o.nullableNumber('limit');
+      break;
+    case 'bn-scale':
+      runRef(o.object('run'));
+      break;
+  }
+  return value as ProbeRequest;
 }
 
-function object(msg: unknown, from: string): Record<string, unknown> {
-  if (typeof msg !== 'object' || msg === null) throw new Error(`probe protocol: message from the ${from} is not an object`);
-  const m = msg as Record<string, unknown>;
-  if (m.v !== PROBE_PROTOCOL_VERSION) {
-    throw new Error(`probe protocol: message from the ${from} has version ${String(m.v)}, expected ${PROBE_PROTOCOL_VERSION}`);
-  }
-  return m;
+/**
+ * A probe's answer received from the worker (the `result` and `backend` fields of `msg`): the backend
+ * in full, the result by its `probe` name. The result's own fields are not checked one by one: it is
+ * plain data that the renderer and the lessons only read, made by the same build (the protocol version
+ * says so), and its schema is five nested interfaces (probe-results.ts) that a checker would repeat.
+ */
+export function readProbeAnswer(msg: Fields): ProbeAnswer {
+  const result = msg.object('result');
+  result.oneOf('probe', PROBE_NAMES);
+  const backend = msg.object('backend');
+  return {
+    result: result.value as unknown as ProbeResult,
+    backend: { name: backend.string('name'), device: backend.string('device'), warnings: backend.strings('warnings') },
+  };
 }

@@ -5,7 +5,7 @@ import { DEFAULTS as PROBE_DEFAULTS, probeIsConvolutional } from '../contracts/p
 import type { MetricsLine } from '../contracts/run-folder.js';
 import { expectedLabels, PROBE_FIELDS, TRAIN_FIELDS } from './check.js';
 import { pruneLessonRuns, writeLessonTag, type LessonRunTag } from './lesson-runs.js';
-import { resolveProbeRequest } from '../probes/host.js';
+import { resolveProbeRequest } from '../worker/probe-request.js';
 import { renderProbe } from '../render/probe-text.js';
 import { createRunDir } from '../runs/run-dir.js';
 import type { RunStatus } from '../contracts/run-folder.js';
@@ -221,17 +221,17 @@ export class ExperimentRunner {
   }
 
   pause(): void {
-    for (const id of this.active) this.host().send({ v: 1, type: 'pause', runId: id });
+    for (const id of this.active) this.host().send({ type: 'pause', runId: id });
   }
 
   resume(): void {
-    for (const id of this.active) this.host().send({ v: 1, type: 'resume', runId: id });
+    for (const id of this.active) this.host().send({ type: 'resume', runId: id });
   }
 
   /** Stops the runs with a checkpoint (they stay resumable) and ends the experiment. */
   skip(): void {
     this.skipped = true;
-    for (const id of this.active) this.host().send({ v: 1, type: 'stop', runId: id, checkpoint: true });
+    for (const id of this.active) this.host().send({ type: 'stop', runId: id, checkpoint: true });
   }
 
   /** The configuration as run: unchanged, or cut to a few steps on a few examples (tests only). */
@@ -318,13 +318,8 @@ export class ExperimentRunner {
                 resolve();
               }
               break;
-            // The experiment's runs take no checkpoints or probe requests; their events are not its own.
+            // The experiment's runs take no checkpoints on request.
             case 'checkpointed':
-            case 'predictions':
-            case 'predict-error':
-            case 'probe-progress':
-            case 'probe-result':
-            case 'probe-error':
               break;
           }
         });

@@ -6,7 +6,7 @@ import { render } from 'ink';
 import { EXIT } from '../util/errors.js';
 import { runsExitCode } from '../runs/exit-code.js';
 import type { EngineHost } from '../worker/engine-host.js';
-import type { FromWorker } from '../contracts/engine-protocol.js';
+import type { RunEvent } from '../contracts/engine-protocol.js';
 import { Dashboard } from './dashboard/Dashboard.js';
 import type { Command, DashboardEvent, RunView } from './dashboard/state.js';
 import { startSystemSampler } from './system-sampler.js';
@@ -24,7 +24,7 @@ export async function showDashboard(
   runs: readonly DashboardRun[],
   opts: { color: boolean; unicode: boolean },
 ): Promise<number> {
-  const done = new Map<string, Extract<FromWorker, { type: 'done' }>>();
+  const done = new Map<string, Extract<RunEvent, { type: 'done' }>>();
   let background = false;
   let stopRequested = false;
   let resolveExit: (code: number) => void = () => {};
@@ -64,12 +64,12 @@ export async function showDashboard(
       case 'pause':
       case 'resume':
       case 'checkpoint':
-        for (const runId of c.runIds) host.send({ v: 1, type: c.type, runId });
+        for (const runId of c.runIds) host.send({ type: c.type, runId });
         break;
       case 'stop':
         stopRequested = true;
         background = c.background;
-        for (const runId of c.runIds) host.send({ v: 1, type: 'stop', runId, checkpoint: true });
+        for (const runId of c.runIds) host.send({ type: 'stop', runId, checkpoint: true });
         if (done.size === runs.length) finish(exitCode());
         break;
       case 'exit-now':

@@ -4,7 +4,7 @@ import type { MetricsLine } from '../contracts/run-folder.js';
 import { STALE_AFTER_MS } from '../runs/list.js';
 import type { RunInfo } from '../runs/run-dir.js';
 import { RunTail } from '../runs/tail.js';
-import type { FromWorker, RunProgress } from '../contracts/engine-protocol.js';
+import type { RunEvent, RunProgress } from '../contracts/engine-protocol.js';
 import { Dashboard } from './dashboard/Dashboard.js';
 import type { Command, DashboardEvent } from './dashboard/state.js';
 
@@ -23,7 +23,7 @@ export interface WatchedRun {
   readonly batchSize: number;
 }
 
-type Final = Extract<FromWorker, { type: 'done' }>['status'];
+type Final = Extract<RunEvent, { type: 'done' }>['status'];
 const FINAL: readonly string[] = ['completed', 'diverged', 'interrupted', 'failed'];
 
 /** Exit code once every run ended (the worst first), as `watch` in plain lines gives. */
@@ -57,10 +57,10 @@ export class RunFeed {
   poll(): DashboardEvent[] {
     const out: DashboardEvent[] = [];
     let lines: MetricsLine[] = [];
-    const worker = (event: FromWorker) => out.push({ type: 'worker', event });
-    const log = (message: string) => worker({ v: 1, type: 'log', runId: null, level: 'info', message });
+    const worker = (event: RunEvent) => out.push({ type: 'worker', event });
+    const log = (message: string) => worker({ type: 'log', runId: null, level: 'info', message });
     const flush = () => {
-      if (lines.length > 0) worker({ v: 1, type: 'metrics', runId: this.run.id, lines });
+      if (lines.length > 0) worker({ type: 'metrics', runId: this.run.id, lines });
       lines = [];
     };
     const who = this.run.label ? `${this.run.label}: ` : '';
@@ -100,18 +100,17 @@ export class RunFeed {
     return out;
   }
 
-  private fromRunInfo(info: RunInfo): FromWorker[] {
+  private fromRunInfo(info: RunInfo): RunEvent[] {
     const before = this.info;
     this.info = info;
     this.status = info.status;
     const runId = this.run.id;
     this.step = Math.max(this.step, info.step);
     const progress = progressOf(info, this.step);
-    const out: FromWorker[] = [];
+    const out: RunEvent[] = [];
     if (FINAL.includes(info.status)) {
       if (info.backend && !before?.backend) out.push(started(runId, info, progress));
       out.push({
-        v: 1,
         type: 'done',
         runId,
         status: info.status as Final,
@@ -124,9 +123,9 @@ export class RunFeed {
     }
     // Running: (again) started once the backend is known, else just its progress.
     if (info.backend && (!before?.backend || before.status !== 'running')) out.push(started(runId, info, progress));
-    else out.push({ v: 1, type: 'status', runId, status: 'running', progress });
+    else out.push({ type: 'status', runId, status: 'running', progress });
     if (info.lastCheckpoint !== null && info.lastCheckpoint !== before?.lastCheckpoint) {
-      out.push({ v: 1, type: 'checkpointed', runId, step: info.lastCheckpoint, path: this.run.path });
+      out.push({ type: 'checkpointed', runId, step: info.lastCheckpoint, path: this.run.path });
     }
     return out;
   }
@@ -138,9 +137,8 @@ function progressOf(info: RunInfo, step: number): RunProgress {
   return { step, totalSteps, stepsPerEpoch, epoch: stepsPerEpoch > 0 ? step / stepsPerEpoch : 0 };
 }
 
-function started(runId: string, info: RunInfo, progress: RunProgress): FromWorker {
+function started(runId: string, info: RunInfo, progress: RunProgress): RunEvent {
   return {
-    v: 1,
     type: 'started',
     runId,
     backend: info.backend!,

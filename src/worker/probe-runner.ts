@@ -1,25 +1,21 @@
 /**
- * Runs one probe request with the engine's probe functions. Shared by the probe worker (the `probe`
- * command) and the engine worker (lesson experiments), so a process that already trains in the engine
- * worker never loads TensorFlow.js in a second thread (tfjs-node allows one per process).
+ * Runs one probe request with the engine's probe functions, in the engine worker (request-server.ts):
+ * `resnet-tutor probe` and lesson experiments alike, so a process that already trains there never
+ * loads TensorFlow.js in a second thread (tfjs-node allows one per process).
  */
 import { UserError } from '../util/errors.js';
-import { initBackend, type BackendChoice, type BackendRequest } from '../engine/backend.js';
-import { probeIsConvolutional, type ProbeRequest, type RunRef } from '../contracts/probe-options.js';
+import type { BackendChoice } from '../engine/backend.js';
+import type { ProbeRequest, RunRef } from '../contracts/probe-options.js';
 import type { TrainedNet } from '../engine/probes/lesion.js';
 import { loadNewestCheckpoint } from '../runs/checkpoint.js';
-import type { ProbeFromWorker, ProbeResult } from '../contracts/probe-protocol.js';
+import type { ProbeAnswer, ProbeResult } from '../contracts/probe-protocol.js';
 
 export async function runProbeRequest(
   request: ProbeRequest,
   progress: (message: string) => void,
-  backend?: Promise<BackendChoice>,
-): Promise<Pick<Extract<ProbeFromWorker, { type: 'result' }>, 'result' | 'backend'>> {
-  const choice = await (backend ??
-    initBackend((request.options.backend ?? 'auto') as BackendRequest, {
-      onStatus: progress,
-      convolutional: probeIsConvolutional(request),
-    }));
+  backend: Promise<BackendChoice>,
+): Promise<ProbeAnswer> {
+  const choice = await backend;
   const used = { name: choice.name, device: choice.device, warnings: choice.warnings };
   let result: ProbeResult;
   switch (request.probe) {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { MetricsLine } from '../../src/contracts/run-folder.js';
 import { Dashboard, RENDER_INTERVAL_MS } from '../../src/ui/dashboard/Dashboard.js';
 import type { Command, DashboardEvent } from '../../src/ui/dashboard/state.js';
-import type { FromWorker } from '../../src/contracts/engine-protocol.js';
+import type { RunEvent } from '../../src/contracts/engine-protocol.js';
 
 const RUN = { id: '20261128-120000-mlp-residual-bn-d4', label: '', title: 'mlp residual-bn d4 w64 on fashion-mnist', batchSize: 64 };
 const UNITS = ['stem', 'block1', 'block2', 'block3', 'block4', 'head'];
@@ -42,7 +42,7 @@ function setup(columns: number, rows: number, runs = [RUN], unicode = true) {
       now={() => 0}
     />,
   );
-  const send = async (event: FromWorker) => {
+  const send = async (event: RunEvent) => {
     dispatch({ type: 'worker', event });
     // Worker events reach the screen in batches (RENDER_INTERVAL_MS).
     await new Promise((r) => setTimeout(r, RENDER_INTERVAL_MS + 50));
@@ -56,9 +56,8 @@ function setup(columns: number, rows: number, runs = [RUN], unicode = true) {
 
 const tick = () => new Promise((r) => setTimeout(r, 30));
 
-async function started(send: (e: FromWorker) => Promise<void>, id = RUN.id) {
+async function started(send: (e: RunEvent) => Promise<void>, id = RUN.id) {
   await send({
-    v: 1,
     type: 'started',
     runId: id,
     backend: BACKEND,
@@ -84,7 +83,7 @@ describe('Dashboard', () => {
     it(`at ${columns}x${rows} shows header, progress, charts with axes and legends, and the footer`, async () => {
       const { view, send } = setup(columns, rows);
       await started(send);
-      await send({ v: 1, type: 'metrics', runId: RUN.id, lines: Array.from({ length: 30 }, (_, i) => line((i + 1) * 10)) });
+      await send({ type: 'metrics', runId: RUN.id, lines: Array.from({ length: 30 }, (_, i) => line((i + 1) * 10)) });
       const frame = view.lastFrame()!;
       if (process.env.SHOW) console.log(frame);
       checkFits(frame, columns, rows);
@@ -112,7 +111,7 @@ describe('Dashboard', () => {
   it('keys switch panels, toggle log scale and smoothing, open help, and ask before quitting', async () => {
     const { view, send, key, commands } = setup(80, 24);
     await started(send);
-    await send({ v: 1, type: 'metrics', runId: RUN.id, lines: Array.from({ length: 20 }, (_, i) => line((i + 1) * 10)) });
+    await send({ type: 'metrics', runId: RUN.id, lines: Array.from({ length: 20 }, (_, i) => line((i + 1) * 10)) });
     await key('2');
     expect(view.lastFrame()).toContain('Gradient norm per block over steps (log)');
     expect(view.lastFrame()).toContain('── stem');
@@ -136,7 +135,6 @@ describe('Dashboard', () => {
     await key('p');
     expect(commands).toContainEqual({ type: 'pause', runIds: [RUN.id] });
     await send({
-      v: 1,
       type: 'status',
       runId: RUN.id,
       status: 'paused',
@@ -161,9 +159,8 @@ describe('Dashboard', () => {
   it('shows divergence and worker failure as messages, not stack traces', async () => {
     const { view, send } = setup(80, 24);
     await started(send);
-    await send({ v: 1, type: 'metrics', runId: RUN.id, lines: [line(10)] });
+    await send({ type: 'metrics', runId: RUN.id, lines: [line(10)] });
     await send({
-      v: 1,
       type: 'done',
       runId: RUN.id,
       status: 'diverged',
@@ -180,14 +177,12 @@ describe('Dashboard', () => {
     const second = setup(80, 24);
     await started(second.send);
     await second.send({
-      v: 1,
       type: 'error',
       runId: RUN.id,
       message: 'the engine worker ran out of memory (try a smaller --batch-size or --width). The run is marked failed',
       user: false,
     });
     await second.send({
-      v: 1,
       type: 'done',
       runId: RUN.id,
       status: 'failed',
@@ -207,8 +202,7 @@ describe('Dashboard', () => {
     ];
     const { view, send } = setup(80, 24, runs);
     for (const r of runs) await started(send, r.id);
-    for (const r of runs)
-      await send({ v: 1, type: 'metrics', runId: r.id, lines: Array.from({ length: 10 }, (_, i) => line((i + 1) * 10)) });
+    for (const r of runs) await send({ type: 'metrics', runId: r.id, lines: Array.from({ length: 10 }, (_, i) => line((i + 1) * 10)) });
     const frame = view.lastFrame()!;
     if (process.env.SHOW) console.log(frame);
     checkFits(frame, 80, 24);
@@ -224,7 +218,7 @@ describe('Dashboard', () => {
   it('draws only ASCII when the locale is not UTF-8', async () => {
     const { view, send, key } = setup(80, 24, [RUN], false);
     await started(send);
-    await send({ v: 1, type: 'metrics', runId: RUN.id, lines: Array.from({ length: 20 }, (_, i) => line((i + 1) * 10)) });
+    await send({ type: 'metrics', runId: RUN.id, lines: Array.from({ length: 20 }, (_, i) => line((i + 1) * 10)) });
     for (const panel of ['1', '2', '3', '4', 'q']) {
       await key(panel);
       expect(view.lastFrame()).toMatch(/^[\x20-\x7e\n]*$/);

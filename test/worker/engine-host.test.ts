@@ -6,7 +6,7 @@ import { EngineHost, engineHostPerKind } from '../../src/worker/engine-host.js';
 import { resolveLesionOptions, resolveVarianceOptions } from '../../src/contracts/probe-options.js';
 import type { VarianceResult } from '../../src/contracts/probe-results.js';
 import { UserError } from '../../src/util/errors.js';
-import { runProbeInWorker } from '../../src/probes/host.js';
+import { probeCommand } from '../../src/commands/impl/probe.js';
 import { ensureBuilt, tempDir } from '../helpers/cli.js';
 
 /** A stand-in with the two members `engineHostPerKind` uses. */
@@ -100,7 +100,7 @@ describe('EngineHost.probe', () => {
     }),
   } as const;
 
-  it("runs a probe in the engine worker, reports its progress, and answers as the CLI's probe worker does", async () => {
+  it('runs a probe in the engine worker, reports its progress, and answers as `resnet-tutor probe` does', async () => {
     const h = (host = new EngineHost());
     const progress: string[] = [];
     const answer = await h.probe(request, 'wasm', (m) => progress.push(m));
@@ -108,9 +108,19 @@ describe('EngineHost.probe', () => {
     expect(progress.length).toBeGreaterThan(0);
     const result = answer.result as VarianceResult;
     expect(result).toMatchObject({ probe: 'variance', depth: 4, width: 16, batchSize: 32, dataset: 'synthetic-spiral' });
-    // The same request through the other path (`resnet-tutor probe`'s own worker): the same numbers.
-    const cli = await runProbeInWorker({ ...request, options: { ...request.options, backend: 'wasm' } });
-    expect(cli.result).toEqual(result);
+    // The same probe through the command (`resnet-tutor probe variance ... --json`, its own engine
+    // worker): the same numbers and backend.
+    let json = '';
+    const code = await probeCommand({
+      what: 'variance',
+      runRoot: tempDir(),
+      json: true,
+      raw: { arch: 'plain,residual', depth: '4', width: '16', batchSize: '32', repeats: '1', dataset: 'synthetic-spiral', backend: 'wasm' },
+      out: (text) => (json += text),
+      err: () => {},
+    });
+    expect(code).toBe(0);
+    expect(JSON.parse(json)).toEqual({ ...result, backend: answer.backend });
   }, 120_000);
 
   it('rejects with a UserError when the worker refuses the request, and keeps serving', async () => {

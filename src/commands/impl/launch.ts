@@ -4,7 +4,7 @@ import { UserError, EXIT } from '../../util/errors.js';
 import { checkNetForData, describeModel, resolveConfig, type TrainConfig } from '../../contracts/train-config.js';
 import { DATASET_INFO, DATASET_NAMES, isDatasetName } from '../../data/index.js';
 import { EngineHost } from '../../worker/engine-host.js';
-import type { FromWorker } from '../../contracts/engine-protocol.js';
+import type { RunEvent } from '../../contracts/engine-protocol.js';
 import { detectTerminal } from '../../ui/terminal.js';
 import { formatBackend, formatMetricsLine } from '../../runs/headless-format.js';
 import { runsExitCode } from '../../runs/exit-code.js';
@@ -230,13 +230,13 @@ async function printRuns(host: EngineHost, runs: readonly SupervisedRun[], opts:
   const err = (line: string) => (opts.json ? out(jsonLine({ event: 'log', message: line })) : process.stderr.write(`${line}\n`));
   const byId = new Map(runs.map((r) => [r.id, r]));
   const totals = new Map<string, number>();
-  const done = new Map<string, Extract<FromWorker, { type: 'done' }>>();
+  const done = new Map<string, Extract<RunEvent, { type: 'done' }>>();
   /** The last error message of each run, so a failure is printed once. */
   const errored = new Map<string, string>();
   const prefix = (id: string) => (runs.length > 1 ? `[${byId.get(id)?.label ?? id}] ` : '');
   let stopping = false;
   const stopAll = (checkpoint: boolean) => {
-    for (const r of runs) if (!done.has(r.id)) host.send({ v: 1, type: 'stop', runId: r.id, checkpoint });
+    for (const r of runs) if (!done.has(r.id)) host.send({ type: 'stop', runId: r.id, checkpoint });
   };
 
   const onSignal = (signal: (typeof SIGNALS)[number]) => {
@@ -260,7 +260,7 @@ async function printRuns(host: EngineHost, runs: readonly SupervisedRun[], opts:
       host.on((event) => {
         const runId = 'runId' in event ? event.runId : null;
         if (runId !== null && !byId.has(runId)) return;
-        if (opts.json && event.type !== 'metrics') out(jsonLine({ event: event.type, ...stripVersion(event) }));
+        if (opts.json && event.type !== 'metrics') out(jsonLine({ event: event.type, ...withoutType(event) }));
         switch (event.type) {
           case 'started': {
             totals.set(event.runId, event.progress.totalSteps);
@@ -297,7 +297,7 @@ async function printRuns(host: EngineHost, runs: readonly SupervisedRun[], opts:
             if (!opts.json) err(`resnet-tutor: ${runId ? prefix(runId) : ''}${event.user ? '' : 'error: '}${event.message}`);
             if (event.user && runId && !done.has(runId)) {
               // A checkpoint that cannot be written pauses the run; headless, nobody can fix it now.
-              host.send({ v: 1, type: 'stop', runId, checkpoint: false });
+              host.send({ type: 'stop', runId, checkpoint: false });
             }
             break;
           case 'done':
@@ -311,11 +311,6 @@ async function printRuns(host: EngineHost, runs: readonly SupervisedRun[], opts:
           // Headless output shows only progress, messages and the outcome (--json printed all above).
           case 'status':
           case 'checkpointed':
-          case 'predictions':
-          case 'predict-error':
-          case 'probe-progress':
-          case 'probe-result':
-          case 'probe-error':
             break;
         }
       });
@@ -327,7 +322,7 @@ async function printRuns(host: EngineHost, runs: readonly SupervisedRun[], opts:
   }
 }
 
-function doneMessage(id: string, done: Extract<FromWorker, { type: 'done' }>): string {
+function doneMessage(id: string, done: Extract<RunEvent, { type: 'done' }>): string {
   const at = `step ${done.progress.step}/${done.progress.totalSteps}`;
   switch (done.status) {
     case 'completed':
@@ -371,7 +366,7 @@ function jsonLine(record: Record<string, unknown>): string {
   return JSON.stringify({ formatVersion: RUN_FORMAT_VERSION, ...record });
 }
 
-function stripVersion(event: FromWorker): Record<string, unknown> {
-  const { v: _v, type: _t, ...rest } = event as unknown as Record<string, unknown>;
+function withoutType(event: RunEvent): Record<string, unknown> {
+  const { type: _t, ...rest } = event;
   return rest;
 }

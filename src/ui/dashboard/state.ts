@@ -1,6 +1,6 @@
 import type { MetricsLine } from '../../contracts/run-folder.js';
 import type { BackendSummary } from '../../contracts/run-folder.js';
-import type { FromWorker, RunProgress } from '../../contracts/engine-protocol.js';
+import type { RunEvent, RunProgress } from '../../contracts/engine-protocol.js';
 
 /**
  * The dashboard's state and the one reducer that changes it. Worker messages, keys, resizes and
@@ -61,7 +61,7 @@ export interface DashboardState {
 }
 
 export type DashboardEvent =
-  | { readonly type: 'worker'; readonly event: FromWorker }
+  | { readonly type: 'worker'; readonly event: RunEvent }
   | { readonly type: 'key'; readonly input: string; readonly ctrl?: boolean; readonly tab?: boolean; readonly escape?: boolean }
   | { readonly type: 'system'; readonly reading: SystemReading }
   | { readonly type: 'tick'; readonly now: number }
@@ -126,7 +126,7 @@ export function reduce(state: DashboardState, event: DashboardEvent): { state: D
   }
 }
 
-function onWorker(state: DashboardState, e: FromWorker): DashboardState {
+function onWorker(state: DashboardState, e: RunEvent): DashboardState {
   if (e.type === 'log' || (e.type === 'error' && e.runId === null)) {
     return { ...state, messages: [...state.messages, e.message].slice(-MAX_MESSAGES) };
   }
@@ -165,13 +165,6 @@ function onWorker(state: DashboardState, e: FromWorker): DashboardState {
         ...(e.divergence ? { divergence: e.divergence } : {}),
         ...(e.status === 'failed' && e.reason ? { error: r.error ?? e.reason } : {}),
       }));
-    // Probe and prediction replies belong to the tutor, which asked for them.
-    case 'predictions':
-    case 'predict-error':
-    case 'probe-progress':
-    case 'probe-result':
-    case 'probe-error':
-      return state;
   }
 }
 
