@@ -57,7 +57,7 @@ async function predict(
     if (!loaded) throw new UserError(`Run folder ${msg.runPath} has no checkpoint to predict with; train it first.`);
     trainer.restore(loaded.state);
     const n = Math.min(count, data.val.n);
-    const [h, w] = data.inputShape.length === 3 ? [data.inputShape[0], data.inputShape[1]] : [1, data.inputShape[0] ?? 1];
+    const [h, w] = data.inputShape.length === 3 ? [data.inputShape[0] ?? 1, data.inputShape[1] ?? 1] : [1, data.inputShape[0] ?? 1];
     const size = data.inputShape.reduce((a, b) => a * b, 1);
     const out = await trainer.predictAsync(data.val.x.subarray(0, n * size));
     const per = out.length / Math.max(1, n);
