@@ -27,7 +27,8 @@ const ARGS = [
 ];
 
 function medianSps(root: string): number {
-  const run = readdirSync(root)[0];
+  const [run] = readdirSync(root);
+  if (run === undefined) throw new Error(`no run folder in ${root}`);
   const lines = readFileSync(join(root, run, 'metrics.jsonl'), 'utf8')
     .trim()
     .split('\n')
@@ -37,7 +38,9 @@ function medianSps(root: string): number {
     .filter((l) => l.step > 50)
     .map((l) => l.samplesPerSecond)
     .sort((a, b) => a - b);
-  return sps[Math.floor(sps.length / 2)];
+  const median = sps[Math.floor(sps.length / 2)];
+  if (median === undefined) throw new Error(`no metrics after step 50 in ${join(root, run)}`);
+  return median;
 }
 
 function headless(): number {

@@ -110,7 +110,9 @@ function cifarShaped(n: number): Dataset {
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  const m = s[Math.floor(s.length / 2)];
+  if (m === undefined) throw new Error('median of no values');
+  return m;
 }
 
 async function main(): Promise<void> {

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   await initBackend((args[1] ?? 'wasm') as BackendName, { convolutional: !process.argv.includes('--mlp') });
   tf.env().set('PROD', true);
   const n = 256;
-  const inputShape = mlp ? [28, 28, 1] : [32, 32, 3];
+  const inputShape: [number, number, number] = mlp ? [28, 28, 1] : [32, 32, 3];
   const x = Float32Array.from({ length: n * inputShape[0] * inputShape[1] * inputShape[2] }, (_, i) => Math.sin(i * 12.9898) * 1.5);
   const y = Uint8Array.from({ length: n }, (_, i) => i % 10);
   const data: Dataset = { name: 'x', inputShape, task: 'classification', numClasses: 10, train: { x, y, n }, val: { x, y, n } };
@@ -41,9 +41,11 @@ async function main(): Promise<void> {
   cpu.sort((a, b) => a - b);
   const ms = times[Math.floor(times.length / 2)];
   const cpuMs = cpu[Math.floor(cpu.length / 2)];
+  const fastest = times[0];
+  if (ms === undefined || cpuMs === undefined || fastest === undefined) throw new Error('no steps timed: pass a step count of 1 or more');
   // CPU time of this process is much less sensitive than wall time to other load on the machine.
   console.log(
-    `${mlp ? 'residual-bn MLP d20 w128 b128' : 'ResNet-20 b32'}: median ${ms.toFixed(0)} ms/step (min ${times[0].toFixed(0)}), ${((batch * 1000) / ms).toFixed(1)} samples/s; ` +
+    `${mlp ? 'residual-bn MLP d20 w128 b128' : 'ResNet-20 b32'}: median ${ms.toFixed(0)} ms/step (min ${fastest.toFixed(0)}), ${((batch * 1000) / ms).toFixed(1)} samples/s; ` +
       `median CPU ${cpuMs.toFixed(0)} ms/step (${((batch * 1000) / cpuMs).toFixed(1)} samples/s on an idle core)`,
   );
 }

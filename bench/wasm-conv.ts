@@ -39,7 +39,10 @@ const CASES: ConvCase[] = [
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+  const hi = s[m];
+  if (hi === undefined) throw new Error('median of no values');
+  if (s.length % 2 === 1) return hi;
+  return (s[m - 1]! + hi) / 2; // even length >= 2, so m - 1 >= 0
 }
 
 /** Median milliseconds of `f` (which returns a tensor to read and dispose) after warm-up. */

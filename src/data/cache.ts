@@ -58,7 +58,8 @@ export function crc32(data: Uint8Array): number {
     }
   }
   let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = crcTable[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  // i < data.length, and a byte-masked index is < 256 = crcTable.length.
+  for (let i = 0; i < data.length; i++) c = crcTable[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 
@@ -90,13 +91,14 @@ export interface PackedImages {
 /** Mean and std of value/255 over all bytes (exact, via a histogram). */
 export function byteStats(pixels: Uint8Array): { mean: number; std: number } {
   const hist = new Float64Array(256);
-  for (let i = 0; i < pixels.length; i++) hist[pixels[i]]++;
+  // i < pixels.length; a byte value is < 256 = hist.length.
+  for (let i = 0; i < pixels.length; i++) hist[pixels[i]!]!++;
   let sum = 0;
   let sumSq = 0;
-  for (let v = 0; v < 256; v++) {
+  for (const [v, count] of hist.entries()) {
     const x = v / 255;
-    sum += hist[v] * x;
-    sumSq += hist[v] * x * x;
+    sum += count * x;
+    sumSq += count * x * x;
   }
   const mean = sum / pixels.length;
   const std = Math.sqrt(Math.max(sumSq / pixels.length - mean * mean, 0));
@@ -147,7 +149,7 @@ export function decodePackedImages(
   const pixels = b.subarray(HEADER_BYTES, HEADER_BYTES + n * ppe);
   const labels = b.subarray(HEADER_BYTES + n * ppe);
   if (crc32Combine(pixels, labels) !== b.readUInt32LE(40)) return undefined;
-  for (let i = 0; i < n; i++) if (labels[i] >= numClasses) return undefined;
+  for (const label of labels) if (label >= numClasses) return undefined;
   return { n, pixelsPerExample: ppe, numClasses, pixels, labels, mean, std };
 }
 
@@ -205,9 +207,9 @@ export async function loadPacked(
   const pixels = new Uint8Array(total * src.pixelsPerExample);
   const labels = new Uint8Array(total);
   let at = 0;
-  for (let c = 0; c < perClass.length; c++) {
-    const count = perClass[c].length / src.pixelsPerExample;
-    pixels.set(perClass[c], at * src.pixelsPerExample);
+  for (const [c, px] of perClass.entries()) {
+    const count = px.length / src.pixelsPerExample;
+    pixels.set(px, at * src.pixelsPerExample);
     labels.fill(c, at, at + count);
     at += count;
   }

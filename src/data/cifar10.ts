@@ -366,7 +366,7 @@ async function extractCifar10(archive: string, cacheDir: string, dir: string, on
 /** Per-channel lookup tables byte -> (byte/255 - mean[c]) / std[c], channel-major (3 x 256). */
 function channelLuts(): Float32Array {
   const lut = new Float32Array(3 * 256);
-  for (let c = 0; c < 3; c++) {
+  for (const c of [0, 1, 2] as const) {
     for (let v = 0; v < 256; v++) lut[c * 256 + v] = (v / 255 - CIFAR10_MEAN[c]) / CIFAR10_STD[c];
   }
   return lut;
@@ -376,14 +376,16 @@ function channelLuts(): Float32Array {
 function gatherRecords(records: Uint8Array, order: ArrayLike<number>, count: number, lut: Float32Array): Split {
   const x = new Float32Array(count * PIXELS * 3);
   const y = new Uint8Array(count);
+  // In range throughout: count <= order.length (the callers clamp it), order holds record numbers of
+  // `records`, and a byte plus a channel offset c * 256 is < 3 * 256 = lut.length.
   for (let i = 0; i < count; i++) {
-    const base = order[i] * CIFAR10_RECORD_BYTES;
-    y[i] = records[base];
+    const base = order[i]! * CIFAR10_RECORD_BYTES;
+    y[i] = records[base]!;
     const out = i * PIXELS * 3;
     for (let c = 0; c < 3; c++) {
       const from = base + 1 + c * PIXELS;
       const l = c * 256;
-      for (let p = 0; p < PIXELS; p++) x[out + p * 3 + c] = lut[l + records[from + p]];
+      for (let p = 0; p < PIXELS; p++) x[out + p * 3 + c] = lut[l + records[from + p]!]!;
     }
   }
   return { x, y, n: count };
@@ -401,16 +403,18 @@ async function readRecords(dir: string, files: readonly string[]): Promise<Uint8
       );
     }
     for (let i = 0; i < buf.length; i += CIFAR10_RECORD_BYTES) {
-      if (buf[i] > 9) {
+      const label = buf[i]!; // i < buf.length
+      if (label > 9) {
         throw new UserError(
-          `${path} is not a CIFAR-10 batch file (record ${i / CIFAR10_RECORD_BYTES} has label ${buf[i]}, ` +
+          `${path} is not a CIFAR-10 batch file (record ${i / CIFAR10_RECORD_BYTES} has label ${label}, ` +
             `expected 0..9). Delete the folder ${dir} to have it downloaded again.`,
         );
       }
     }
     bufs.push(buf);
   }
-  return bufs.length === 1 ? bufs[0] : Buffer.concat(bufs);
+  const [only, ...more] = bufs;
+  return only !== undefined && more.length === 0 ? only : Buffer.concat(bufs);
 }
 
 /**

@@ -47,11 +47,10 @@ export function fashionMnistSource(): PackedSource {
       // Each row is one image of 784 bytes; the package has a couple of empty rows, skipped here.
       const good = rows.filter((r): r is number[] => Array.isArray(r) && r.length === PIXELS);
       const out = new Uint8Array(good.length * PIXELS);
-      for (let i = 0; i < good.length; i++) {
-        const row = good[i];
+      for (const [i, row] of good.entries()) {
         const at = i * PIXELS;
         for (let k = 0; k < PIXELS; k++) {
-          const v = row[k];
+          const v = row[k]!; // the filter above kept only rows of exactly PIXELS entries
           out[at + k] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
         }
       }

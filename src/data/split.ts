@@ -46,12 +46,14 @@ export function gatherBytes(
   // Plain Uint8Array views: V8 indexes them faster than Buffer subclasses.
   if (Buffer.isBuffer(src)) src = new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
   if (Buffer.isBuffer(labels)) labels = new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength);
+  // In range throughout: count <= order.length (the callers clamp it), order holds example numbers of
+  // src and labels, and a byte is < 256 = lut.length.
   for (let i = 0; i < count; i++) {
-    const idx = order[i];
+    const idx = order[i]!;
     const from = idx * recordStride + pixelOffset;
     const to = i * pixelsPerExample;
-    for (let k = 0; k < pixelsPerExample; k++) x[to + k] = lut[src[from + k]];
-    y[i] = labels[idx];
+    for (let k = 0; k < pixelsPerExample; k++) x[to + k] = lut[src[from + k]!]!;
+    y[i] = labels[idx]!;
   }
   return { x, y, n: count };
 }

@@ -40,8 +40,7 @@ export function loadSynthetic1d(opts: LoadOptions = {}): Dataset {
   const order = permutation(n, deriveSeed(seed, 'synthetic-1d', 'order'));
   const tx = new Float32Array(n);
   const ty = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const g = order[i];
+  for (const [i, g] of order.entries()) {
     const x = n === 1 ? 0 : -1 + (2 * g) / (n - 1);
     tx[i] = x;
     ty[i] = synthetic1dTarget(x) + SYNTHETIC_1D_NOISE * rng.normal();
@@ -76,8 +75,8 @@ export function spiralPoints(n: number, seed: number): Split {
   const order = permutation(n, deriveSeed(seed, 'order'));
   const x = new Float32Array(n * 2);
   const y = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const cls = order[i] % 3;
+  for (const [i, g] of order.entries()) {
+    const cls = g % 3;
     const t = rng.next(); // position along the arm, 0 at the centre
     const angle = (cls * 2 * Math.PI) / 3 + t * 1.75 * Math.PI + 0.12 * rng.normal();
     const r = 0.05 + 0.95 * t;
@@ -157,9 +156,11 @@ export function generateShapes(n: number, seed: number, size = 16): { images: Fl
   const images = new Float32Array(n * size * size);
   const masks = new Uint8Array(n * size * size);
   const labels = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const label = order[i] % 2;
-    const shape = drawShape(rng, SHAPE_KINDS[label], size);
+  for (const [i, g] of order.entries()) {
+    const label = g % 2;
+    const kind = SHAPE_KINDS[label];
+    if (kind === undefined) throw new Error(`shape label ${label} is not 0 or 1`);
+    const shape = drawShape(rng, kind, size);
     images.set(shape.image, i * size * size);
     masks.set(shape.mask, i * size * size);
     labels[i] = label;
@@ -177,7 +178,7 @@ export function loadSyntheticShapes(opts: LoadOptions = {}): Dataset {
   const nVal = Math.min(SYNTHETIC_SHAPES_VAL, checkLimit(opts.valLimit, 'valLimit'));
   const split = (count: number, part: string): Split => {
     const { images, labels } = generateShapes(count, deriveSeed(seed, 'synthetic-shapes', part));
-    for (let i = 0; i < images.length; i++) images[i] = (images[i] - SHAPES_PIXEL_MEAN) / SHAPES_PIXEL_STD;
+    for (const [i, v] of images.entries()) images[i] = (v - SHAPES_PIXEL_MEAN) / SHAPES_PIXEL_STD;
     return { x: images, y: labels, n: count };
   };
   return {
@@ -208,7 +209,7 @@ export function loadSyntheticSegment(opts: LoadOptions = {}): Dataset {
   const nVal = Math.min(SYNTHETIC_SEGMENT_VAL, checkLimit(opts.valLimit, 'valLimit'));
   const split = (count: number, part: string): Split => {
     const { images, masks } = generateShapes(count, deriveSeed(seed, 'synthetic-segment', part));
-    for (let i = 0; i < images.length; i++) images[i] = (images[i] - SHAPES_PIXEL_MEAN) / SHAPES_PIXEL_STD;
+    for (const [i, v] of images.entries()) images[i] = (v - SHAPES_PIXEL_MEAN) / SHAPES_PIXEL_STD;
     return { x: images, y: Float32Array.from(masks), n: count };
   };
   return {

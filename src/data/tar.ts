@@ -31,10 +31,12 @@ function readString(h: Uint8Array, off: number, len: number): string {
 }
 
 function readNumber(h: Uint8Array, off: number, len: number): number {
-  if (h[off] & 0x80) {
+  // h is one 512-byte header block and every field (off, len) lies inside it.
+  const first = h[off]!;
+  if (first & 0x80) {
     // GNU base-256: big-endian, the top bit of the first byte is the flag.
-    let v = h[off] & 0x7f;
-    for (let i = 1; i < len; i++) v = v * 256 + h[off + i];
+    let v = first & 0x7f;
+    for (let i = 1; i < len; i++) v = v * 256 + h[off + i]!;
     return v;
   }
   const text = readString(h, off, len).trim();
@@ -46,7 +48,7 @@ function readNumber(h: Uint8Array, off: number, len: number): number {
 function checksumOk(h: Uint8Array): boolean {
   const stored = readNumber(h, 148, 8);
   let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : h[i];
+  for (const [i, b] of h.subarray(0, BLOCK).entries()) sum += i >= 148 && i < 156 ? 0x20 : b;
   return sum === stored;
 }
 

@@ -296,7 +296,9 @@ export class Trainer {
       const sums: tf.Tensor[] = Array.from({ length: units }, () => tf.scalar(0));
       for (const p of this.model.params) {
         const g = grads[p.variable.name];
-        if (g) sums[p.unit] = tf.add(sums[p.unit], tf.sum(tf.square(g)));
+        const sum = sums[p.unit];
+        if (sum === undefined) throw new Error(`parameter ${p.variable.name} names unit ${p.unit} of ${units}`);
+        if (g) sums[p.unit] = tf.add(sum, tf.sum(tf.square(g)));
       }
       return tf.sqrt(tf.stack(sums));
     });
@@ -308,7 +310,7 @@ export class Trainer {
   /** Finds the first unit whose output, weights or gradient is not finite on the batch of `index`. */
   private *locateDivergence(index: number, stepNumber: number): Reads<Divergence> {
     for (const p of this.model.params) {
-      if (!allFinite(yield p.variable)) return { step: stepNumber, where: this.model.unitNames[p.unit], what: 'weights' };
+      if (!allFinite(yield p.variable)) return { step: stepNumber, where: this.unitName(p.unit), what: 'weights' };
     }
     const { xs, ys } = this.batch(index);
     try {
@@ -318,9 +320,14 @@ export class Trainer {
         return r.units;
       });
       let firstBad = -1;
-      for (let i = 0; i < units.length && firstBad < 0; i++) if (!allFinite(yield units[i]!)) firstBad = i;
+      for (const [i, u] of units.entries()) {
+        if (!allFinite(yield u)) {
+          firstBad = i;
+          break;
+        }
+      }
       tf.dispose(units);
-      if (firstBad >= 0) return { step: stepNumber, where: this.model.unitNames[firstBad], what: 'activation' };
+      if (firstBad >= 0) return { step: stepNumber, where: this.unitName(firstBad), what: 'activation' };
       const { grads, value } = tf.variableGrads(
         () => {
           const r = this.model.forward(xs, { training: true });
@@ -332,11 +339,17 @@ export class Trainer {
       const norms = yield* this.unitGradNorms(grads);
       tf.dispose([value, ...Object.values(grads)]);
       const badUnit = norms.findIndex((n) => !Number.isFinite(n));
-      if (badUnit >= 0) return { step: stepNumber, where: this.model.unitNames[badUnit], what: 'gradient' };
+      if (badUnit >= 0) return { step: stepNumber, where: this.unitName(badUnit), what: 'gradient' };
       return { step: stepNumber, where: 'loss', what: 'loss' };
     } finally {
       tf.dispose([xs, ys]);
     }
+  }
+
+  private unitName(unit: number): string {
+    const name = this.model.unitNames[unit];
+    if (name === undefined) throw new Error(`no unit ${unit}: the model has ${this.model.unitNames.length}`);
+    return name;
   }
 
   private batch(index: number): { xs: tf.Tensor; ys: tf.Tensor } {
@@ -363,18 +376,21 @@ export class Trainer {
     if (this.segmentation) {
       // One mask per example, the image's height x width, as [n, h, w, 1] to match the logits.
       const [h, w] = this.data.inputShape;
+      if (h === undefined || w === undefined)
+        throw new Error(`a segmentation input needs a height and width, got [${this.data.inputShape.join(', ')}]`);
       const pixels = h * w;
       const y = new Float32Array(idx.length * pixels);
       idx.forEach((j, i) => y.set(split.y.subarray(j * pixels, (j + 1) * pixels), i * pixels));
       return { xs, ys: tf.tensor(y, [idx.length, h, w, 1], 'float32') };
     }
+    // idx holds example numbers < split.n, so split.y[j] is defined.
     const ys = this.classification
       ? tf.tensor1d(
-          Int32Array.from(idx, (j) => split.y[j]),
+          Int32Array.from(idx, (j) => split.y[j]!),
           'int32',
         )
       : tf.tensor1d(
-          Float32Array.from(idx, (j) => split.y[j]),
+          Float32Array.from(idx, (j) => split.y[j]!),
           'float32',
         );
     return { xs, ys };

@@ -245,20 +245,20 @@ function subPixelFilter(
   const w = b.readSync(filter.dataId) as Float32Array;
   const phases = sh * sw * ci;
   const out = new Float32Array(rows.taps * cols.taps * co * phases);
-  for (let th = 0; th < rows.taps; th++) {
-    for (let tw = 0; tw < cols.taps; tw++) {
+  // tapOf has `taps` rows of one entry per phase (sh for rows, sw for cols); see planAxis.
+  for (const [th, rowTaps] of rows.tapOf.entries()) {
+    for (const [tw, colTaps] of cols.tapOf.entries()) {
       const base = (th * cols.taps + tw) * co * phases;
-      for (let rh = 0; rh < sh; rh++) {
-        const a = rows.tapOf[th][rh];
+      for (const [rh, a] of rowTaps.entries()) {
         if (a < 0) continue;
-        for (let rw = 0; rw < sw; rw++) {
-          const bb = cols.tapOf[tw][rw];
+        for (const [rw, bb] of colTaps.entries()) {
           if (bb < 0) continue;
           const src = (a * kw + bb) * ci * co;
           const phase = (rh * sw + rw) * ci;
           for (let i = 0; i < ci; i++) {
             const srcRow = src + i * co;
-            for (let o = 0; o < co; o++) out[base + o * phases + phase + i] = w[srcRow + o];
+            // a < kh, bb < kw, i < ci, o < co: inside the [kh, kw, ci, co] filter.
+            for (let o = 0; o < co; o++) out[base + o * phases + phase + i] = w[srcRow + o]!;
           }
         }
       }
@@ -290,9 +290,13 @@ function conv2DBackpropInputFast(args: { inputs: tf.NamedTensorInfoMap; backend:
     const f = keep(subPixelFilter(b, filter, rows, cols, sh, sw, kw, ci, co));
     // Negative pads (only with explicit pads at least as large as the kernel): crop dy instead.
     let d = dy;
-    const crop = [rows.padBefore, rows.padAfter, cols.padBefore, cols.padAfter].map((p) => Math.max(0, -p));
-    if (crop.some((c) => c > 0)) {
-      const [ct, cb, cl, cr] = crop;
+    const [ct, cb, cl, cr] = [rows.padBefore, rows.padAfter, cols.padBefore, cols.padAfter].map((p) => Math.max(0, -p)) as [
+      number,
+      number,
+      number,
+      number,
+    ];
+    if (ct > 0 || cb > 0 || cl > 0 || cr > 0) {
       d = keep(slice(b, dy, [0, ct, cl, 0], [n, oh - ct - cb, ow - cl - cr, co]));
     }
     const pads = {

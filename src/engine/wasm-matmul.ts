@@ -31,9 +31,9 @@ export function registerFastWasmMatMul(): void {
       const transposeKernel = tf.getKernel('Transpose', WASM)!;
       const scratch: tf.TensorInfo[] = [];
       const swapLast = (x: tf.TensorInfo) => {
-        const perm = x.shape.map((_, i) => i);
-        const n = perm.length;
-        [perm[n - 2], perm[n - 1]] = [perm[n - 1], perm[n - 2]];
+        const n = x.shape.length;
+        if (n < 2) throw new Error(`${KERNEL}: an operand to transpose needs rank 2 or more, got [${x.shape.join(', ')}]`);
+        const perm = [...Array(n - 2).keys(), n - 1, n - 2]; // the identity with the last two axes swapped
         const t = transposeKernel.kernelFunc({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
         scratch.push(t);
         return t;

@@ -45,13 +45,14 @@ export interface LoadedCheckpoint {
 export function saveCheckpoint(runDir: string, state: TrainerState, config: TrainConfig, epoch: number, keep: number): string {
   const entries = Object.entries(state.tensors);
   let total = 0;
-  const index = entries.map(([name, t]) => {
+  const placed = entries.map(([name, t]) => {
     const item = { name, shape: t.shape, offset: total, length: t.values.length };
     total += t.values.length;
-    return item;
+    return { item, values: t.values };
   });
+  const index = placed.map((p) => p.item);
   const all = new Float32Array(total);
-  for (const [i, [, t]] of entries.entries()) all.set(t.values, index[i].offset);
+  for (const { item, values } of placed) all.set(values, item.offset);
   const bytes = new Uint8Array(all.buffer, all.byteOffset, all.byteLength);
   const manifest: CheckpointManifest = {
     format: CHECKPOINT_FORMAT,

@@ -372,7 +372,8 @@ export function findRun(root: string, name: string): string {
   // A folder that was renamed (or copied under another name) is still found by the id in its run.json.
   if (!asPath) {
     const byId = foldersWithId(root, ids, name);
-    if (byId.length === 1) return byId[0]!;
+    const [onlyById] = byId;
+    if (byId.length === 1 && onlyById !== undefined) return onlyById;
     if (byId.length > 1) {
       throw new UserError(
         `${byId.length} run folders in ${root} record the id "${name}" (${byId.join(', ')}): one is a copy of the other. Pass the folder's path instead.`,
@@ -380,7 +381,8 @@ export function findRun(root: string, name: string): string {
     }
   }
   const matches = ids.filter((id) => id.startsWith(name));
-  if (matches.length === 1) return join(root, matches[0]);
+  const [onlyMatch] = matches;
+  if (matches.length === 1 && onlyMatch !== undefined) return join(root, onlyMatch);
   if (matches.length > 1) {
     throw new UserError(
       `"${name}" matches ${matches.length} runs in ${root} (${matches.slice(0, 5).join(', ')}${matches.length > 5 ? ', ...' : ''}); give more of the id.`,

@@ -73,8 +73,9 @@ export function permutation(n: number, seed: number): Uint32Array {
   for (let i = 0; i < n; i++) p[i] = i;
   for (let i = n - 1; i > 0; i--) {
     const j = rng.int(i + 1);
-    const t = p[i];
-    p[i] = p[j];
+    // i < n and j <= i, so both are in range.
+    const t = p[i]!;
+    p[i] = p[j]!;
     p[j] = t;
   }
   return p;

@@ -24,7 +24,7 @@ const TINY = [
 const onlyRun = (root: string) => {
   const ids = readdirSync(root).filter((n) => existsSync(join(root, n, 'run.json')));
   expect(ids).toHaveLength(1);
-  return join(root, ids[0]);
+  return join(root, ids[0]!);
 };
 
 beforeAll(() => ensureBuilt());
@@ -50,14 +50,14 @@ describe('train (headless)', () => {
     expect(info.units).toEqual(['stem', 'block1', 'block2', 'head']);
     const lines = readMetrics(run);
     expect(lines.map((l) => l.step)).toEqual([10, 20, 30, 32, 40]);
-    expect(lines[3].valAccuracy).toBeGreaterThan(0.2);
+    expect(lines[3]!.valAccuracy).toBeGreaterThan(0.2);
     for (const l of lines) {
       for (const key of ['step', 'epoch', 'loss', 'accuracy', 'lr', 'gradNorms', 'activationVariances', 'samplesPerSecond', 'time']) {
         expect(l).toHaveProperty(key);
       }
       expect(l.gradNorms).toHaveLength(4);
     }
-    expect(lines[4].valAccuracy).toBeGreaterThan(0.3);
+    expect(lines[4]!.valAccuracy).toBeGreaterThan(0.3);
     // Every 20 steps and at the epoch end; --keep 3 keeps them all.
     expect(
       readdirSync(run)
@@ -138,7 +138,7 @@ describe('interruption and resume', () => {
       await waitFor(() => {
         const runs = existsSync(root) ? readdirSync(root) : [];
         if (runs.length === 0) return false;
-        const file = join(root, runs[0], 'metrics.jsonl');
+        const file = join(root, runs[0]!, 'metrics.jsonl');
         return existsSync(file) && readFileSync(file, 'utf8').split('\n').length > killAfterLines;
       });
       child.kill('SIGKILL');

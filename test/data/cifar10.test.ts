@@ -64,7 +64,7 @@ describe('cifar10', () => {
     }
     const size = readFileSync(archive.path).length;
     const dl = calls.filter((c) => c[2].startsWith('Downloading'));
-    expect(dl.at(-1)).toEqual([size, size, dl[0][2]]);
+    expect(dl.at(-1)).toEqual([size, size, dl[0]![2]]);
     expect(calls.some((c) => c[2].startsWith('Extracting'))).toBe(true);
     rmSync(cacheDir, { recursive: true, force: true });
   });
@@ -74,8 +74,8 @@ describe('cifar10', () => {
     useSource(archive.path);
     const d = await loadCifar10({ cacheDir });
     const x = d.val.x;
-    const hi = (c: number) => (1 - CIFAR10_MEAN[c]) / CIFAR10_STD[c];
-    const lo = (c: number) => (0 - CIFAR10_MEAN[c]) / CIFAR10_STD[c];
+    const hi = (c: 0 | 1 | 2) => (1 - CIFAR10_MEAN[c]) / CIFAR10_STD[c];
+    const lo = (c: 0 | 1 | 2) => (0 - CIFAR10_MEAN[c]) / CIFAR10_STD[c];
     // Record 0 of test_batch is pure red: channel 0 is the largest at every pixel.
     expect(d.val.y[0]).toBe(3);
     for (let p = 0; p < 1024; p++) {

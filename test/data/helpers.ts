@@ -154,8 +154,9 @@ export function meanStd(x: ArrayLike<number>): { mean: number; std: number } {
   let s = 0;
   let ss = 0;
   for (let i = 0; i < x.length; i++) {
-    s += x[i];
-    ss += x[i] * x[i];
+    const v = x[i]!; // i < x.length
+    s += v;
+    ss += v * v;
   }
   const mean = s / x.length;
   return { mean, std: Math.sqrt(Math.max(ss / x.length - mean * mean, 0)) };

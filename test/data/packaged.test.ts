@@ -99,7 +99,7 @@ describe('fashion-mnist', () => {
     expect(sameBytes(d.train.x.subarray(0, 784 * 1000), fashion.train.x)).toBe(true);
     // Every class is roughly balanced in the validation part (7,000 per class overall).
     const counts = new Array<number>(10).fill(0);
-    for (const y of d.val.y) counts[y]++;
+    for (const y of d.val.y) counts[y]!++;
     for (const c of counts) expect(c).toBeGreaterThan(850);
     expect(readdirSync(cacheDir).filter((f) => f.includes('fashion'))).toEqual(['fashion-mnist.u8.bin']);
   }, 60_000);
@@ -148,7 +148,7 @@ describe('mnist', () => {
     expect(sameBytes(rebuilt.train.x, reference.train.x)).toBe(true);
 
     const corrupt = Buffer.from(good);
-    corrupt[5000] ^= 0xff; // one pixel byte: the size is right, the checksum is not
+    corrupt[5000]! ^= 0xff; // one pixel byte: the size is right, the checksum is not
     writeFileSync(file, corrupt);
     progress = 0;
     const rebuilt2 = await loadMnist({ cacheDir, trainLimit: 50, seed: 3, onProgress: () => progress++ });

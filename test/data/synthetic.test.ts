@@ -48,12 +48,12 @@ describe('synthetic-1d', () => {
     expect(xs.at(-1)).toBe(1);
     // Noisy training targets stay close to the true function; validation is noise-free and sorted.
     let sq = 0;
-    for (let i = 0; i < d.train.n; i++) sq += (d.train.y[i] - synthetic1dTarget(d.train.x[i])) ** 2;
+    for (let i = 0; i < d.train.n; i++) sq += (d.train.y[i]! - synthetic1dTarget(d.train.x[i]!)) ** 2;
     const noise = Math.sqrt(sq / d.train.n);
     expect(noise).toBeGreaterThan(0.03);
     expect(noise).toBeLessThan(0.07);
-    for (let i = 1; i < d.val.n; i++) expect(d.val.x[i]).toBeGreaterThan(d.val.x[i - 1]);
-    for (let i = 0; i < d.val.n; i += 37) expect(d.val.y[i]).toBeCloseTo(synthetic1dTarget(d.val.x[i]), 5);
+    for (let i = 1; i < d.val.n; i++) expect(d.val.x[i]).toBeGreaterThan(d.val.x[i - 1]!);
+    for (let i = 0; i < d.val.n; i += 37) expect(d.val.y[i]).toBeCloseTo(synthetic1dTarget(d.val.x[i]!), 5);
   });
 
   it('is deterministic in the seed and honours limits', () => {
@@ -78,7 +78,7 @@ describe('synthetic-spiral', () => {
     expect(d.val.n).toBe(600);
     expect(d.train.x.length).toBe(6000);
     const counts = [0, 0, 0];
-    for (const y of d.train.y) counts[y]++;
+    for (const y of d.train.y) counts[y]!++;
     expect(counts).toEqual([1000, 1000, 1000]);
     for (const v of d.train.x) expect(Math.abs(v)).toBeLessThan(1.3);
     const again = loadSyntheticSpiral({ seed: 2 });
@@ -98,7 +98,7 @@ describe('synthetic-shapes', () => {
     expect(d.val.n).toBe(800);
     expect(d.train.x.length).toBe(4000 * 256);
     const counts = [0, 0];
-    for (const y of d.train.y) counts[y]++;
+    for (const y of d.train.y) counts[y]!++;
     expect(counts).toEqual([2000, 2000]);
     const { mean, std } = meanStd(d.train.x);
     expect(Math.abs(mean)).toBeLessThan(0.05);
@@ -124,13 +124,13 @@ describe('synthetic-shapes', () => {
         expect(s.image).toHaveLength(256);
         const inside: number[] = [];
         const outside: number[] = [];
-        s.mask.forEach((m, i) => (m ? inside : outside).push(s.image[i]));
+        s.mask.forEach((m, i) => (m ? inside : outside).push(s.image[i]!));
         expect(inside.length).toBeGreaterThan(15);
         expect(outside.length).toBeGreaterThan(100);
         // The shape is brighter than the background and lies wholly inside the image.
         expect(meanStd(inside).mean).toBeGreaterThan(meanStd(outside).mean + 0.3);
         for (let i = 0; i < 16; i++) {
-          expect(s.mask[i] + s.mask[240 + i] + s.mask[i * 16] + s.mask[i * 16 + 15]).toBe(0);
+          expect(s.mask[i]! + s.mask[240 + i]! + s.mask[i * 16]! + s.mask[i * 16 + 15]!).toBe(0);
         }
         for (const v of s.image) expect(v >= 0 && v <= 1).toBe(true);
       }

@@ -38,9 +38,9 @@ describe('readTar', () => {
       [longName, 'file', 8],
       [veryLong, 'file', 4],
     ]);
-    expect(entries[1].data.toString()).toBe('hello');
-    expect(entries[3].data.equals(big)).toBe(true);
-    expect(entries[4].data.toString()).toBe('prefixed');
+    expect(entries[1]!.data.toString()).toBe('hello');
+    expect(entries[3]!.data.equals(big)).toBe(true);
+    expect(entries[4]!.data.toString()).toBe('prefixed');
   });
 
   it('skips entries when no sink is returned', async () => {

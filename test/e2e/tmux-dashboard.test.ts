@@ -52,7 +52,7 @@ describe.skipIf(!hasTmux)('dashboard in tmux (80x24)', () => {
     expect(readFileSync(done, 'utf8').trim()).toBe('130');
     s = screen();
     expect(s).toMatch(/continue with `resnet-tutor resume /);
-    const run = join(root, readdirSync(root)[0]);
+    const run = join(root, readdirSync(root)[0]!);
     const info = readRunInfo(run);
     expect(info.status).toBe('interrupted');
     expect(existsSync(join(run, `ckpt-${info.step}`, 'manifest.json'))).toBe(true);

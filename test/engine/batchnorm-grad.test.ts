@@ -26,7 +26,7 @@ function plain(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
 }
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
 }
 
 describe('BatchNorm analytic gradient', () => {
@@ -43,8 +43,8 @@ describe('BatchNorm analytic gradient', () => {
     [4, 8, 8, 16],
   ]) {
     it(`matches autodiff of the plain formula for [${shape.join(', ')}] within 1e-4 (cpu and wasm)`, async () => {
-      const rand = seeded(shape.length * 101 + shape[0]);
-      const channels = shape[shape.length - 1];
+      const rand = seeded(shape.length * 101 + shape[0]!);
+      const channels = shape.at(-1)!;
       const x = random(shape, rand, 2, 0.5);
       const gamma = random([channels], rand, 0.5, 1);
       const beta = random([channels], rand, 0.5);
@@ -52,14 +52,15 @@ describe('BatchNorm analytic gradient', () => {
       const loss = (f: typeof plain) => (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, g, b), r));
       const ours = tf.grads(loss((a, g, b) => batchNormTrain(a, g, b)))([x, gamma, beta]);
       const ref = tf.grads(loss(plain))([x, gamma, beta]);
-      for (let i = 0; i < 3; i++) expect(maxAbsDiff(ours[i], ref[i])).toBeLessThan(1e-4);
+      expect(ours).toHaveLength(3);
+      ours.forEach((t, i) => expect(maxAbsDiff(t, ref[i]!)).toBeLessThan(1e-4));
       // The same gradient computed on wasm (its own kernels: depthwise convolution, sums) against the
       // cpu autodiff reference.
       const data = [x, gamma, beta, r].map((t) => ({ values: t.dataSync().slice(), shape: t.shape }));
       const refValues = ref.map((t) => ({ values: t.dataSync().slice(), shape: t.shape }));
       await tf.setBackend('wasm');
       try {
-        const [wx, wg, wb, wr] = data.map((d) => tf.tensor(d.values, d.shape));
+        const [wx, wg, wb, wr] = data.map((d) => tf.tensor(d.values, d.shape)) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
         // With and without the folded-identity sums (used for up to 32 channels when the rows allow).
         const fold = sumFold(channels);
         for (const f of [undefined, fold]) {
@@ -68,7 +69,7 @@ describe('BatchNorm analytic gradient', () => {
             wg,
             wb,
           ]);
-          onWasm.forEach((t, i) => expect(maxAbsDiff(t, tf.tensor(refValues[i].values, refValues[i].shape))).toBeLessThan(1e-4));
+          onWasm.forEach((t, i) => expect(maxAbsDiff(t, tf.tensor(refValues[i]!.values, refValues[i]!.shape))).toBeLessThan(1e-4));
         }
         fold.dispose();
       } finally {
@@ -84,8 +85,9 @@ describe('BatchNorm analytic gradient', () => {
         x,
         shape.slice(0, -1).map((_, i) => i),
       );
-      stats[0].forEach((m, c) => expect(m).toBeCloseTo(mean.dataSync()[c], 5));
-      stats[1].forEach((v, c) => expect(v).toBeCloseTo(variance.dataSync()[c], 5));
+      expect(stats).toHaveLength(2);
+      stats[0]!.forEach((m, c) => expect(m).toBeCloseTo(mean.dataSync()[c]!, 5));
+      stats[1]!.forEach((v, c) => expect(v).toBeCloseTo(variance.dataSync()[c]!, 5));
     });
   }
 });

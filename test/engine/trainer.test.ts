@@ -101,7 +101,7 @@ describe('instruments and divergence', () => {
     expect(r.line!.gradNorms.every((g) => g > 0 && Number.isFinite(g))).toBe(true);
     // Without normalisation each residual block adds its own variance: the stream's variance grows.
     const v = r.line!.activationVariances.slice(1, 6);
-    expect(v[4]).toBeGreaterThan(v[0] * 2);
+    expect(v[4]).toBeGreaterThan(v[0]! * 2);
   });
 
   it('a learning rate far too high diverges and names the step and a unit', () => {

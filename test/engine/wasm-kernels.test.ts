@@ -79,7 +79,7 @@ function grads(c: Case, d: Data): { dx: Float32Array; dw: Float32Array } {
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);
   let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
 }
 
@@ -236,8 +236,8 @@ describe('registration and bookkeeping', () => {
     const tensorsBefore = tf.memory().numTensors;
     const buffersBefore = tf.backend().numDataIds();
     const g = tf.grads(f)([x, w]);
-    expect(g[0].shape).toEqual([4, size, size, 3]);
-    expect(g[1].shape).toEqual([k, k, 3, 5]);
+    expect(g[0]!.shape).toEqual([4, size, size, 3]);
+    expect(g[1]!.shape).toEqual([k, k, 3, 5]);
     tf.dispose(g);
     expect(tf.memory().numTensors).toBe(tensorsBefore);
     expect(tf.backend().numDataIds()).toBe(buffersBefore);

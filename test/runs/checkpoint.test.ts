@@ -26,8 +26,8 @@ describe('checkpoints', () => {
     expect(loaded.manifest.format).toBe(1);
     expect(loaded.manifest.dataOrder).toEqual({ seed: 1, step: 50 });
     expect(loaded.state.interval).toEqual({ lossSum: 25, accuracySum: 0.25, count: 1 });
-    expect(Array.from(loaded.state.tensors['param/stem/w'].values)).toEqual(Array.from(state(50).tensors['param/stem/w'].values));
-    expect(Array.from(loaded.state.tensors['slot/stem/w/velocity'].values)).toEqual(new Array(8).fill(50));
+    expect(Array.from(loaded.state.tensors['param/stem/w']!.values)).toEqual(Array.from(state(50).tensors['param/stem/w']!.values));
+    expect(Array.from(loaded.state.tensors['slot/stem/w/velocity']!.values)).toEqual(new Array(8).fill(50));
     expect(loaded.skipped).toEqual([]);
   });
 
@@ -37,7 +37,7 @@ describe('checkpoints', () => {
     truncateSync(join(dir, 'ckpt-40', 'weights.bin'), 12);
     const w30 = join(dir, 'ckpt-30', 'weights.bin');
     const bytes = readFileSync(w30);
-    bytes[5] ^= 0xff;
+    bytes[5]! ^= 0xff;
     writeFileSync(w30, bytes);
     writeFileSync(join(dir, 'ckpt-20', 'manifest.json'), '{"format": 1, "st');
     rmSync(join(dir, 'ckpt-20', 'manifest.sha256'));

@@ -29,7 +29,7 @@ const DAMAGES: Record<string, (file: string) => void> = {
   truncate: (f) => truncateSync(f, Math.floor(statSync(f).size / 2)),
   flip: (f) => {
     const b = readFileSync(f);
-    b[Math.floor(b.length / 3)] ^= 0x5a;
+    b[Math.floor(b.length / 3)]! ^= 0x5a;
     writeFileSync(f, b);
   },
   delete: (f) => rmSync(f),

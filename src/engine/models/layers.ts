@@ -90,8 +90,15 @@ export function batchNorm(store: ParamStore, name: string, unit: number, channel
  * bias: one pass on wasm, where a broadcast multiply and add are two slower ones. Not differentiable
  * on wasm (no depthwise gradient kernels): for use inside custom gradients only.
  */
+/** The size of `t`'s last axis (its channels); a scalar has none. */
+function lastAxis(t: tf.Tensor): number {
+  const c = t.shape.at(-1);
+  if (c === undefined) throw new Error('a per-channel operation needs a tensor of rank 1 or more, got a scalar');
+  return c;
+}
+
 function channelAffine(t: tf.Tensor, scale: tf.Tensor, shift?: tf.Tensor): tf.Tensor {
-  const c = t.shape[t.shape.length - 1];
+  const c = lastAxis(t);
   const m = t.size / c;
   return tf.reshape(
     tf.fused.depthwiseConv2d({
@@ -126,7 +133,7 @@ function foldsSums(channels: number): boolean {
 
 /** Σ over every axis but the last: [C]; with `fold` (from `sumFold`) as a matmul when the rows allow. */
 function channelSum(t: tf.Tensor, fold?: tf.Tensor): tf.Tensor {
-  const c = t.shape[t.shape.length - 1];
+  const c = lastAxis(t);
   const m = t.size / c;
   if (!fold || fold.shape[1] !== c || m % SUM_FOLD !== 0) return tf.sum(t, [...t.shape.keys()].slice(0, -1));
   return tf.sum(tf.matMul(tf.reshape(t, [m / SUM_FOLD, SUM_FOLD * c]), fold), 0);
@@ -156,10 +163,10 @@ export function batchNormTrain(
   onStats: (mean: tf.Tensor, variance: tf.Tensor) => void = () => {},
   fold?: tf.Tensor,
 ): tf.Tensor {
-  const m = x.size / x.shape[x.shape.length - 1];
+  const m = x.size / lastAxis(x);
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [xi, g, b] = args as tf.Tensor[];
-    const save = args[3] as tf.GradSaveFunc;
+    // Called with (x, gamma, beta) below; tfjs appends the save function.
+    const [xi, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const mean = tf.div(channelSum(xi, fold), m);
     const centred = channelAffine(xi, tf.onesLike(mean), tf.neg(mean));
     const variance = tf.div(channelSum(tf.square(centred), fold), m);
@@ -169,7 +176,7 @@ export function batchNormTrain(
     // Tensors made in the forward pass are freed before backprop unless saved.
     save([centred, invStd, g]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sc, sInv, sg] = saved;
+      const [sc, sInv, sg] = saved as [tf.Tensor, tf.Tensor, tf.Tensor]; // the three saved above
       const dBeta = channelSum(dy, fold);
       const dGamma = tf.mul(channelSum(tf.mul(dy, sc), fold), sInv);
       const a = tf.mul(sg, sInv);

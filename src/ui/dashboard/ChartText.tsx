@@ -26,7 +26,8 @@ export function ChartText({ spec, width, lines, color, unicode }: Props) {
     width,
     log: spec.log,
     ...(spec.xRange ? { xRange: spec.xRange } : {}),
-    ...(color ? { colors: spec.colorIndex.map((i) => DEFAULT_COLORS[i % DEFAULT_COLORS.length]) } : {}),
+    // i % length is an index of the (non-empty) palette.
+    ...(color ? { colors: spec.colorIndex.map((i) => DEFAULT_COLORS[i % DEFAULT_COLORS.length]!) } : {}),
   }).trimEnd();
   // A legend too long for one line wraps; keep the box to its budget so the screen never scrolls.
   text = text.split('\n').slice(0, lines).join('\n');

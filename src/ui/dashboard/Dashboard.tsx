@@ -99,6 +99,8 @@ export function Dashboard({ runs, subscribe, onCommand, color, unicode, size, no
 
   const width = columns - 1;
   const compare = state.runs.length > 1;
+  const [first] = state.runs;
+  if (!first) throw new Error('the dashboard shows at least one run');
   const notices = state.runs
     .flatMap((r) => notice(r))
     .flatMap((n) => wrapText(n, columns - 1))
@@ -119,7 +121,7 @@ export function Dashboard({ runs, subscribe, onCommand, color, unicode, size, no
       {compare ? (
         <RunTable runs={state.runs} width={width} color={color} />
       ) : (
-        <ProgressLine run={state.runs[0]} width={width} elapsedSeconds={elapsed} unicode={unicode} />
+        <ProgressLine run={first} width={width} elapsedSeconds={elapsed} unicode={unicode} />
       )}
       <Box height={panelLines} flexDirection="column" overflow="hidden">
         {state.help ? (

@@ -74,8 +74,9 @@ export function accuracyChart(runs: readonly RunView[], smoothing: number): Char
 
 /** Gradient norm over time of the first, middle and last unit (one run), or the middle unit per run. */
 export function gradientTimeChart(runs: readonly RunView[]): ChartSpec {
-  if (runs.length === 1) {
-    const r = runs[0];
+  const [only] = runs;
+  if (runs.length === 1 && only) {
+    const r = only;
     const n = r.units.length;
     const picks = n === 0 ? [] : [...new Set([0, Math.floor((n - 1) / 2), n - 1])];
     return {
@@ -105,9 +106,10 @@ function profileChart(runs: readonly RunView[], pick: (l: RunView['lines'][numbe
   runs.forEach((r, i) => {
     const last = r.lines[r.lines.length - 1];
     if (!last) return;
-    if (runs.length === 1 && r.lines.length > 1) {
-      series.push(pick(r.lines[0]));
-      labels.push(`step ${r.lines[0].step}`);
+    const first = r.lines[0];
+    if (runs.length === 1 && r.lines.length > 1 && first) {
+      series.push(pick(first));
+      labels.push(`step ${first.step}`);
       colorIndex.push(1);
     }
     series.push(pick(last));
@@ -115,7 +117,10 @@ function profileChart(runs: readonly RunView[], pick: (l: RunView['lines'][numbe
     colorIndex.push(runs.length > 1 ? i : 0);
   });
   const units = runs[0]?.units ?? [];
-  const xRange: [string, string] | undefined = units.length > 1 ? [units[0], units[units.length - 1]] : undefined;
+  const [firstUnit] = units;
+  const lastUnit = units.at(-1);
+  const xRange: [string, string] | undefined =
+    units.length > 1 && firstUnit !== undefined && lastUnit !== undefined ? [firstUnit, lastUnit] : undefined;
   return { title, series, labels, log: true, xRange, colorIndex };
 }
 

@@ -227,5 +227,5 @@ function onKey(state: DashboardState, key: Extract<DashboardEvent, { type: 'key'
 function stepSmoothing(current: number, direction: 1 | -1): number {
   const i = SMOOTHING_LEVELS.findIndex((s) => s === current);
   const next = Math.min(SMOOTHING_LEVELS.length - 1, Math.max(0, (i < 0 ? 0 : i) + direction));
-  return SMOOTHING_LEVELS[next];
+  return SMOOTHING_LEVELS[next]!; // next is clamped to 0..length-1 above
 }

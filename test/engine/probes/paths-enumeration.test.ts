@@ -113,7 +113,7 @@ describe('paths probe: single-path gradients', () => {
           const want = handPathGradient(model, Array.from(xv.subarray(i * IN, (i + 1) * IN)), labels[i]!, path);
           for (let j = 0; j < IN; j++) expect(got[i * IN + j]!).toBeCloseTo(want[j]!, 4);
         }
-        got.forEach((v, i) => (total[i] += v));
+        got.forEach((v, i) => (total[i]! += v));
       }
       const full = pathInputGradient(model, xs, ys, null, false, true, CLASSES);
       const fv = full.dataSync();
