@@ -1,8 +1,8 @@
 import * as tf from '../tf.js';
 import { UserError } from '../../util/errors.js';
 import { hasShortcuts, type ModelConfig } from '../../contracts/train-config.js';
-import { batchNorm, conv, seq, type ForwardContext, type Layer } from './layers.js';
-import type { ForwardOptions, ForwardResult, Model } from './model.js';
+import { batchNorm, conv, identity, seq, type ForwardContext, type Layer } from './layers.js';
+import type { ForwardOptions, ForwardResult, Model } from './model-types.js';
 import { ParamStore } from './params.js';
 
 /**
@@ -34,7 +34,6 @@ export function buildUNet(config: ModelConfig, inputShape: readonly number[], se
   const skips = hasShortcuts(config.arch);
   const bn = config.arch !== 'residual';
   const w = config.width;
-  const identity: Layer = (x) => x;
   const convBnRelu = (name: string, unit: number, inC: number, outC: number, gain = 2): Layer =>
     seq(conv(store, `${name}`, unit, 3, inC, outC, 1, !bn, gain), bn ? batchNorm(store, `${name}/bn`, unit, outC) : identity, (x) =>
       tf.relu(x),
