@@ -20,6 +20,8 @@ export function buildDenseNet(config: ModelConfig, inputShape: readonly number[]
   const k = config.width;
   const perBlock = (config.depth - 4) / 3;
   const inChannels = inputShape[2];
+  // buildModel checks the shape first, with the user-facing message.
+  if (inChannels === undefined) throw new Error(`densenet needs height x width x channels, got [${inputShape.join(', ')}]`);
 
   // The stem's input is the normalised image, not a ReLU output: gain 1.
   const stem = conv(store, 'stem', 0, 3, inChannels, 2 * k, 1, false, 1);

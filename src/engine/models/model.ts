@@ -47,8 +47,10 @@ export function buildModel(config: ModelConfig, inputShape: readonly number[], o
     const parts: Layer[] = [];
     lins.forEach((lin, i) => {
       const last = i === lins.length - 1;
-      if (order === 'preact') parts.push(norms[i], relu, lin);
-      else parts.push(lin, norms[i], ...(last ? [] : [relu]));
+      const n = norms[i];
+      if (n === undefined) throw new Error(`block has ${lins.length} weight layers but ${norms.length} norms`);
+      if (order === 'preact') parts.push(n, relu, lin);
+      else parts.push(lin, n, ...(last ? [] : [relu]));
     });
     return seq(...parts);
   };
@@ -69,12 +71,12 @@ export function buildModel(config: ModelConfig, inputShape: readonly number[], o
     const stemWithFlatten = stem;
     stem = (x, ctx) => stemWithFlatten(flatten(x), ctx);
   } else {
-    if (inputShape.length !== 3) {
+    const inChannels = inputShape[2];
+    if (inputShape.length !== 3 || inChannels === undefined) {
       throw new UserError(
         `--net cnn needs image data (height x width x channels); this data set's examples have shape [${inputShape.join(', ')}]. Use --net mlp, or an image data set such as fashion-mnist, mnist or cifar10.`,
       );
     }
-    const inChannels = inputShape[2];
     const bottleneck = config.block === 'bottleneck';
     const zeroPad = shortcutOf(config) === 'zero-pad';
     const perStage = (config.depth - 2) / (bottleneck ? 9 : 6);
@@ -100,11 +102,11 @@ export function buildModel(config: ModelConfig, inputShape: readonly number[], o
               conv(store, `${p}/conv3`, k, 1, mid, out, 1, bias),
             ]
           : [conv(store, `${p}/conv1`, k, 3, channels, out, stride, bias, streamGain), conv(store, `${p}/conv2`, k, 3, out, out, 1, bias)];
-        const normChannels = bottleneck ? [channels, mid, mid] : [channels, out];
-        // Post-activation norms follow each weight layer; pre-activation ones precede it.
-        const norms = lins.map((_, j) =>
-          norm(`${p}/bn${j + 1}`, k, order === 'preact' ? normChannels[j] : bottleneck ? [mid, mid, out][j] : out),
-        );
+        // Post-activation norms follow each weight layer (its output channels); pre-activation ones
+        // precede it (its input channels). One norm per weight layer.
+        const normChannels =
+          order === 'preact' ? (bottleneck ? [channels, mid, mid] : [channels, out]) : bottleneck ? [mid, mid, out] : [out, out];
+        const norms = normChannels.map((c, j) => norm(`${p}/bn${j + 1}`, k, c));
         const reshape = stride !== 1 || channels !== out;
         // Where the shape changes: a projection (1x1 convolution with the block's stride), or option A's
         // parameter-free subsample and zero channels.
