@@ -7,31 +7,21 @@
  * Doctor runs in its own process, so it may load a TensorFlow native build to see whether it
  * loads; it tries only one of them (the first found), since two cannot load in one process.
  */
+import { CUDA11_FIX, CUDA_CACHE_SIZE, GPU_BUILD_LIBRARIES, needsPtxJit, ptxJitWarning, smName } from '../platform/cuda.js';
 import {
-  AUTO_ORDER,
-  BACKEND_PACKAGES,
-  CUDA11_FIX,
-  CUDA_CACHE_SIZE,
-  GPU_BUILD_LIBRARIES,
-  INSTALL_FIX,
-  needsPtxJit,
-  nodeMajor,
-  nodeVersionProblem,
-  packageVersion,
-  ptxJitWarning,
+  firstVisibleGpu,
   queryGpus,
   realFiles,
   runCommand,
-  smName,
-  tryBackend,
-  type BackendName,
-  type BackendTrial,
   type CommandRunner,
   type FileReader,
   type GpuInfo,
   type GpuQuery,
-  type InitOptions,
-} from './backend.js';
+} from '../platform/nvidia-smi.js';
+import { AUTO_ORDER, tryBackend } from './backend.js';
+import { BACKEND_PACKAGES, INSTALL_FIX, nodeMajor, nodeVersionProblem } from './backends/backend-errors.js';
+import { packageVersion } from './backends/load-util.js';
+import type { BackendName, BackendTrial, InitOptions } from './backends/types.js';
 import { WASM_THREADS_ENV } from './wasm-threads.js';
 
 export interface BackendRow {
@@ -257,119 +247,191 @@ async function readLdconfig(run: CommandRunner): Promise<string | null> {
   return null;
 }
 
-/** Gathers the doctor report. Loads backends (so call it in its own process), prints nothing. */
-export async function diagnose(probes: Partial<DoctorProbes> = {}, options: DiagnoseOptions = {}): Promise<DoctorReport> {
-  const p: DoctorProbes = { ...defaultProbes, ...probes };
-  // Snapshot the environment first: loading the GPU build sets defaults in process.env.
-  const env: Record<string, string | null> = {};
-  for (const key of ENV_KEYS) env[key] = p.env[key] ?? null;
+/** What the per-check functions below read. */
+interface Facts {
+  readonly p: DoctorProbes;
+  readonly env: Readonly<Record<string, string | null>>;
+  readonly rows: readonly BackendRow[];
+  readonly gpuQuery: GpuQuery;
+  readonly cuda: CudaReport;
+  /** The GPU CUDA calls device 0 (CUDA_VISIBLE_DEVICES honoured). */
+  readonly firstGpu: GpuInfo | undefined;
+  readonly computeCapability: string | null;
+}
 
-  const nodeWarning = nodeVersionProblem(p.nodeVersion) ?? null;
+/** The environment variables that matter, read before anything (loading the GPU build sets defaults). */
+function snapshotEnv(env: DoctorProbes['env']): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const key of ENV_KEYS) out[key] = env[key] ?? null;
+  return out;
+}
+
+function packageVersions(p: DoctorProbes): Record<string, string | null> {
   const packages: Record<string, string | null> = {};
   for (const pkg of TFJS_PACKAGES) packages[pkg.replace('@tensorflow/', '')] = p.packageVersion(pkg);
+  return packages;
+}
 
-  const [gpuQuery, ldconfigText] = await Promise.all([queryGpus(p.runCommand, p.files), readLdconfig(p.runCommand)]);
+/** The file names in each LD_LIBRARY_PATH directory. */
+function ldLibraryPathListings(p: DoctorProbes): Map<string, string[]> {
   const listings = new Map<string, string[]>();
   for (const dir of ldLibraryPathDirs(p.env.LD_LIBRARY_PATH)) {
     if (!listings.has(dir)) listings.set(dir, p.files.listDir(dir) ?? []);
   }
-  const cuda = cudaReport(ldconfigText, listings);
-  const firstGpu = gpuQuery.gpus[0];
-  const computeCapability = firstGpu?.computeCapability ?? null;
+  return listings;
+}
 
-  // Backends: only the first native build found is loaded (two cannot share a process).
+function trialOptions(name: BackendName, options: DiagnoseOptions): InitOptions {
+  // wasm is tried as a CNN would start it: its multi-threaded build (MLPs use one thread).
+  // webgpu is tried with software adapters allowed, so the report can name one (auto never takes it).
+  if (name === 'wasm') return { ...options, convolutional: true };
+  if (name === 'webgpu') return { ...options, allowSoftwareAdapter: true };
+  return options;
+}
+
+/** One backend's row, loading it unless it is missing or a native build was tried already. */
+async function backendRow(
+  name: BackendName,
+  p: DoctorProbes,
+  options: DiagnoseOptions,
+  nativeTried: BackendName | null,
+): Promise<{ row: BackendRow; warnings: readonly string[] }> {
+  const pkg = BACKEND_PACKAGES[name];
+  const version = p.packageVersion(pkg);
+  const found = version !== null;
+  const base = { name, package: pkg, found, version };
+  if (!found) {
+    return { row: { ...base, loads: 'no', computesOn: null, whyNot: 'not installed', fix: INSTALL_FIX[name] }, warnings: [] };
+  }
+  if (isNative(name) && nativeTried !== null) {
+    const row: BackendRow = {
+      ...base,
+      loads: 'not tried',
+      computesOn: null,
+      whyNot: `only one TensorFlow native build can load per process, and ${nativeTried} was tried`,
+      fix: `check it with \`resnet-tutor train --backend ${name} ...\``,
+    };
+    return { row, warnings: [] };
+  }
+  const trial = await p.tryBackend(name, trialOptions(name, options));
+  const row: BackendRow = {
+    ...base,
+    loads: trial.loaded !== undefined ? 'yes' : 'no',
+    computesOn: trial.loaded?.device ?? null,
+    whyNot: trial.attempt.ok ? null : (trial.attempt.reason ?? 'failed to load'),
+    fix: trial.attempt.ok ? null : (trial.attempt.fix ?? null),
+  };
+  return { row, warnings: name === 'wasm' ? (trial.loaded?.warnings ?? []) : [] };
+}
+
+function isNative(name: BackendName): boolean {
+  return name === 'node-gpu' || name === 'node';
+}
+
+/** Every backend in `auto` order. Only the first native build found is loaded (two cannot share a process). */
+async function backendRows(p: DoctorProbes, options: DiagnoseOptions): Promise<{ rows: BackendRow[]; wasmWarnings: string[] }> {
   const rows: BackendRow[] = [];
   const wasmWarnings: string[] = [];
   let nativeTried: BackendName | null = null;
   for (const name of AUTO_ORDER) {
-    const pkg = BACKEND_PACKAGES[name];
-    const version = p.packageVersion(pkg);
-    const found = version !== null;
-    const native = name === 'node-gpu' || name === 'node';
-    if (!found) {
-      rows.push({ name, package: pkg, found, version, loads: 'no', computesOn: null, whyNot: 'not installed', fix: INSTALL_FIX[name] });
-      continue;
-    }
-    if (native && nativeTried !== null) {
-      rows.push({
-        name,
-        package: pkg,
-        found,
-        version,
-        loads: 'not tried',
-        computesOn: null,
-        whyNot: `only one TensorFlow native build can load per process, and ${nativeTried} was tried`,
-        fix: `check it with \`resnet-tutor train --backend ${name} ...\``,
-      });
-      continue;
-    }
-    if (native) nativeTried = name;
-    // wasm is tried as a CNN would start it: its multi-threaded build (MLPs use one thread).
-    // webgpu is tried with software adapters allowed, so the report can name one (auto never takes it).
-    const trial = await p.tryBackend(
-      name,
-      name === 'wasm' ? { ...options, convolutional: true } : name === 'webgpu' ? { ...options, allowSoftwareAdapter: true } : options,
-    );
-    if (name === 'wasm') wasmWarnings.push(...(trial.loaded?.warnings ?? []));
-    const loaded = trial.loaded !== undefined;
-    rows.push({
-      name,
-      package: pkg,
-      found,
-      version,
-      loads: loaded ? 'yes' : 'no',
-      computesOn: trial.loaded?.device ?? null,
-      whyNot: trial.attempt.ok ? null : (trial.attempt.reason ?? 'failed to load'),
-      fix: trial.attempt.ok ? null : (trial.attempt.fix ?? null),
-    });
+    const { row, warnings } = await backendRow(name, p, options, nativeTried);
+    rows.push(row);
+    wasmWarnings.push(...warnings);
+    if (isNative(name) && row.loads !== 'not tried' && row.found) nativeTried = name;
   }
+  return { rows, wasmWarnings };
+}
 
-  const warnings: string[] = [...wasmWarnings];
-  const notes: string[] = [];
-  if (nodeWarning) warnings.push(nodeWarning);
-  const wasmRow = rows.find((r) => r.name === 'wasm');
-  if (wasmRow?.computesOn?.includes('threads')) {
-    notes.push(`wasm trains CNNs on the threads shown and MLPs on one thread; ${WASM_THREADS_ENV}=N (1-4) sets it for every net.`);
-  }
-  const gpuBuild = rows.find((r) => r.name === 'node-gpu')!;
-  if (gpuBuild.loads === 'yes' && !gpuBuild.computesOn?.startsWith('GPU')) {
-    warnings.push(
-      'The GPU build loads but computes on the CPU (no usable GPU/CUDA 11 found): it silently runs no faster than the CPU build.',
-    );
-  }
-  if (gpuBuild.found || gpuQuery.gpus.length > 0) warnings.push(...cudaWarnings(cuda, gpuQuery.gpus.length > 0));
-  if (gpuQuery.gpus.length > 0 && cuda.ldconfigRead && !cuda.driverLibrary.found) {
+function gpuBuildRow(rows: readonly BackendRow[]): BackendRow | undefined {
+  return rows.find((r) => r.name === 'node-gpu');
+}
+
+function gpuBuildOnCpuWarnings({ rows }: Facts): string[] {
+  const gpuBuild = gpuBuildRow(rows);
+  if (gpuBuild?.loads !== 'yes' || gpuBuild.computesOn?.startsWith('GPU')) return [];
+  return ['The GPU build loads but computes on the CPU (no usable GPU/CUDA 11 found): it silently runs no faster than the CPU build.'];
+}
+
+function cudaLibraryWarnings({ rows, gpuQuery, cuda }: Facts): string[] {
+  const gpuSeen = gpuQuery.gpus.length > 0;
+  const warnings = gpuBuildRow(rows)?.found || gpuSeen ? cudaWarnings(cuda, gpuSeen) : [];
+  if (gpuSeen && cuda.ldconfigRead && !cuda.driverLibrary.found) {
     warnings.push('An NVIDIA GPU is seen, but the driver library libcuda.so.1 is not found: TensorFlow cannot reach the GPU.');
   }
-  if (firstGpu && computeCapability && needsPtxJit(computeCapability)) {
-    warnings.push(ptxJitWarning(firstGpu.name, computeCapability));
-    if (env.CUDA_CACHE_DISABLE === '1') {
-      warnings.push(
-        `CUDA_CACHE_DISABLE=1 is set: the kernels compiled for ${smName(computeCapability)} are thrown away, so every start is slow.`,
-      );
-    }
+  return warnings;
+}
+
+function ptxWarnings({ firstGpu, computeCapability, env }: Facts): string[] {
+  if (!firstGpu || !computeCapability || !needsPtxJit(computeCapability)) return [];
+  const warnings = [ptxJitWarning(firstGpu.name, computeCapability)];
+  if (env.CUDA_CACHE_DISABLE === '1') {
+    warnings.push(
+      `CUDA_CACHE_DISABLE=1 is set: the kernels compiled for ${smName(computeCapability)} are thrown away, so every start is slow.`,
+    );
   }
-  if (gpuQuery.gpus.length > 0 || gpuBuild.found) {
-    if (env.TF_FORCE_GPU_ALLOW_GROWTH === null) {
-      notes.push(
-        'TF_FORCE_GPU_ALLOW_GROWTH is not set: resnet-tutor sets it to true for itself, since TensorFlow ' +
-          'otherwise takes all GPU memory; export TF_FORCE_GPU_ALLOW_GROWTH=true for other TensorFlow programs.',
-      );
-    } else if (env.TF_FORCE_GPU_ALLOW_GROWTH !== 'true') {
-      notes.push(
-        `TF_FORCE_GPU_ALLOW_GROWTH=${env.TF_FORCE_GPU_ALLOW_GROWTH}: TensorFlow will take all GPU memory, so runs cannot share the GPU.`,
-      );
-    }
-    if (computeCapability && needsPtxJit(computeCapability) && env.CUDA_CACHE_MAXSIZE === null) {
-      notes.push(`CUDA_CACHE_MAXSIZE is not set: resnet-tutor sets it to ${CUDA_CACHE_SIZE} for itself so compiled kernels stay cached.`);
-    }
+  return warnings;
+}
+
+function wasmThreadsNotes({ rows }: Facts): string[] {
+  const wasmRow = rows.find((r) => r.name === 'wasm');
+  if (!wasmRow?.computesOn?.includes('threads')) return [];
+  return [`wasm trains CNNs on the threads shown and MLPs on one thread; ${WASM_THREADS_ENV}=N (1-4) sets it for every net.`];
+}
+
+function gpuEnvNotes({ rows, gpuQuery, env, computeCapability }: Facts): string[] {
+  if (gpuQuery.gpus.length === 0 && !gpuBuildRow(rows)?.found) return [];
+  const notes: string[] = [];
+  if (env.TF_FORCE_GPU_ALLOW_GROWTH === null) {
+    notes.push(
+      'TF_FORCE_GPU_ALLOW_GROWTH is not set: resnet-tutor sets it to true for itself, since TensorFlow ' +
+        'otherwise takes all GPU memory; export TF_FORCE_GPU_ALLOW_GROWTH=true for other TensorFlow programs.',
+    );
+  } else if (env.TF_FORCE_GPU_ALLOW_GROWTH !== 'true') {
+    notes.push(
+      `TF_FORCE_GPU_ALLOW_GROWTH=${env.TF_FORCE_GPU_ALLOW_GROWTH}: TensorFlow will take all GPU memory, so runs cannot share the GPU.`,
+    );
   }
+  if (computeCapability && needsPtxJit(computeCapability) && env.CUDA_CACHE_MAXSIZE === null) {
+    notes.push(`CUDA_CACHE_MAXSIZE is not set: resnet-tutor sets it to ${CUDA_CACHE_SIZE} for itself so compiled kernels stay cached.`);
+  }
+  return notes;
+}
+
+function webGpuNotes({ rows }: Facts): string[] {
   const webgpuRow = rows.find((r) => r.name === 'webgpu');
-  if (webgpuRow?.computesOn?.startsWith('CPU (WebGPU software')) {
-    notes.push('WebGPU finds only a software adapter here: `--backend auto` skips it (slower than wasm); `--backend webgpu` uses it.');
-  }
+  if (!webgpuRow?.computesOn?.startsWith('CPU (WebGPU software')) return [];
+  return ['WebGPU finds only a software adapter here: `--backend auto` skips it (slower than wasm); `--backend webgpu` uses it.'];
+}
+
+function probeNotes({ cuda, p }: Facts): string[] {
+  const notes: string[] = [];
   if (!cuda.ldconfigRead) notes.push('`ldconfig -p` could not be run: only LD_LIBRARY_PATH was searched for libraries.');
   if (nodeMajor(p.nodeVersion) >= 23) notes.push('The TensorFlow native builds were not loaded because of the Node version.');
+  return notes;
+}
+
+/** Gathers the doctor report. Loads backends (so call it in its own process or worker), prints nothing. */
+export async function diagnose(probes: Partial<DoctorProbes> = {}, options: DiagnoseOptions = {}): Promise<DoctorReport> {
+  const p: DoctorProbes = { ...defaultProbes, ...probes };
+  // Snapshot the environment first: loading the GPU build sets defaults in process.env.
+  const env = snapshotEnv(p.env);
+  const nodeWarning = nodeVersionProblem(p.nodeVersion) ?? null;
+  const packages = packageVersions(p);
+  const [gpuQuery, ldconfigText] = await Promise.all([queryGpus(p.runCommand, p.files), readLdconfig(p.runCommand)]);
+  const cuda = cudaReport(ldconfigText, ldLibraryPathListings(p));
+  const firstGpu = firstVisibleGpu(gpuQuery.gpus, p.env.CUDA_VISIBLE_DEVICES);
+  const computeCapability = firstGpu?.computeCapability ?? null;
+  const { rows, wasmWarnings } = await backendRows(p, options);
+
+  const facts: Facts = { p, env, rows, gpuQuery, cuda, firstGpu, computeCapability };
+  const warnings = [
+    ...wasmWarnings,
+    ...(nodeWarning ? [nodeWarning] : []),
+    ...gpuBuildOnCpuWarnings(facts),
+    ...cudaLibraryWarnings(facts),
+    ...ptxWarnings(facts),
+  ];
+  const notes = [...wasmThreadsNotes(facts), ...gpuEnvNotes(facts), ...webGpuNotes(facts), ...probeNotes(facts)];
 
   return {
     node: { version: p.nodeVersion, ok: nodeWarning === null, warning: nodeWarning },

@@ -4,16 +4,10 @@ import {
   BACKEND_CHOICES,
   GPU_CPU_FALLBACK_REASON,
   classifyLoadError,
-  firstVisibleGpu,
   initBackend,
   isResolvable,
   needsPtxJit,
   nodeVersionProblem,
-  parseNvidiaSmiCsv,
-  parseProcDriverVersion,
-  parseProcGpuInformation,
-  queryGpus,
-  type CommandRunner,
 } from '../../src/engine/backend.js';
 import { UserError } from '../../src/util/errors.js';
 
@@ -173,29 +167,8 @@ describe('classifyLoadError', () => {
   });
 });
 
-describe('GPU probing', () => {
-  it('parses nvidia-smi csv and sees the PTX JIT case', () => {
-    const gpus = parseNvidiaSmiCsv(
-      'NVIDIA H200, 143771 MiB, 0 %, 1 MiB, 9.0, 550.54.15\nNVIDIA L4, 23034 MiB, [N/A], 0 MiB, 8.9, 550.54.15\n',
-    );
-    expect(gpus).toEqual([
-      {
-        name: 'NVIDIA H200',
-        memoryTotalMiB: 143771,
-        memoryUsedMiB: 1,
-        utilizationPercent: 0,
-        computeCapability: '9.0',
-        driverVersion: '550.54.15',
-      },
-      {
-        name: 'NVIDIA L4',
-        memoryTotalMiB: 23034,
-        memoryUsedMiB: 0,
-        utilizationPercent: undefined,
-        computeCapability: '8.9',
-        driverVersion: '550.54.15',
-      },
-    ]);
+describe('PTX JIT', () => {
+  it('knows which compute capabilities compile from PTX', () => {
     expect(needsPtxJit('9.0')).toBe(true);
     expect(needsPtxJit('8.9')).toBe(true);
     // libtensorflow 2.9.1 ships SASS for sm_35/50/60/70/75 and PTX for compute_80: A100 (8.0) and
@@ -206,38 +179,5 @@ describe('GPU probing', () => {
     expect(needsPtxJit('7.2')).toBe(false);
     expect(needsPtxJit('6.1')).toBe(false);
     expect(needsPtxJit(undefined)).toBe(false);
-    expect(firstVisibleGpu(gpus, '1')?.name).toBe('NVIDIA L4');
-    expect(firstVisibleGpu(gpus, undefined)?.name).toBe('NVIDIA H200');
-  });
-
-  it('parses /proc/driver/nvidia', () => {
-    expect(parseProcGpuInformation('Model: \t\t NVIDIA H200\nIRQ:   \t\t 0\nGPU UUID: \t GPU-1\n')).toEqual({ name: 'NVIDIA H200' });
-    expect(parseProcDriverVersion('NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.15  Tue Mar  5 22:23:56 UTC 2024\n')).toBe(
-      '550.54.15',
-    );
-    expect(parseProcDriverVersion('NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  560.35.03  Release Build\n')).toBe('560.35.03');
-  });
-
-  it('falls back from nvidia-smi without compute_cap, to /proc, to none', async () => {
-    const noFiles = { readFile: () => null, listDir: () => null };
-    const oldDriver: CommandRunner = async (_f, args) =>
-      args[0]!.includes('compute_cap') ? null : 'Tesla V100-SXM2-16GB, 16160 MiB, 0 %, 0 MiB, 470.1\n';
-    const q = await queryGpus(oldDriver, noFiles);
-    expect(q.source).toBe('nvidia-smi');
-    expect(q.gpus[0]).toMatchObject({ name: 'Tesla V100-SXM2-16GB', computeCapability: undefined, driverVersion: '470.1' });
-
-    const none: CommandRunner = async () => null;
-    const proc = {
-      readFile: (p: string) =>
-        p === '/proc/driver/nvidia/version'
-          ? 'NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.15  Tue\n'
-          : p.endsWith('/information')
-            ? 'Model: \t\t NVIDIA H200\n'
-            : null,
-      listDir: (p: string) => (p === '/proc/driver/nvidia/gpus' ? ['0000:19:00.0'] : null),
-    };
-    const q2 = await queryGpus(none, proc);
-    expect(q2).toMatchObject({ source: '/proc/driver/nvidia', driverVersion: '550.54.15', gpus: [{ name: 'NVIDIA H200' }] });
-    expect((await queryGpus(none, noFiles)).source).toBe('none');
   });
 });

@@ -2,7 +2,7 @@
  * Why WebGPU finds no hardware adapter here, and what fixes it. The facts are gathered by
  * `gatherVulkanFacts` (file reads only, injectable) and judged by the pure `webGpuAdvice`.
  */
-import type { FileReader } from '../backend.js';
+import type { FileReader } from '../../platform/nvidia-smi.js';
 
 export interface VulkanFacts {
   /** libvulkan.so.1 opens. */

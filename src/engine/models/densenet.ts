@@ -1,7 +1,7 @@
 import * as tf from '../tf.js';
 import type { ModelConfig } from '../../contracts/train-config.js';
-import { batchNorm, conv, dense, seq, type ForwardContext, type Layer } from './layers.js';
-import type { ForwardOptions, ForwardResult, Model } from './model.js';
+import { batchNorm, conv, dense, relu, seq, type ForwardContext, type Layer } from './layers.js';
+import type { ForwardOptions, ForwardResult, Model } from './model-types.js';
 import { ParamStore } from './params.js';
 
 /**
@@ -20,7 +20,8 @@ export function buildDenseNet(config: ModelConfig, inputShape: readonly number[]
   const k = config.width;
   const perBlock = (config.depth - 4) / 3;
   const inChannels = inputShape[2];
-  const relu: Layer = (x) => tf.relu(x);
+  // buildModel checks the shape first, with the user-facing message.
+  if (inChannels === undefined) throw new Error(`densenet needs height x width x channels, got [${inputShape.join(', ')}]`);
 
   // The stem's input is the normalised image, not a ReLU output: gain 1.
   const stem = conv(store, 'stem', 0, 3, inChannels, 2 * k, 1, false, 1);

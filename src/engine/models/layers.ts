@@ -8,6 +8,11 @@ import type { ParamStore } from './params.js';
  */
 export type Layer = (x: tf.Tensor, ctx: ForwardContext) => tf.Tensor;
 
+/** Passes its input through. */
+export const identity: Layer = (x) => x;
+
+export const relu: Layer = (x) => tf.relu(x);
+
 /** Layers applied one after another. */
 export function seq(...layers: Layer[]): Layer {
   return (x, ctx) => layers.reduce((h, l) => l(h, ctx), x);

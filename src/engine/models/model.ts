@@ -1,52 +1,13 @@
 import * as tf from '../tf.js';
 import { UserError } from '../../util/errors.js';
 import { hasBatchNorm, hasShortcuts, shortcutOf, type ModelConfig } from '../../contracts/train-config.js';
-import { batchNorm, conv, dense, seq, type ForwardContext, type Layer } from './layers.js';
+import { batchNorm, conv, dense, identity, relu, seq, type ForwardContext, type Layer } from './layers.js';
+import type { ForwardOptions, ForwardResult, Model } from './model-types.js';
 import { buildDenseNet } from './densenet.js';
-import { ParamStore, type Param } from './params.js';
+import { ParamStore } from './params.js';
 import { buildUNet } from './unet.js';
 
-/**
- * A network as the lecture draws it: a stem, K blocks h_k = h_{k-1} + f_k[h_{k-1}] (or, for the plain
- * twin, h_k = f_k[h_{k-1}]), and a head. Units are numbered stem = 0, blocks 1..K, head = K+1; every
- * instrument (gradient norm, activation variance, lesion) is reported per unit, input side first.
- */
-export interface Model {
-  readonly config: ModelConfig;
-  readonly params: readonly Param[];
-  readonly state: readonly { name: string; variable: tf.Variable }[];
-  /** "stem", "block1" ... "blockK", "head". */
-  readonly unitNames: readonly string[];
-  /** Number of residual (or plain) blocks, K. */
-  readonly blockCount: number;
-  forward(x: tf.Tensor, options: ForwardOptions): ForwardResult;
-  dispose(): void;
-}
-
-export interface ForwardOptions {
-  readonly training: boolean;
-  /** Also return every unit's output (for activation variances). */
-  readonly collect?: boolean;
-  /**
-   * Blocks (1-based) whose branch f_k is switched off: a residual block passes its shortcut through, a
-   * plain block passes its input through when shapes allow. Used by the lesion and path probes.
-   */
-  readonly disabledBlocks?: ReadonlySet<number>;
-  /**
-   * One path of the unravelled net, for its gradient (Veit et al. 2016): the forward pass is the whole
-   * net, unchanged, but the backward pass goes through the branch f_k of these blocks (1-based) and
-   * through the skip (identity or projection) of every other block. See `blockGradient`.
-   */
-  readonly pathBlocks?: ReadonlySet<number>;
-}
-
-export interface ForwardResult {
-  readonly output: tf.Tensor;
-  /** Unit outputs, input side first, when `collect` was set. */
-  readonly units: tf.Tensor[];
-  /** BatchNorm running-statistic updates of a training pass; apply with `applyStatUpdates`. */
-  readonly statUpdates: { variable: tf.Variable; value: tf.Tensor }[];
-}
+export type { ForwardOptions, ForwardResult, Model } from './model-types.js';
 
 interface BlockParts {
   readonly branch: Layer;
@@ -75,9 +36,7 @@ export function buildModel(config: ModelConfig, inputShape: readonly number[], o
   // twin's variance would double with every block instead of staying constant.
   const streamGain = order === 'branch' ? 1 : 2;
   const projGain = order === 'post' ? 2 : 1;
-  const identity: Layer = (x) => x;
   const norm = (name: string, unit: number, channels: number): Layer => (bn ? batchNorm(store, name, unit, channels) : identity);
-  const relu: Layer = (x) => tf.relu(x);
 
   let stem: Layer;
   let head: Layer;
@@ -88,8 +47,10 @@ export function buildModel(config: ModelConfig, inputShape: readonly number[], o
     const parts: Layer[] = [];
     lins.forEach((lin, i) => {
       const last = i === lins.length - 1;
-      if (order === 'preact') parts.push(norms[i], relu, lin);
-      else parts.push(lin, norms[i], ...(last ? [] : [relu]));
+      const n = norms[i];
+      if (n === undefined) throw new Error(`block has ${lins.length} weight layers but ${norms.length} norms`);
+      if (order === 'preact') parts.push(n, relu, lin);
+      else parts.push(lin, n, ...(last ? [] : [relu]));
     });
     return seq(...parts);
   };
@@ -110,12 +71,12 @@ export function buildModel(config: ModelConfig, inputShape: readonly number[], o
     const stemWithFlatten = stem;
     stem = (x, ctx) => stemWithFlatten(flatten(x), ctx);
   } else {
-    if (inputShape.length !== 3) {
+    const inChannels = inputShape[2];
+    if (inputShape.length !== 3 || inChannels === undefined) {
       throw new UserError(
         `--net cnn needs image data (height x width x channels); this data set's examples have shape [${inputShape.join(', ')}]. Use --net mlp, or an image data set such as fashion-mnist, mnist or cifar10.`,
       );
     }
-    const inChannels = inputShape[2];
     const bottleneck = config.block === 'bottleneck';
     const zeroPad = shortcutOf(config) === 'zero-pad';
     const perStage = (config.depth - 2) / (bottleneck ? 9 : 6);
@@ -141,11 +102,11 @@ export function buildModel(config: ModelConfig, inputShape: readonly number[], o
               conv(store, `${p}/conv3`, k, 1, mid, out, 1, bias),
             ]
           : [conv(store, `${p}/conv1`, k, 3, channels, out, stride, bias, streamGain), conv(store, `${p}/conv2`, k, 3, out, out, 1, bias)];
-        const normChannels = bottleneck ? [channels, mid, mid] : [channels, out];
-        // Post-activation norms follow each weight layer; pre-activation ones precede it.
-        const norms = lins.map((_, j) =>
-          norm(`${p}/bn${j + 1}`, k, order === 'preact' ? normChannels[j] : bottleneck ? [mid, mid, out][j] : out),
-        );
+        // Post-activation norms follow each weight layer (its output channels); pre-activation ones
+        // precede it (its input channels). One norm per weight layer.
+        const normChannels =
+          order === 'preact' ? (bottleneck ? [channels, mid, mid] : [channels, out]) : bottleneck ? [mid, mid, out] : [out, out];
+        const norms = normChannels.map((c, j) => norm(`${p}/bn${j + 1}`, k, c));
         const reshape = stride !== 1 || channels !== out;
         // Where the shape changes: a projection (1x1 convolution with the block's stride), or option A's
         // parameter-free subsample and zero channels.

@@ -1,8 +1,8 @@
 import * as tf from '../tf.js';
 import { UserError } from '../../util/errors.js';
 import { hasShortcuts, type ModelConfig } from '../../contracts/train-config.js';
-import { batchNorm, conv, seq, type ForwardContext, type Layer } from './layers.js';
-import type { ForwardOptions, ForwardResult, Model } from './model.js';
+import { batchNorm, conv, identity, seq, type ForwardContext, type Layer } from './layers.js';
+import type { ForwardOptions, ForwardResult, Model } from './model-types.js';
 import { ParamStore } from './params.js';
 
 /**
@@ -24,7 +24,15 @@ import { ParamStore } from './params.js';
 export const UNET_UNITS = ['down1', 'down2', 'bottleneck', 'up2', 'up1', 'head'] as const;
 
 export function buildUNet(config: ModelConfig, inputShape: readonly number[], seed: number): Model {
-  if (inputShape.length !== 3 || inputShape[0] % 4 !== 0 || inputShape[1] % 4 !== 0) {
+  const [height, width, channels] = inputShape;
+  if (
+    inputShape.length !== 3 ||
+    height === undefined ||
+    width === undefined ||
+    channels === undefined ||
+    height % 4 !== 0 ||
+    width % 4 !== 0
+  ) {
     throw new UserError(
       `--net unet needs images whose height and width are multiples of 4 (two 2x2 poolings); this data set's examples have shape [${inputShape.join(', ')}].`,
     );
@@ -34,7 +42,6 @@ export function buildUNet(config: ModelConfig, inputShape: readonly number[], se
   const skips = hasShortcuts(config.arch);
   const bn = config.arch !== 'residual';
   const w = config.width;
-  const identity: Layer = (x) => x;
   const convBnRelu = (name: string, unit: number, inC: number, outC: number, gain = 2): Layer =>
     seq(conv(store, `${name}`, unit, 3, inC, outC, 1, !bn, gain), bn ? batchNorm(store, `${name}/bn`, unit, outC) : identity, (x) =>
       tf.relu(x),
@@ -43,7 +50,7 @@ export function buildUNet(config: ModelConfig, inputShape: readonly number[], se
     seq(convBnRelu(`${name}/conv1`, unit, inC, outC, gain), convBnRelu(`${name}/conv2`, unit, outC, outC));
 
   // The first convolution reads the normalised image (not a ReLU output): gain 1.
-  const down1 = double('down1', 0, inputShape[2], w, 1);
+  const down1 = double('down1', 0, channels, w, 1);
   const down2 = double('down2', 1, w, 2 * w);
   const bottleneck = double('bottleneck', 2, 2 * w, 4 * w);
   const up2 = double('up2', 3, 4 * w + (skips ? 2 * w : 0), 2 * w);
