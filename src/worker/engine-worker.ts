@@ -375,9 +375,11 @@ function pauseForDisk(run: HostedRun, what: string, e: NodeJS.ErrnoException): v
   const why =
     e.code === 'ENOSPC'
       ? 'the disk is full'
-      : e.code === 'EROFS' || e.code === 'EACCES' || e.code === 'EPERM'
-        ? 'the run directory is not writable'
-        : e.message;
+      : e.code === 'EROFS'
+        ? 'the file system is read-only'
+        : e.code === 'EACCES' || e.code === 'EPERM'
+          ? 'the run directory is not writable'
+          : e.message;
   run.paused = true;
   post({
     v: 1,
