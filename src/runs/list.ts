@@ -2,7 +2,7 @@ import { closeSync, fstatSync, existsSync, openSync, readFileSync, readSync, rea
 import { join, resolve } from 'node:path';
 import { describeModel } from '../contracts/train-config.js';
 import type { MetricsLine } from '../contracts/run-folder.js';
-import { listRunIds, METRICS_FILE, RUN_FILE, type RunInfo } from './run-dir.js';
+import { formatVersionProblem, listRunIds, METRICS_FILE, RUN_FILE, type RunInfo } from './run-dir.js';
 
 /**
  * `resnet-tutor runs`: every run folder under the run directory, newest first, as a table or JSON.
@@ -21,7 +21,15 @@ export type RunListing =
       /** The newest of run.json's `updated` and the last metrics line's `time` (ISO). */
       readonly lastUpdate: string;
     }
-  | { readonly kind: 'damaged'; readonly id: string; readonly path: string; readonly reason: string; readonly lastUpdate: string };
+  | {
+      readonly kind: 'damaged';
+      readonly id: string;
+      readonly path: string;
+      readonly reason: string;
+      readonly lastUpdate: string;
+      /** Not damaged but written by a newer resnet-tutor (a run-folder format this one does not read). */
+      readonly newer?: boolean;
+    };
 
 /** A `running` run with no update for this long gets a note (it may have been killed). */
 export const STALE_AFTER_MS = 10 * 60 * 1000;
@@ -85,12 +93,29 @@ function readListing(name: string, path: string): RunListing | null {
     const why = e.code ? `${RUN_FILE} cannot be read (${e.code})` : `${RUN_FILE} is not valid JSON (${e.message})`;
     return { kind: 'damaged', id: name, path, reason: why, lastUpdate: mtime(file) };
   }
+  const newer = newerFormat(info, file);
+  if (newer) return { kind: 'damaged', id: name, path, reason: newer, lastUpdate: mtime(file), newer: true };
   const problem = shapeProblem(info);
   if (problem) return { kind: 'damaged', id: name, path, reason: `${RUN_FILE} ${problem}`, lastUpdate: mtime(file) };
   const last = lastMetricsLine(path);
   const step = Math.max(info.step ?? 0, last?.step ?? 0);
   const lastUpdate = last?.time && last.time > info.updated ? last.time : info.updated;
   return { kind: 'run', path, info, step, lastUpdate };
+}
+
+/**
+ * The message when run.json was written by a newer resnet-tutor than this one: its fields may mean
+ * something else, so the row shows none of them (only that it cannot be read here, and why). A
+ * malformed version is left to `shapeProblem` and `report`.
+ */
+function newerFormat(info: unknown, file: string): string | null {
+  if (typeof info !== 'object' || info === null || Array.isArray(info)) return null;
+  try {
+    formatVersionProblem(info as Record<string, unknown>, file);
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 /** What is missing for the listing to describe the run; null when run.json has what it needs. */
@@ -196,7 +221,7 @@ export function formatRunsTable(
     { name: 'MODEL', cell: run((l) => describeModel(l.info.config)) },
     { name: 'DATA', cell: run((l) => String(l.info.config.dataset ?? '-')) },
     { name: 'BACKEND', cell: run((l) => formatBackendShort(l.info)) },
-    { name: 'STATUS', cell: (l) => (l.kind === 'run' ? l.info.status : 'damaged') },
+    { name: 'STATUS', cell: (l) => (l.kind === 'run' ? l.info.status : l.newer ? 'newer-format' : 'damaged') },
     { name: 'STEP', cell: run((l) => formatProgress(l.info, l.step)) },
     { name: 'BEST VAL', cell: run((l) => formatPercent(l.info.bestValAccuracy)) },
     { name: 'UPDATED', cell: (l) => formatAgo(l.lastUpdate, now) },
@@ -221,7 +246,7 @@ export function formatRunsTable(
 
   const notes: string[] = [];
   for (const l of listings) {
-    if (l.kind === 'damaged') notes.push(`${l.id}: damaged: ${l.reason} (${l.path})`);
+    if (l.kind === 'damaged') notes.push(l.newer ? `${l.id}: ${l.reason}` : `${l.id}: damaged: ${l.reason} (${l.path})`);
   }
   const stale = listings.filter(
     (l) => l.kind === 'run' && l.info.status === 'running' && now.getTime() - Date.parse(l.lastUpdate) > STALE_AFTER_MS,
@@ -241,6 +266,8 @@ export function formatRunsTable(
 /** `runs --json`: each run.json object plus its folder path; damaged ones with their reason. */
 export function runsAsJson(listings: readonly RunListing[]): unknown[] {
   return listings.map((l) =>
-    l.kind === 'run' ? { ...l.info, path: resolve(l.path) } : { id: l.id, path: resolve(l.path), status: 'damaged', reason: l.reason },
+    l.kind === 'run'
+      ? { ...l.info, path: resolve(l.path) }
+      : { id: l.id, path: resolve(l.path), status: l.newer ? 'newer-format' : 'damaged', reason: l.reason },
   );
 }

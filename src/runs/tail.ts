@@ -2,13 +2,18 @@ import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs'
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { MetricsLine } from '../contracts/run-folder.js';
-import { METRICS_FILE, RUN_FILE, type RunInfo } from './run-dir.js';
+import { formatVersionProblem, METRICS_FILE, RUN_FILE, type RunInfo } from './run-dir.js';
 
 /**
  * Follows a run folder that another process writes (headless under nohup or Slurm, or a second
  * terminal): new metrics.jsonl lines and run.json changes, as an async iterator. It polls rather
  * than using fs.watch, which misses changes on network file systems (NFS, Lustre) where cluster
  * run folders live. Used by `resnet-tutor watch` and, later, the live dashboard.
+ *
+ * A run.json or metrics line written by a newer resnet-tutor (a `formatVersion` above the one this
+ * program reads: a newer version resumed the run while we watch) ends the tail: `poll()` throws the
+ * UserError of `formatVersionProblem`, naming the file and the version, and the iterator rejects
+ * with it. Its fields may mean something else, so showing them would be a guess.
  */
 export type TailEvent =
   /** A new, whole metrics line. */
@@ -51,7 +56,9 @@ export class RunTail implements AsyncIterable<TailEvent> {
   private runText: string | null = null;
   private runInfo: RunInfo | null = null;
   private queue: TailEvent[] = [];
-  private waiting: ((r: IteratorResult<TailEvent>) => void) | null = null;
+  private waiting: { resolve: (r: IteratorResult<TailEvent>) => void; reject: (err: unknown) => void } | null = null;
+  /** Why the tail ended on its own (a newer format); the iterator rejects with it. */
+  private failure: unknown = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private started = false;
@@ -81,10 +88,26 @@ export class RunTail implements AsyncIterable<TailEvent> {
     this.queue = [];
     const w = this.waiting;
     this.waiting = null;
-    w?.({ done: true, value: undefined });
+    w?.resolve({ done: true, value: undefined });
   }
 
-  /** Reads once now and returns what is new; the iterator calls this on its timer. */
+  /** Ends the tail with an error: what is queued is still delivered, then the iterator rejects. */
+  private fail(err: unknown): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.failure = err;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const w = this.waiting;
+    this.waiting = null;
+    w?.reject(err);
+  }
+
+  /**
+   * Reads once now and returns what is new; the iterator calls this on its timer. Throws a UserError
+   * for a run.json or metrics line of a newer format (the lines before it are lost to the caller:
+   * the tail cannot go on anyway).
+   */
   poll(): TailEvent[] {
     const events: TailEvent[] = [];
     const run = this.readRun();
@@ -103,9 +126,10 @@ export class RunTail implements AsyncIterable<TailEvent> {
       next: () => {
         const ready = this.queue.shift();
         if (ready) return Promise.resolve({ done: false, value: ready });
+        if (this.failure !== null) return Promise.reject(this.failure as Error);
         if (this.stopped) return Promise.resolve({ done: true, value: undefined });
-        return new Promise((resolveNext) => {
-          this.waiting = resolveNext;
+        return new Promise((resolve, reject) => {
+          this.waiting = { resolve, reject };
         });
       },
       return: () => {
@@ -117,7 +141,14 @@ export class RunTail implements AsyncIterable<TailEvent> {
 
   private tick(): void {
     if (this.stopped) return;
-    for (const e of this.poll()) this.push(e);
+    let events: TailEvent[];
+    try {
+      events = this.poll();
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    for (const e of events) this.push(e);
     if (!this.stopped) this.timer = setTimeout(() => this.tick(), this.intervalMs);
   }
 
@@ -125,16 +156,17 @@ export class RunTail implements AsyncIterable<TailEvent> {
     const w = this.waiting;
     if (w) {
       this.waiting = null;
-      w({ done: false, value: e });
+      w.resolve({ done: false, value: e });
     } else {
       this.queue.push(e);
     }
   }
 
   private readRun(): TailEvent | null {
+    const file = join(this.runPath, RUN_FILE);
     let text: string;
     try {
-      text = readFileSync(join(this.runPath, RUN_FILE), 'utf8');
+      text = readFileSync(file, 'utf8');
     } catch {
       return null; // not there (yet): keep the last known state
     }
@@ -145,6 +177,9 @@ export class RunTail implements AsyncIterable<TailEvent> {
     } catch {
       return null; // run.json is written atomically; a bad read is another writer's problem, retry
     }
+    // Throws for a newer format; a malformed one is left to `watch`'s status check.
+    if (typeof info === 'object' && info !== null && !Array.isArray(info))
+      formatVersionProblem(info as unknown as Record<string, unknown>, file);
     this.runText = text;
     const previous = this.runInfo;
     this.runInfo = info;
@@ -187,22 +222,34 @@ export class RunTail implements AsyncIterable<TailEvent> {
       from = Math.max(0, whole.length - this.backlog);
       this.skippedBacklog = from;
     }
+    const file = join(this.runPath, METRICS_FILE);
     for (const text of whole.slice(from)) {
+      let parsed: unknown;
       try {
-        const line = JSON.parse(text) as MetricsLine;
-        if (
-          typeof line !== 'object' ||
-          line === null ||
-          typeof line.step !== 'number' ||
-          typeof line.epoch !== 'number' ||
-          (typeof line.loss !== 'number' && line.loss !== null)
-        ) {
-          events.push({ type: 'unreadable', text, reason: 'not a metrics object' });
-        } else {
-          events.push({ type: 'metrics', line });
-        }
+        parsed = JSON.parse(text);
       } catch (err) {
         events.push({ type: 'unreadable', text, reason: (err as Error).message });
+        continue;
+      }
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+        // A newer format throws (the tail ends); a malformed version is reported as the line's damage.
+        const why = formatVersionProblem(parsed as Record<string, unknown>, file);
+        if (why !== null) {
+          events.push({ type: 'unreadable', text, reason: why });
+          continue;
+        }
+      }
+      const line = parsed as MetricsLine;
+      if (
+        typeof line !== 'object' ||
+        line === null ||
+        typeof line.step !== 'number' ||
+        typeof line.epoch !== 'number' ||
+        (typeof line.loss !== 'number' && line.loss !== null)
+      ) {
+        events.push({ type: 'unreadable', text, reason: 'not a metrics object' });
+      } else {
+        events.push({ type: 'metrics', line });
       }
     }
   }

@@ -1,7 +1,8 @@
 /**
  * Fault injection for tests of the failure paths that cannot be produced on demand (a full disk, a
  * worker that dies). Read from RESNET_TUTOR_FAULTS, a comma list; never set in normal use:
- *   enospc:<regexp>   writes to files whose path matches fail with ENOSPC
+ *   enospc:<regexp>   writes to files whose path matches fail with ENOSPC (disk full)
+ *   erofs:<regexp>    writes to files whose path matches fail with EROFS (read-only file system)
  *   crash@<step>      the engine worker crashes (an uncaught exception) after that step
  *   exit@<step>       the engine worker thread exits abruptly after that step
  *   no-wasm-threads   the multi-threaded wasm build fails to start
@@ -11,12 +12,22 @@ function faults(): string[] {
   return raw ? raw.split(',').map((s) => s.trim()) : [];
 }
 
+/** The error a real write would raise, for each injectable write fault. */
+const WRITE_FAULTS = {
+  enospc: { code: 'ENOSPC', errno: -28, text: 'no space left on device' },
+  erofs: { code: 'EROFS', errno: -30, text: 'read-only file system' },
+} as const;
+
 export function failWriteFor(path: string): NodeJS.ErrnoException | null {
   for (const f of faults()) {
-    if (f.startsWith('enospc:') && new RegExp(f.slice('enospc:'.length)).test(path)) {
-      return Object.assign(new Error(`ENOSPC: no space left on device, write '${path}'`), {
-        code: 'ENOSPC',
-        errno: -28,
+    const colon = f.indexOf(':');
+    const kind = f.slice(0, colon);
+    if (colon < 0 || !Object.hasOwn(WRITE_FAULTS, kind)) continue;
+    const fault = WRITE_FAULTS[kind as keyof typeof WRITE_FAULTS];
+    if (new RegExp(f.slice(colon + 1)).test(path)) {
+      return Object.assign(new Error(`${fault.code}: ${fault.text}, write '${path}'`), {
+        code: fault.code,
+        errno: fault.errno,
         syscall: 'write',
         path,
       });

@@ -281,9 +281,11 @@ export function hostRuns(ctx: WorkerContext): { command(msg: RunCommand): void }
     const why =
       e.code === 'ENOSPC'
         ? 'the disk is full'
-        : e.code === 'EROFS' || e.code === 'EACCES' || e.code === 'EPERM'
-          ? 'the run directory is not writable'
-          : e.message;
+        : e.code === 'EROFS'
+          ? 'the file system is read-only'
+          : e.code === 'EACCES' || e.code === 'EPERM'
+            ? 'the run directory is not writable'
+            : e.message;
     run.paused = true;
     post({
       type: 'error',

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { writeLessonTag } from '../../src/lessons/lesson-runs.js';
 import { lessonRunsDir } from '../../src/runs/lesson-root.js';
 import { formatAgo, formatRunsTable, listRuns, runsAsJson } from '../../src/runs/list.js';
-import { findRun } from '../../src/runs/run-dir.js';
+import { findRun, RUN_FORMAT_VERSION } from '../../src/runs/run-dir.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { fixtureLine, writeFixtureRun } from '../helpers/run-fixture.js';
 
@@ -139,6 +139,38 @@ describe('runs listing', () => {
       `No runs in ${empty} yet. Start one with \`resnet-tutor train --run-dir ${empty}\` (add --steps 200 for a quick one), or point --run-dir at the folder that holds your runs.\n`,
     );
     expect(runCli(['runs', '--run-dir', empty, '--json']).stdout).toBe('[]\n');
+  });
+});
+
+describe('runs: a run folder of a newer format', () => {
+  it('is marked newer-format with a note naming the file and the version, and its fields are not shown', () => {
+    const root = tempDir('rt-runs-newer-');
+    writeFixtureRun(root, '20260101-100000-mlp-residual-bn-d3', {});
+    const newer = writeFixtureRun(root, '20260101-110000-mlp-plain-d3', { config: { arch: 'plain' } });
+    const file = join(newer, 'run.json');
+    const version = RUN_FORMAT_VERSION + 1;
+    writeFileSync(file, JSON.stringify({ ...(JSON.parse(readFileSync(file, 'utf8')) as object), formatVersion: version }));
+    const message = `${file} was written by a newer resnet-tutor (run-folder format ${version}; this version reads formats up to ${RUN_FORMAT_VERSION}). Upgrade resnet-tutor`;
+
+    const listings = listRuns(root);
+    const row = listings.find((l) => l.kind === 'damaged');
+    expect(row).toMatchObject({ id: '20260101-110000-mlp-plain-d3', newer: true, reason: expect.stringContaining(message) });
+    expect(listings.filter((l) => l.kind === 'run')).toHaveLength(1);
+
+    const table = formatRunsTable(root, listings, Infinity, NOW);
+    expect(table).toMatch(/^20260101-110000-mlp-plain-d3\s+newer-format\s+\S/m);
+    expect(table).not.toMatch(/mlp plain d3/);
+    expect(table).toContain(`20260101-110000-mlp-plain-d3: ${message}`);
+    expect(table).not.toContain('damaged');
+
+    const cli = runCli(['runs', '--run-dir', root, '--json']);
+    expect(cli.code).toBe(0);
+    const json = JSON.parse(cli.stdout) as { id: string; status: string; reason?: string }[];
+    expect(json.find((j) => j.id === '20260101-110000-mlp-plain-d3')).toMatchObject({
+      status: 'newer-format',
+      reason: expect.stringContaining(message),
+    });
+    expect(json.find((j) => j.id === '20260101-100000-mlp-residual-bn-d3')).toMatchObject({ status: 'completed' });
   });
 });
 

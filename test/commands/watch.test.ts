@@ -2,7 +2,7 @@ import { appendFileSync, readFileSync, statSync, truncateSync, writeFileSync } f
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { formatMetricsLine } from '../../src/runs/headless-format.js';
-import { appendMetrics, updateRunInfo } from '../../src/runs/run-dir.js';
+import { appendMetrics, RUN_FORMAT_VERSION, updateRunInfo } from '../../src/runs/run-dir.js';
 import { RunTail, type TailEvent } from '../../src/runs/tail.js';
 import { runCli, startCli, tempDir, waitFor, waitForExit } from '../helpers/cli.js';
 import { fixtureLine, writeFixtureRun } from '../helpers/run-fixture.js';
@@ -67,6 +67,39 @@ describe('RunTail', () => {
     tail.poll();
     appendFileSync(join(path, 'metrics.jsonl'), `{"step": 1, oops\n${JSON.stringify(fixtureLine(1))}\n`);
     expect(kinds(tail.poll())).toEqual(['unreadable', 'metrics 5']);
+  });
+
+  it('a metrics line of a newer format ends the tail with an error naming the file and the version', async () => {
+    const path = writeFixtureRun(tempDir('rt-tail-'), 'r1', { lines: 1, info: running });
+    const tail = new RunTail(path);
+    tail.poll();
+    const newer = RUN_FORMAT_VERSION + 1;
+    appendFileSync(join(path, 'metrics.jsonl'), `${JSON.stringify({ ...fixtureLine(2), formatVersion: newer })}\n`);
+    const message = `${join(path, 'metrics.jsonl')} was written by a newer resnet-tutor (run-folder format ${newer}; this version reads formats up to ${RUN_FORMAT_VERSION})`;
+    expect(() => tail.poll()).toThrow(message);
+    // The iterator rejects with the same error instead of waiting for lines it cannot read.
+    const again = new RunTail(path, { intervalMs: 20 });
+    const seen: string[] = [];
+    const iterate = async () => {
+      for await (const e of again) seen.push(...kinds([e]));
+    };
+    await expect(iterate()).rejects.toThrow(message);
+    expect(seen).toEqual([]);
+    // A malformed version is one damaged line, not the end.
+    const other = writeFixtureRun(tempDir('rt-tail-'), 'r2', { lines: 0, info: running });
+    appendFileSync(join(other, 'metrics.jsonl'), `${JSON.stringify({ ...fixtureLine(1), formatVersion: 'one' })}\n`);
+    const events = new RunTail(other).poll();
+    expect(kinds(events)).toEqual(['unreadable', 'run running']);
+    expect(events[0]?.type === 'unreadable' && events[0].reason).toMatch(/"formatVersion" is "one"/);
+  });
+
+  it('a run.json of a newer format ends the tail too', () => {
+    const path = writeFixtureRun(tempDir('rt-tail-'), 'r1', { lines: 1, info: running });
+    const tail = new RunTail(path);
+    tail.poll();
+    const info = JSON.parse(readFileSync(join(path, 'run.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(path, 'run.json'), JSON.stringify({ ...info, formatVersion: RUN_FORMAT_VERSION + 1, step: 10 }));
+    expect(() => tail.poll()).toThrow(`${join(path, 'run.json')} was written by a newer resnet-tutor`);
   });
 
   it('is an async iterator that ends when stopped', async () => {
@@ -244,5 +277,39 @@ describe('watch: run.json damaged while watching', () => {
     const { code } = await waitForExit(child);
     expect(code).toBe(1);
     expect(child.output().stdout).toMatch(/run\.json now has no known status \("paused-forever"\); stopped watching\./);
+  });
+});
+
+describe('watch: a run folder of a newer format', () => {
+  const newer = RUN_FORMAT_VERSION + 1;
+  const refusal = (file: string) =>
+    `resnet-tutor: ${file} was written by a newer resnet-tutor (run-folder format ${newer}; this version reads formats up to ${RUN_FORMAT_VERSION}). Upgrade resnet-tutor`;
+
+  it('refuses a run.json of a newer format at once, in one paragraph, exit 1', () => {
+    const root = tempDir('rt-watch-');
+    const path = writeFixtureRun(root, 'r', { lines: 1, info: running });
+    const info = JSON.parse(readFileSync(join(path, 'run.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(path, 'run.json'), JSON.stringify({ ...info, formatVersion: newer }));
+    const r = runCli(['watch', 'r', '--run-dir', root, '--interval', '0.1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.startsWith(refusal(join(path, 'run.json')))).toBe(true);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('stops with that error, exit 1, when a newer resnet-tutor writes a metrics line while watching', async () => {
+    const root = tempDir('rt-watch-');
+    const path = writeFixtureRun(root, 'r', { lines: 1, info: running });
+    const child = startCli(['watch', 'r', '--run-dir', root, '--interval', '0.1']);
+    onTestFinished(() => {
+      child.kill();
+    });
+    await waitFor(() => child.output().stdout.includes('Ctrl-C stops watching'), 30_000, 'the watch header');
+    appendFileSync(join(path, 'metrics.jsonl'), `${JSON.stringify({ ...fixtureLine(2), formatVersion: newer })}\n`);
+    const { code } = await waitForExit(child);
+    expect(code).toBe(1);
+    const { stderr } = child.output();
+    expect(stderr.startsWith(refusal(join(path, 'metrics.jsonl')))).toBe(true);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).not.toMatch(/unexpected/i);
   });
 });
