@@ -5,8 +5,8 @@ import type { ProgressStore } from '../lessons/progress.js';
 import { lessonRunsDir } from '../runs/lesson-root.js';
 import type { Lesson } from '../lessons/types.js';
 import { engineHostPerKind } from '../worker/engine-host.js';
-import { clipText } from './dashboard/format.js';
-import { useTerminalSize } from './dashboard/use-terminal-size.js';
+import { clipText } from '../util/format.js';
+import { useTerminalSize } from './common/use-terminal-size.js';
 import { TutorApp } from './tutor/TutorApp.js';
 import type { LessonProgressView, TutorCommand, TutorEvent, TutorState } from './tutor/state.js';
 

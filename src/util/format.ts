@@ -75,3 +75,15 @@ export function table(rows: readonly (readonly string[])[], opts: { indent?: str
   }
   return lines;
 }
+
+/** Cuts `text` to `width` columns, ending in '…' when it was cut. */
+export function clipText(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+}
+
+/** Word-wraps to `width` columns (long words are cut). */
+export function wrapText(text: string, width: number): string[] {
+  // Leading spaces (an indented option, a bullet) are kept on the first line.
+  const lead = /^\s*/.exec(text)?.[0] ?? '';
+  return wrapWords(text, width, lead).map((l) => l.slice(0, width));
+}

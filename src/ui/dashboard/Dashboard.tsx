@@ -2,7 +2,7 @@ import { Box, Text, useInput } from 'ink';
 import { useEffect, useReducer, useRef } from 'react';
 import { Footer } from './Footer.js';
 import { toAscii } from '../terminal.js';
-import { clipText, wrapText } from './format.js';
+import { clipText, wrapText } from '../../util/format.js';
 import { Header } from './Header.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { PanelView } from './PanelView.js';
@@ -10,7 +10,7 @@ import { ProgressLine } from './ProgressLine.js';
 import { QuitPrompt } from './QuitPrompt.js';
 import { RunTable } from './RunTable.js';
 import { initialState, reduce, type Command, type DashboardEvent, type DashboardState, type RunView } from './state.js';
-import { useTerminalSize } from './use-terminal-size.js';
+import { useTerminalSize } from '../common/use-terminal-size.js';
 
 export type Props = {
   /** The runs to show, in order (one for `train`, 2-4 for `compare`). */

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { toAscii } from '../terminal.js';
-import { clipText } from './format.js';
+import { clipText } from '../../util/format.js';
 import type { RunView } from './state.js';
 
 export type Props = {

@@ -1,5 +1,6 @@
 import { Text } from 'ink';
-import { eta, formatDuration, num, pct } from './format.js';
+import { formatClock, num } from '../../util/format.js';
+import { eta, pct } from './format.js';
 import type { RunView } from './state.js';
 
 export type Props = {
@@ -22,8 +23,8 @@ export function ProgressLine({ run, width, elapsedSeconds, unicode }: Props) {
     `loss ${num(last?.loss, 3)}`,
     ...(last?.accuracy !== undefined ? [`acc ${pct(last.accuracy)}`] : []),
     `${last ? Math.round(last.samplesPerSecond) : 0}/s`,
-    formatDuration(elapsedSeconds),
-    `ETA ${formatDuration(eta(run))}`,
+    formatClock(elapsedSeconds),
+    `ETA ${formatClock(eta(run))}`,
   ].join(' ');
   const barWidth = Math.max(4, Math.min(30, width - stats.length - 3));
   const filled = Math.round(fraction * barWidth);

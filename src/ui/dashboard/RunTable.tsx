@@ -1,6 +1,7 @@
 import { Text } from 'ink';
 import { DEFAULT_COLORS } from '../../render/text-chart.js';
-import { formatDuration, eta, lastVal, num, pct } from './format.js';
+import { formatClock, num } from '../../util/format.js';
+import { eta, lastVal, pct } from './format.js';
 import type { RunView } from './state.js';
 
 export type Props = {
@@ -19,7 +20,7 @@ export function RunTable({ runs, width, color }: Props) {
       {runs.map((r, i) => {
         const last = r.lines[r.lines.length - 1];
         const step = `${r.progress?.step ?? 0}/${r.progress?.totalSteps ?? '?'}`;
-        const row = `${r.label.slice(0, labelWidth).padEnd(labelWidth)}  ${step.padStart(11)}  ${num(last?.loss, 3).padStart(7)}  ${pct(last?.accuracy).padStart(6)}  ${pct(lastVal(r).valAccuracy).padStart(7)}  ${String(last ? Math.round(last.samplesPerSecond) : 0).padStart(5)}  ${formatDuration(eta(r)).padStart(7)}  ${r.status}`;
+        const row = `${r.label.slice(0, labelWidth).padEnd(labelWidth)}  ${step.padStart(11)}  ${num(last?.loss, 3).padStart(7)}  ${pct(last?.accuracy).padStart(6)}  ${pct(lastVal(r).valAccuracy).padStart(7)}  ${String(last ? Math.round(last.samplesPerSecond) : 0).padStart(5)}  ${formatClock(eta(r)).padStart(7)}  ${r.status}`;
         return (
           <Text key={r.id} color={color ? DEFAULT_COLORS[i % DEFAULT_COLORS.length] : undefined}>
             {row.slice(0, width)}

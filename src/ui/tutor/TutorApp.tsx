@@ -1,8 +1,8 @@
 import { Box, Text, useApp, useInput } from 'ink';
 import { useCallback, useReducer, useRef } from 'react';
 import type { Lesson } from '../../lessons/types.js';
-import { clipText } from '../dashboard/format.js';
-import { useTerminalSize } from '../dashboard/use-terminal-size.js';
+import { clipText } from '../../util/format.js';
+import { useTerminalSize } from '../common/use-terminal-size.js';
 import { LessonMenu } from './LessonMenu.js';
 import { LessonView } from './LessonView.js';
 import { TutorHelp } from './TutorHelp.js';

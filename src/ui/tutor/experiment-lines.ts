@@ -7,7 +7,7 @@ import type { ExperimentResults, Measurement } from '../../lessons/results.js';
 import type { Experiment, Lesson } from '../../lessons/types.js';
 import { checkLabels, formatNumber, formatValue } from '../../lessons/verdict.js';
 import { renderProbe } from '../../render/probe-text.js';
-import { clipText, num } from '../dashboard/format.js';
+import { clipText, num } from '../../util/format.js';
 import { chartLines, MIN_CHART_LINES, type ChartLook } from './chart-lines.js';
 import { chartOf, trainChart, type ChartData } from './chart-model.js';
 import { mergeRunPredictions, renderSegmentationGrids } from './segmentation-grid.js';

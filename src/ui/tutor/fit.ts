@@ -1,4 +1,4 @@
-import { clipText } from '../dashboard/format.js';
+import { clipText } from '../../util/format.js';
 import { toAscii } from '../terminal.js';
 
 /**
