@@ -1,5 +1,5 @@
 import type { CommandSpec } from './types.js';
-import { runOptions } from './train-options.js';
+import { runOptions, trainFlags } from './train-options.js';
 import { flagDefault } from '../stores/settings.js';
 
 /** The option names `probe` passes on (camelCase, as yargs gives them). */
@@ -30,31 +30,20 @@ export const probe: CommandSpec = {
     y
       .positional('what', { type: 'string', describe: 'variance | shatter | paths | lesion | bn-scale' })
       .positional('run', { type: 'string', describe: 'Run id, unique id prefix or folder (lesion, bn-scale; optional for paths)' })
-      .option('net', { type: 'string', describe: 'mlp | cnn (variance, paths; default mlp)', group: 'Model:' })
-      .option('arch', {
-        type: 'string',
-        describe: 'variance: comma list (default plain,residual,residual-bn); paths: residual | residual-bn',
-        group: 'Model:',
-      })
-      .option('depth', {
-        type: 'string',
-        describe: 'MLP: blocks (variance 32, shatter 24, paths 16). CNN: 6n+2 weight layers',
-        group: 'Model:',
-      })
-      .option('width', {
-        type: 'string',
-        describe: 'MLP: hidden units (variance 256, shatter 200, paths 128). CNN: channels',
-        group: 'Model:',
-      })
-      .option('block', { type: 'string', describe: 'CNN block: basic | bottleneck', group: 'Model:' })
-      .option('block-order', {
-        type: 'string',
-        describe: "post | branch | preact (default branch: the lecture's h_k = h_(k-1) + f_k[h_(k-1)])",
-        group: 'Model:',
-      })
-      .option('seed', { type: 'string', describe: 'Seed of the weights (default 1)', group: 'Model:' })
-      .option('dataset', { type: 'string', describe: 'Real inputs for variance and paths (default fashion-mnist)', group: 'Probe:' })
-      .option('batch-size', { type: 'string', describe: 'Inputs measured (variance 256, paths 128 for MLPs)', group: 'Probe:' })
+      // The training flags a probe takes: names and types from the field table, texts for the probes.
+      .options(
+        trainFlags({
+          net: { describe: 'mlp | cnn (variance, paths; default mlp)', group: 'Model:' },
+          arch: { describe: 'variance: comma list (default plain,residual,residual-bn); paths: residual | residual-bn', group: 'Model:' },
+          depth: { describe: 'MLP: blocks (variance 32, shatter 24, paths 16). CNN: 6n+2 weight layers', group: 'Model:' },
+          width: { describe: 'MLP: hidden units (variance 256, shatter 200, paths 128). CNN: channels', group: 'Model:' },
+          block: { describe: 'CNN block: basic | bottleneck', group: 'Model:' },
+          blockOrder: { describe: "post | branch | preact (default branch: the lecture's h_k = h_(k-1) + f_k[h_(k-1)])", group: 'Model:' },
+          seed: { describe: 'Seed of the weights (default 1)', group: 'Model:' },
+          dataset: { describe: 'Real inputs for variance and paths (default fashion-mnist)', group: 'Probe:' },
+          batchSize: { describe: 'Inputs measured (variance 256, paths 128 for MLPs)', group: 'Probe:' },
+        }),
+      )
       .option('repeats', { type: 'string', describe: 'variance: initialisations averaged (default 4 for MLPs)', group: 'Probe:' })
       .option('points', { type: 'string', describe: 'shatter: grid points on [-2, 2] (default 256)', group: 'Probe:' })
       .option('bias', {

@@ -1,16 +1,14 @@
-import { UserError } from '../util/errors.js';
-
 /**
  * Everything that defines a training run. It is stored in run.json and in every checkpoint, so a run
  * can be resumed (and a checkpoint of a different architecture refused) without the original flags.
  * This module has no tfjs import: the CLI validates flags on the main thread before any worker starts.
  */
-export const NETS = ['mlp', 'cnn', 'unet'] as const;
-/**
- * `densenet` is a CNN only (dense blocks concatenate instead of adding). For `--net unet`, `plain` means
- * without the skip concatenations and `residual-bn` (or `residual`) with them.
- */
-export const ARCHS = ['plain', 'plain-bn', 'residual', 'residual-bn', 'densenet'] as const;
+import { ConfigError, readField, TRAIN_FIELD_TABLE, trainField, type FieldName } from './train-fields.js';
+import type { ARCHS, AUGMENTS, BLOCK_ORDERS, BLOCKS, NETS, OPTIMIZERS, RECIPES, SCHEDULES, SHORTCUTS } from './train-fields.js';
+
+export { ConfigError } from './train-fields.js';
+export { ARCHS, AUGMENTS, BLOCK_ORDERS, BLOCKS, NETS, OPTIMIZERS, RECIPES, SCHEDULES, SHORTCUTS } from './train-fields.js';
+
 /**
  * The lecture's twins, which the probes compare (DenseNet has no residual blocks to probe). `plain-bn`
  * is He et al. 2015's plain baseline: the residual-bn net without its shortcuts (BatchNorm kept), the
@@ -27,27 +25,6 @@ export function hasShortcuts(arch: Arch): boolean {
 export function hasBatchNorm(arch: Arch): boolean {
   return arch === 'residual-bn' || arch === 'plain-bn' || arch === 'densenet';
 }
-export const BLOCKS = ['basic', 'bottleneck'] as const;
-/**
- * Residual block orders from the lecture: `post` is He et al. 2015 (ReLU after the addition), `branch`
- * keeps the ReLU inside the branch only (the block can add and subtract), `preact` is He et al. 2016
- * (BN-ReLU-weight, the identity path untouched).
- */
-export const BLOCK_ORDERS = ['post', 'branch', 'preact'] as const;
-/**
- * Shortcuts where a block changes shape: `projection` is a 1x1 convolution with the block's stride
- * (and BN), He et al. 2015's option B; `zero-pad` is their option A, parameter-free: the input
- * subsampled with the stride and the extra channels zero (the option their CIFAR-10 nets use).
- */
-export const SHORTCUTS = ['projection', 'zero-pad'] as const;
-/** `crop-flip`: He et al. 2015's CIFAR-10 augmentation, 4-pixel zero padding, a random crop back to size, a random horizontal flip. */
-export const AUGMENTS = ['none', 'crop-flip'] as const;
-/**
- * Named recipes: every field of a paper's setting at once (explicit flags still override).
- * `he2015-cifar`: He et al. 2015, section 4.2, ResNet-20 on CIFAR-10; 8.75% test error in their
- * Table 6 (a GPU job: 64k steps of batch 128).
- */
-export const RECIPES = ['he2015-cifar'] as const;
 export const RECIPE_FIELDS: Readonly<Record<(typeof RECIPES)[number], Readonly<Record<string, unknown>>>> = {
   'he2015-cifar': {
     net: 'cnn',
@@ -70,8 +47,6 @@ export const RECIPE_FIELDS: Readonly<Record<(typeof RECIPES)[number], Readonly<R
     steps: 64000,
   },
 };
-export const OPTIMIZERS = ['sgd', 'momentum', 'adam'] as const;
-export const SCHEDULES = ['constant', 'step', 'cosine'] as const;
 
 export type Net = (typeof NETS)[number];
 export type Arch = (typeof ARCHS)[number];
@@ -140,29 +115,13 @@ export interface TrainConfig extends ModelConfig {
   readonly keep: number;
 }
 
-export const DEFAULT_CONFIG: TrainConfig = {
-  net: 'mlp',
-  arch: 'residual-bn',
-  depth: 8,
-  width: 128,
-  block: 'basic',
-  blockOrder: 'post',
-  dataset: 'fashion-mnist',
-  trainLimit: null,
-  valLimit: null,
-  steps: null,
-  epochs: 1,
-  batchSize: 64,
-  lr: 0.05,
-  optimizer: 'momentum',
-  momentum: 0.9,
-  weightDecay: 0,
-  schedule: 'constant',
-  seed: 1,
-  logEvery: 10,
-  checkpointEvery: 500,
-  keep: 3,
-};
+/**
+ * The defaults of every stored field, from the field table (depth and width: the MLP's; a CNN's are
+ * below). Optional fields absent from old runs (`shortcut`, `augment`, `holdout`) have their defaults too.
+ */
+export const DEFAULT_CONFIG: TrainConfig = Object.fromEntries(
+  TRAIN_FIELD_TABLE.filter((f) => f.field !== 'recipe').map((f) => [f.field, f.default]),
+) as unknown as TrainConfig;
 
 /** Default width when `--width` is not given: the CIFAR ResNet's 16 channels for CNNs. */
 export const DEFAULT_CNN_WIDTH = 16;
@@ -178,50 +137,27 @@ type Raw = Record<string, unknown>;
 
 /**
  * Checks user-given options (CLI flags or a lesson's experiment block) and fills in defaults.
- * Throws a UserError naming the flag and what was expected; `source` says where the values came from
+ * Throws a ConfigError (a UserError with the field) naming the flag and what was expected; `source` says where the values came from
  * ("flag" for the CLI, or e.g. "lessons/03-residual.md line 40").
  */
 export function resolveConfig(given: Raw, source = 'flag'): TrainConfig {
   let raw = given;
   const where = (name: string) => (source === 'flag' ? `--${kebab(name)}` : `\`${name}\` in ${source}`);
-  const pick = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
-    const v = raw[name];
-    if (v === undefined || v === null) return fallback;
-    if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
-    throw new UserError(`${where(name)} must be one of ${allowed.join(', ')}; got "${String(v)}".`);
-  };
-  const num = (name: string, fallback: number, opts: { int?: boolean; min?: number; max?: number; minExclusive?: boolean }) => {
-    const v = raw[name];
-    if (v === undefined || v === null) return fallback;
-    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-    const kind = opts.int ? 'an integer' : 'a number';
-    const range = opts.min !== undefined ? ` ${opts.minExclusive ? 'greater than' : 'at least'} ${opts.min}` : '';
-    const bad = () =>
-      new UserError(
-        `${where(name)} must be ${kind}${range}${opts.max !== undefined ? ` and at most ${opts.max}` : ''}; got "${String(v)}".`,
-      );
-    if (!Number.isFinite(n)) throw bad();
-    if (opts.int && !Number.isInteger(n)) throw bad();
-    if (opts.min !== undefined && (opts.minExclusive ? n <= opts.min : n < opts.min)) throw bad();
-    if (opts.max !== undefined && n > opts.max) throw bad();
-    return n;
-  };
-  const recipe = raw.recipe;
-  if (recipe !== undefined && recipe !== null) {
-    if (typeof recipe !== 'string' || !(RECIPES as readonly string[]).includes(recipe)) {
-      throw new UserError(`${where('recipe')} must be one of ${RECIPES.join(', ')}; got "${String(recipe)}".`);
-    }
-    const fields = RECIPE_FIELDS[recipe as (typeof RECIPES)[number]];
+  // Type, range and choices come from the field table; the rules between fields are below.
+  const read = <T extends string | number | null>(name: FieldName, fallback?: T): T =>
+    readField(trainField(name), raw[name], where(name), fallback) as T;
+  const recipe = read<(typeof RECIPES)[number] | null>('recipe');
+  if (recipe !== null) {
+    const fields = RECIPE_FIELDS[recipe];
     raw = { ...fields, ...Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== null)) };
   }
-  const optionalInt = (name: string, min: number) =>
-    raw[name] === undefined || raw[name] === null ? null : num(name, 0, { int: true, min });
 
-  const net = pick('net', NETS, DEFAULT_CONFIG.net);
-  const arch = pick('arch', ARCHS, DEFAULT_CONFIG.arch);
-  const block = pick('block', BLOCKS, DEFAULT_CONFIG.block);
+  const net = read<Net>('net');
+  const arch = read<Arch>('arch');
+  const block = read<Block>('block');
   if (arch === 'densenet' && net !== 'cnn') {
-    throw new UserError(
+    throw new ConfigError(
+      'arch',
       `${where('arch')} densenet applies to --net cnn only (dense blocks concatenate convolutional feature maps); got --net ${net}. Use --net cnn --arch densenet.`,
     );
   }
@@ -229,39 +165,42 @@ export function resolveConfig(given: Raw, source = 'flag'): TrainConfig {
   const defaultDepth =
     net === 'unet' ? UNET_DEPTH : densenet ? DEFAULT_DENSENET_DEPTH : net === 'cnn' ? DEFAULT_CNN_DEPTH : DEFAULT_CONFIG.depth;
   // A U-Net's depth is fixed: a given --depth is ignored (stored as the fixed value).
-  const depth = net === 'unet' ? UNET_DEPTH : num('depth', defaultDepth, { int: true, min: 1, max: 1202 });
+  const depth = net === 'unet' ? UNET_DEPTH : read<number>('depth', defaultDepth);
   if (densenet) {
     if ((depth - 4) % 3 !== 0 || depth < 7) {
-      throw new UserError(
+      throw new ConfigError(
+        'depth',
         `${where('depth')} for --arch densenet must be 3n+4 (three dense blocks of n layers, plus the first convolution, two transition convolutions and the classifier), e.g. 7, 10, 16, 22, 40; got ${depth}.`,
       );
     }
     if (block !== 'basic')
-      throw new UserError(`${where('block')} ${block} does not apply to --arch densenet (a dense layer is BN-ReLU-conv3x3).`);
+      throw new ConfigError('block', `${where('block')} ${block} does not apply to --arch densenet (a dense layer is BN-ReLU-conv3x3).`);
   } else if (net === 'cnn') {
     const per = block === 'bottleneck' ? 9 : 6;
     if ((depth - 2) % per !== 0 || depth < per + 2) {
       const examples = block === 'bottleneck' ? '29, 56, 110, 164' : '8, 14, 20, 32, 44, 56, 110';
-      throw new UserError(
+      throw new ConfigError(
+        'depth',
         `${where('depth')} for --net cnn with ${block} blocks must be ${per}n+2 (three stages of n blocks, plus the first convolution and the classifier), e.g. ${examples}; got ${depth}.`,
       );
     }
   }
   const defaultWidth =
     net === 'unet' ? DEFAULT_UNET_WIDTH : densenet ? DEFAULT_DENSENET_WIDTH : net === 'cnn' ? DEFAULT_CNN_WIDTH : DEFAULT_CONFIG.width;
-  const width = num('width', defaultWidth, { int: true, min: 1, max: 4096 });
+  const width = read<number>('width', defaultWidth);
   if (block === 'bottleneck' && net !== 'cnn') {
-    throw new UserError(`${where('block')} bottleneck applies to --net cnn only (an MLP block is two linear layers).`);
+    throw new ConfigError('block', `${where('block')} bottleneck applies to --net cnn only (an MLP block is two linear layers).`);
   }
-  const blockOrder = pick('blockOrder', BLOCK_ORDERS, DEFAULT_CONFIG.blockOrder);
+  const blockOrder = read<BlockOrder>('blockOrder');
   if (blockOrder !== 'post' && (densenet || net === 'unet')) {
-    throw new UserError(
+    throw new ConfigError(
+      'blockOrder',
       `${where('blockOrder')} ${blockOrder} applies to residual blocks; ${densenet ? 'a DenseNet layer is always BN-ReLU-conv' : 'a U-Net level is always conv-BN-ReLU'}, so leave it out.`,
     );
   }
-  const steps = optionalInt('steps', 1);
-  const shortcut = pick('shortcut', SHORTCUTS, 'projection');
-  const augment = pick('augment', AUGMENTS, 'none');
+  const steps = read<number | null>('steps');
+  const shortcut = read<Shortcut>('shortcut');
+  const augment = read<Augment>('augment');
   const config: TrainConfig = {
     net,
     arch,
@@ -270,23 +209,23 @@ export function resolveConfig(given: Raw, source = 'flag'): TrainConfig {
     block,
     blockOrder,
     shortcut,
-    dataset: typeof raw.dataset === 'string' && raw.dataset !== '' ? raw.dataset : DEFAULT_CONFIG.dataset,
+    dataset: read<string>('dataset'),
     augment,
-    holdout: optionalInt('holdout', 1),
-    trainLimit: optionalInt('trainLimit', 1),
-    valLimit: optionalInt('valLimit', 1),
+    holdout: read<number | null>('holdout'),
+    trainLimit: read<number | null>('trainLimit'),
+    valLimit: read<number | null>('valLimit'),
     steps,
-    epochs: num('epochs', DEFAULT_CONFIG.epochs, { int: true, min: 1 }),
-    batchSize: num('batchSize', DEFAULT_CONFIG.batchSize, { int: true, min: 1, max: 65536 }),
-    lr: num('lr', DEFAULT_CONFIG.lr, { min: 0, minExclusive: true }),
-    optimizer: pick('optimizer', OPTIMIZERS, DEFAULT_CONFIG.optimizer),
-    momentum: num('momentum', DEFAULT_CONFIG.momentum, { min: 0, max: 0.9999 }),
-    weightDecay: num('weightDecay', DEFAULT_CONFIG.weightDecay, { min: 0 }),
-    schedule: pick('schedule', SCHEDULES, DEFAULT_CONFIG.schedule),
-    seed: num('seed', DEFAULT_CONFIG.seed, { int: true, min: 0, max: 2 ** 32 - 1 }),
-    logEvery: num('logEvery', DEFAULT_CONFIG.logEvery, { int: true, min: 1 }),
-    checkpointEvery: num('checkpointEvery', DEFAULT_CONFIG.checkpointEvery, { int: true, min: 0 }),
-    keep: num('keep', DEFAULT_CONFIG.keep, { int: true, min: 1 }),
+    epochs: read<number>('epochs'),
+    batchSize: read<number>('batchSize'),
+    lr: read<number>('lr'),
+    optimizer: read<OptimizerName>('optimizer'),
+    momentum: read<number>('momentum'),
+    weightDecay: read<number>('weightDecay'),
+    schedule: read<ScheduleName>('schedule'),
+    seed: read<number>('seed'),
+    logEvery: read<number>('logEvery'),
+    checkpointEvery: read<number>('checkpointEvery'),
+    keep: read<number>('keep'),
   };
   return config;
 }
@@ -330,17 +269,20 @@ export function checkNetForData(
 ): void {
   const shape = `[${info.inputShape.join(', ')}]`;
   if (config.net === 'unet' && info.task !== 'segmentation') {
-    throw new UserError(
+    throw new ConfigError(
+      'net',
       `${where('net')} unet predicts a mask per pixel and needs a segmentation data set, but ${config.dataset} is a ${info.task} data set. Use ${where('dataset')} synthetic-segment, or --net cnn for ${config.dataset}.`,
     );
   }
   if (info.task === 'segmentation' && config.net !== 'unet') {
-    throw new UserError(
+    throw new ConfigError(
+      'dataset',
       `${where('dataset')} ${config.dataset} is a segmentation data set (one target per pixel); only --net unet predicts masks. Use --net unet, or a classification data set such as fashion-mnist for --net ${config.net}.`,
     );
   }
   if (config.net === 'cnn' && info.inputShape.length !== 3) {
-    throw new UserError(
+    throw new ConfigError(
+      'net',
       `${where('net')} cnn needs image data, but ${config.dataset} has examples of shape ${shape}. Use --net mlp, or ${where('dataset')} fashion-mnist, mnist or cifar10.`,
     );
   }
