@@ -21,11 +21,10 @@ const LAYERS = {
   engine: ['util', 'data', 'platform', 'contracts'],
   runs: [...BASE, 'render'],
   worker: [...BASE, 'engine', 'runs', 'render'],
-  probes: [...BASE, 'render', 'runs', 'worker'],
-  lessons: [...BASE, 'render', 'runs', 'worker', 'probes'],
-  ui: [...BASE, 'render', 'runs', 'worker', 'lessons', 'probes', 'engine'],
-  commands: [...BASE, 'render', 'runs', 'worker', 'lessons', 'probes', 'ui', 'engine'],
-  cli: [...BASE, 'render', 'runs', 'worker', 'lessons', 'probes', 'ui', 'commands', 'engine'],
+  lessons: [...BASE, 'render', 'runs', 'worker'],
+  ui: [...BASE, 'render', 'runs', 'worker', 'lessons', 'engine'],
+  commands: [...BASE, 'render', 'runs', 'worker', 'lessons', 'ui', 'engine'],
+  cli: [...BASE, 'render', 'runs', 'worker', 'lessons', 'ui', 'commands', 'engine'],
 };
 const layerGlob = (layer) => (layer === 'cli' ? 'src/*.{ts,tsx}' : `src/${layer}/**`);
 
@@ -92,7 +91,6 @@ export default tseslint.config(
       'src/commands/**/*.ts',
       'src/lessons/**/*.ts',
       'src/runs/**/*.ts',
-      'src/probes/**/*.ts',
       'src/cli*.ts',
       'src/stores/**/*.ts',
       'src/render/**/*.ts',
@@ -102,6 +100,7 @@ export default tseslint.config(
       'src/util/**/*.ts',
       'src/worker/engine-host.ts',
       'src/worker/worker-path.ts',
+      'src/worker/probe-request.ts',
     ],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
