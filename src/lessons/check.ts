@@ -8,6 +8,7 @@
 import { basename } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { checkNetForData, resolveConfig, type TrainConfig } from '../contracts/train-config.js';
+import { ConfigError, LESSON_TRAIN_KEYS, TRAIN_FIELD_TABLE, trainFieldOfLessonKey } from '../contracts/train-fields.js';
 import { DATASET_INFO, DATASET_NAMES, isDatasetName } from '../data/index.js';
 import {
   resolveLesionOptions,
@@ -53,12 +54,8 @@ export const MIN_EXPERIMENTS = 1;
 
 export const FRONT_MATTER_FIELDS = ['format', 'id', 'number', 'title', 'summary', 'minutes'] as const;
 
-/** Experiment fields that set a training run, in kebab-case as in the CLI flags. */
-export const TRAIN_FIELDS = [
-  'net', 'arch', 'depth', 'width', 'block', 'block-order', 'dataset', 'train-limit', 'val-limit', 'steps', 'epochs',
-  'batch-size', 'lr', 'optimizer', 'momentum', 'weight-decay', 'schedule', 'seed', 'log-every',
-  'recipe', 'shortcut', 'augment', 'holdout',
-] as const;
+/** Experiment fields that set a training run, in kebab-case as in the CLI flags (the field table's lesson keys). */
+export const TRAIN_FIELDS: readonly string[] = LESSON_TRAIN_KEYS;
 
 /**
  * The options of each probe, as `resnet-tutor probe <what>` takes them (contracts/probe-options.ts
@@ -81,7 +78,7 @@ const FULL_META = ['compare', 'cost', 'check', 'seeds'] as const;
 /** The three forms of `source:`, for messages. */
 const SOURCE_FORMS = '`source: lecture` (the lecture says so), `source: tutor` (the tutor\'s own expectation) or `source: <citation>` (e.g. `source: He et al. 2015, Deep Residual Learning for Image Recognition, Fig. 1`)';
 /** Optional configuration fields that `none` resets (e.g. `train-limit: none` in a full variant). */
-const NULLABLE = new Set(['train-limit', 'val-limit', 'steps']);
+const NULLABLE = new Set(TRAIN_FIELD_TABLE.filter((f) => f.lessonNone && f.lessonKey !== null).map((f) => f.lessonKey));
 /** Most runs one experiment may compare side by side. */
 export const MAX_RUNS = 12;
 
@@ -719,7 +716,7 @@ function variant(r: Reporter, v: VariantInput): BareVariant | null {
   const pairedOf = (i: number) => paired.map((p) => ({ key: p.key, value: p.values[i]! }));
   const fields: FieldSource[] = [...v.settings].map(([key, s]) => ({ key, value: s.text, line: s.line }));
   const compare = axes.map((a) => a.key);
-  const lineOf = (camel: string) => v.settings.get(kebab(camel))?.line ?? v.stepLine;
+  const lineOf = (name: string) => v.settings.get(lessonKeyOf(name))?.line ?? v.stepLine;
   const reported = new Set<string>();
   const report = (line: number, message: string) => {
     const k = `${line}:${message}`;
@@ -731,8 +728,8 @@ function variant(r: Reporter, v: VariantInput): BareVariant | null {
   const probeRuns: ProbeRun[] = [];
   for (const [i, combo] of combos.entries()) {
     const raw: Record<string, unknown> = {};
-    for (const [key, s] of v.settings) raw[camel(key)] = NULLABLE.has(key) && s.values[0] === 'none' ? null : s.values[0];
-    for (const { key, value } of [...combo, ...pairedOf(i)]) raw[camel(key)] = NULLABLE.has(key) && value === 'none' ? null : value;
+    for (const [key, s] of v.settings) raw[optionName(key)] = NULLABLE.has(key) && s.values[0] === 'none' ? null : s.values[0];
+    for (const { key, value } of [...combo, ...pairedOf(i)]) raw[optionName(key)] = NULLABLE.has(key) && value === 'none' ? null : value;
     const label = combo.map((c) => `${c.key} ${c.value}`).join(', ');
     const config = checkConfig(raw, v, lineOf, report);
     if (config === false) continue;
@@ -779,7 +776,9 @@ function checkConfig(
 ): TrainConfig | null | false {
   const fail = (err: unknown): false => {
     if (!(err instanceof UserError)) throw err;
-    const name = /`(\w+)` in /.exec(err.message)?.[1];
+    // A ConfigError names its field. The probes' own option checks (contracts/probe-options.ts) throw
+    // plain UserErrors that name it only in the text, as `name` in <source>: read it from there.
+    const name = err instanceof ConfigError ? err.field : /`(\w+)` in /.exec(err.message)?.[1];
     report(name ? lineOf(name) : v.stepLine, err.message.replaceAll(` in ${v.source}`, '').replace(/\.$/, ''));
     return false;
   };
@@ -808,10 +807,10 @@ function checkConfig(
     return false;
   }
   try {
-    checkNetForData(config, info, (name) => `\`${kebab(name)}\``);
+    checkNetForData(config, info, (name) => `\`${lessonKeyOf(name)}\``);
   } catch (err) {
-    if (!(err instanceof UserError)) throw err;
-    report(lineOf(err.message.includes('`dataset`') && !err.message.startsWith('`net`') ? 'dataset' : 'net'), err.message.replace(/\.$/, ''));
+    if (!(err instanceof ConfigError)) throw err;
+    report(lineOf(err.field), err.message.replace(/\.$/, ''));
     return false;
   }
   if (v.probe === 'lesion') {
@@ -824,12 +823,17 @@ function checkConfig(
   return config;
 }
 
-function camel(kebabName: string): string {
-  return kebabName.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+/**
+ * The option name a lesson key stands for: a training field's config name from the field table
+ * (`batch-size` -> `batchSize`), else a probe option's camelCase (`input-bias` -> `inputBias`).
+ */
+export function optionName(key: string): string {
+  return trainFieldOfLessonKey(key)?.field ?? key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`);
+/** The lesson key of an option name, the inverse of `optionName`. */
+function lessonKeyOf(name: string): string {
+  return TRAIN_FIELD_TABLE.find((f) => f.field === name)?.lessonKey ?? name.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import { UserError } from '../util/errors.js';
 import { hasConvolutions, resolveConfig, type TrainConfig } from '../contracts/train-config.js';
 import { DEFAULTS as PROBE_DEFAULTS, probeIsConvolutional } from '../contracts/probe-options.js';
 import type { MetricsLine } from '../contracts/run-folder.js';
-import { expectedLabels, PROBE_FIELDS, TRAIN_FIELDS } from './check.js';
+import { expectedLabels, optionName, PROBE_FIELDS, TRAIN_FIELDS } from './check.js';
 import { pruneLessonRuns, writeLessonTag, type LessonRunTag } from './lesson-runs.js';
 import { resolveProbeRequest } from '../worker/probe-request.js';
 import { renderProbe } from '../render/probe-text.js';
@@ -247,7 +247,7 @@ export class ExperimentRunner {
    * "`net` does not apply to the lesion probe".
    */
   private probeOptions(probe: ProbeName, run: ProbeRun, seed: number, trained: boolean): Record<string, unknown> {
-    const own = new Set(PROBE_FIELDS[probe].map(camel));
+    const own = new Set(PROBE_FIELDS[probe].map(optionName));
     let options: Record<string, unknown>;
     if (trained) {
       const keep = probe === 'lesion' ? ['limit'] : probe === 'bn-scale' ? [] : ['samples', 'batchSize'];
@@ -374,10 +374,6 @@ function labelsOf(probe: ProbeName, run: ProbeRun, measure: Measure): string[] {
   return expectedLabels({ runs: [run] }, probe, measure);
 }
 
-function camel(kebabName: string): string {
-  return kebabName.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-}
-
 type TrainMeasure = (typeof MEASURES.train)[number];
 function isTrainMeasure(m: Measure): m is TrainMeasure {
   return (MEASURES.train as readonly string[]).includes(m);
@@ -457,7 +453,7 @@ export function probeMeasures(result: ProbeResult, measure: Measure, laws = new 
 
 /** The training run a lesion (or trained paths) probe needs first: the experiment's training fields. */
 function trainConfigOf(run: ProbeRun): TrainRun['config'] {
-  const trainKeys = new Set(TRAIN_FIELDS.map((f) => f.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())));
+  const trainKeys = new Set(TRAIN_FIELDS.map(optionName));
   const raw = Object.fromEntries(Object.entries(run.options).filter(([k]) => trainKeys.has(k)));
   return resolveConfig(raw, 'the lesson experiment');
 }

@@ -220,7 +220,7 @@ describe('lesson rules', () => {
     expect(e('steps: 10', 'dataset: synthetic-segment')[0]).toMatch(/^17: `dataset` synthetic-segment is a segmentation data set/);
     expect(e('steps: 10', 'net: mlp', 'arch: densenet')[0]).toMatch(/^18: `arch` densenet applies to --net cnn only/);
     expect(e('steps: 10', 'colour: red')).toEqual([
-      '17: unknown field `colour` in a train experiment (known: kind, id, title, cost, predict, source, check, seeds, measure, compare, paired, full, show, net, arch, depth, width, block, block-order, dataset, train-limit, val-limit, steps, epochs, batch-size, lr, optimizer, momentum, weight-decay, schedule, seed, log-every, recipe, shortcut, augment, holdout)',
+      '17: unknown field `colour` in a train experiment (known: kind, id, title, cost, predict, source, check, seeds, measure, compare, paired, full, show, recipe, net, arch, depth, width, block, block-order, shortcut, augment, holdout, dataset, train-limit, val-limit, epochs, steps, batch-size, lr, optimizer, momentum, weight-decay, schedule, seed, log-every)',
     ]);
     expect(check(['::: experiment', 'kind: train', 'title: T', 'predict: P', 'measure: loss', 'steps: 10', 'source: tutor', 'check: [loss] > 0', ':::'])).toEqual([
       '14: unknown measure "loss" for a train experiment (known: final train loss, final train accuracy, val loss, val accuracy, samples per second, train-val gap, seconds per step)',
@@ -283,7 +283,7 @@ describe('lesson rules', () => {
     ]);
     expect(e('  compare: none', '  depth: 20', '  cost: 10', '  check: [final train loss] > 0')).toEqual([]);
     expect(e('  dataset: cifar10', '  bogus: 1', '  cost: 10')).toEqual([
-      '23: unknown field `bogus` in `full:` of a train experiment (known: compare, cost, check, seeds, net, arch, depth, width, block, block-order, dataset, train-limit, val-limit, steps, epochs, batch-size, lr, optimizer, momentum, weight-decay, schedule, seed, log-every, recipe, shortcut, augment, holdout)',
+      '23: unknown field `bogus` in `full:` of a train experiment (known: compare, cost, check, seeds, recipe, net, arch, depth, width, block, block-order, shortcut, augment, holdout, dataset, train-limit, val-limit, epochs, steps, batch-size, lr, optimizer, momentum, weight-decay, schedule, seed, log-every)',
     ]);
   });
 
