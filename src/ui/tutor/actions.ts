@@ -3,7 +3,8 @@
  * flag. What a key means depends on where the learner is (menu, help, an answer field, a running
  * experiment), so the mapping reads the state, but it decides nothing else.
  */
-import type { TutorState } from './state.js';
+import type { Question } from '../../lessons/types.js';
+import type { ExperimentState, TutorState } from './state.js';
 
 /** A key as Ink reports it, reduced to the flags the tutor uses. */
 export interface KeyPress {
@@ -49,15 +50,23 @@ export type Action =
 
 const NONE: Action = { type: 'none' };
 
-function scrollOf(k: KeyPress): Scroll | null {
-  if (k.downArrow || k.input === 'j') return 'line-down';
-  if (k.upArrow || k.input === 'k') return 'line-up';
-  if (k.pageDown || k.input === ' ') return 'page-down';
-  if (k.pageUp) return 'page-up';
-  if (k.home || k.input === 'g') return 'top';
-  if (k.end || k.input === 'G') return 'bottom';
+/** Each way to scroll: its key flag and, outside a numeric field, its letter. */
+const SCROLLS: readonly (readonly [Scroll, keyof KeyPress, string | null])[] = [
+  ['line-down', 'downArrow', 'j'],
+  ['line-up', 'upArrow', 'k'],
+  ['page-down', 'pageDown', ' '],
+  ['page-up', 'pageUp', null],
+  ['top', 'home', 'g'],
+  ['bottom', 'end', 'G'],
+];
+
+/** The scroll a key asks for; `letters: false` reads only the arrow and page keys. */
+function scrollOf(k: KeyPress, letters = true): Scroll | null {
+  for (const [to, flag, letter] of SCROLLS) if (k[flag] || (letters && letter !== null && k.input === letter)) return to;
   return null;
 }
+
+const scrollTo = (to: Scroll | null): Action | null => (to ? { type: 'scroll', to } : null);
 
 /** Whether an answer field has the keyboard: a question not yet answered (or being retried). */
 export function answering(s: TutorState): boolean {
@@ -65,55 +74,92 @@ export function answering(s: TutorState): boolean {
   return s.screen === 'lesson' && step?.kind === 'question' && s.feedback?.kind !== 'graded';
 }
 
+type ExperimentStatus = ExperimentState['status'];
+const isRunning = (status: ExperimentStatus) => status === 'running' || status === 'paused';
+
 export function keyAction(s: TutorState, k: KeyPress): Action {
   if (k.ctrl && k.input === 'c') return { type: 'quit' };
   if (s.help) return { type: 'close-help' };
   if (s.screen === 'menu') return menuAction(s, k);
   if (s.confirmStop) return { type: 'confirm-stop', yes: k.input === 'y' || k.input === 'Y' };
-  const step = s.lessons[s.lessonIndex]!.steps[s.step]!;
-  const status = s.experiment?.status ?? 'idle';
-  const running = status === 'running' || status === 'paused';
+  return lessonAction(s, k);
+}
 
-  if (k.leftArrow) return running ? { type: 'ask-stop' } : { type: 'back' };
-  if (k.rightArrow) return running ? { type: 'ask-stop' } : { type: 'next' };
-  if (k.escape) return running ? { type: 'ask-stop' } : { type: 'to-menu' };
-  if (answering(s)) {
-    const q = step.kind === 'question' ? step.question : null;
-    if (k.return) return { type: 'submit' };
-    if (k.backspace) return { type: 'erase' };
-    if (k.upArrow || k.downArrow || k.pageUp || k.pageDown || k.home || k.end) return { type: 'scroll', to: scrollOf(k)! };
-    if (k.input === '?') return { type: 'help' };
-    // In a numeric field every printable key is text (so `2^3` is refused, not read as 23), except
-    // the command letters while the field is still empty.
-    if (q?.type === 'numeric') {
-      if (s.input === '' && k.input === 'h') return { type: 'hint' };
-      if (s.input === '' && k.input === 'q') return { type: 'to-menu' };
-      return k.input.trim() && !k.ctrl ? { type: 'type', text: k.input } : NONE;
-    }
-    const label = k.input.toLowerCase();
-    if (q && q.options.some((o) => o.label === label)) return { type: 'type', text: label };
-    if (k.input === 'h') return { type: 'hint' };
-    if (k.input === 'q') return { type: 'to-menu' };
-    const scroll = scrollOf(k);
-    if (scroll && k.input !== ' ') return { type: 'scroll', to: scroll };
-    return k.input.trim() && !k.ctrl ? { type: 'type', text: label } : NONE;
-  }
+/** A key on a lesson step: the step arrows first, then the answer field or the step's own keys. */
+function lessonAction(s: TutorState, k: KeyPress): Action {
+  const step = s.lessons[s.lessonIndex]?.steps[s.step];
+  if (!step) return NONE;
+  const status = s.experiment?.status ?? 'idle';
+  const running = isRunning(status);
+  const moved = stepArrowAction(k, running);
+  if (moved) return moved;
+  if (answering(s) && step.kind === 'question') return answerAction(step.question, s.input, k);
   if (k.input === '?') return { type: 'help' };
-  if (step.kind === 'experiment') {
-    if (running) {
-      if (k.input === 'p') return { type: 'pause' };
-      if (k.input === 's') return { type: 'skip' };
-      if (k.input === 'q') return { type: 'ask-stop' };
-    } else {
-      if ((status === 'idle' || status === 'failed') && k.return) return { type: 'run' };
-      if ((status === 'done' || status === 'skipped') && k.input === 'r') return { type: 'run' };
-      if (status === 'idle' && k.input === 's') return { type: 'skip' };
-    }
-  }
-  if (step.kind === 'question' && k.input === 'r') return { type: 'retry' };
+  return (
+    (step.kind === 'experiment' ? experimentAction(status, k) : null) ??
+    (step.kind === 'question' && k.input === 'r' ? { type: 'retry' } : null) ??
+    browseAction(k, running)
+  );
+}
+
+/** ←, → and Esc leave the step, or ask first while an experiment runs. */
+function stepArrowAction(k: KeyPress, running: boolean): Action | null {
+  if (!k.leftArrow && !k.rightArrow && !k.escape) return null;
+  if (running) return { type: 'ask-stop' };
+  return k.leftArrow ? { type: 'back' } : k.rightArrow ? { type: 'next' } : { type: 'to-menu' };
+}
+
+/** A key while an answer field has the keyboard. */
+function answerAction(q: Question, input: string, k: KeyPress): Action {
+  if (k.return) return { type: 'submit' };
+  if (k.backspace) return { type: 'erase' };
+  const arrow = scrollTo(scrollOf(k, false));
+  if (arrow) return arrow;
+  if (k.input === '?') return { type: 'help' };
+  return q.type === 'numeric' ? numericAction(input, k) : optionAction(q, k);
+}
+
+/**
+ * In a numeric field every printable key is text (so `2^3` is refused, not read as 23), except the
+ * command letters while the field is still empty.
+ */
+function numericAction(input: string, k: KeyPress): Action {
+  if (input === '' && k.input === 'h') return { type: 'hint' };
+  if (input === '' && k.input === 'q') return { type: 'to-menu' };
+  return typedAction(k, k.input);
+}
+
+/** Choosing options: their letters toggle, the command letters and j/k/g/G keep their meaning. */
+function optionAction(q: Exclude<Question, { type: 'numeric' }>, k: KeyPress): Action {
+  const label = k.input.toLowerCase();
+  if (q.options.some((o) => o.label === label)) return { type: 'type', text: label };
+  if (k.input === 'h') return { type: 'hint' };
   if (k.input === 'q') return { type: 'to-menu' };
-  const scroll = scrollOf(k);
-  if (scroll) return { type: 'scroll', to: scroll };
+  if (k.input !== ' ') return scrollTo(scrollOf(k)) ?? typedAction(k, label);
+  return typedAction(k, label);
+}
+
+const typedAction = (k: KeyPress, text: string): Action => (k.input.trim() && !k.ctrl ? { type: 'type', text } : NONE);
+
+/** An experiment step's own keys: pause and skip while it runs, run (again) or skip when it does not. */
+function experimentAction(status: ExperimentStatus, k: KeyPress): Action | null {
+  if (isRunning(status)) {
+    if (k.input === 'p') return { type: 'pause' };
+    if (k.input === 's') return { type: 'skip' };
+    if (k.input === 'q') return { type: 'ask-stop' };
+    return null;
+  }
+  if ((status === 'idle' || status === 'failed') && k.return) return { type: 'run' };
+  if ((status === 'done' || status === 'skipped') && k.input === 'r') return { type: 'run' };
+  if (status === 'idle' && k.input === 's') return { type: 'skip' };
+  return null;
+}
+
+/** Reading a step: menu, scrolling, and (unless an experiment runs) next and back. */
+function browseAction(k: KeyPress, running: boolean): Action {
+  if (k.input === 'q') return { type: 'to-menu' };
+  const scroll = scrollTo(scrollOf(k));
+  if (scroll) return scroll;
   if (running) return NONE;
   if (k.return || k.input === 'n') return { type: 'next' };
   if (k.input === 'b') return { type: 'back' };

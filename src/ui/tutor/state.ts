@@ -3,7 +3,7 @@ import { gradeAnswer } from '../../lessons/grade.js';
 import type { ExperimentResults, Measurement, Verdict } from '../../lessons/results.js';
 import type { Lesson, Question, Step } from '../../lessons/types.js';
 import type { RunPredictions } from '../../lessons/experiment-runner.js';
-import { keyAction, type Action, type KeyPress } from './actions.js';
+import { keyAction, type Action, type KeyPress, type Scroll } from './actions.js';
 
 /**
  * The tutor's state and its one reducer. Keys become `Action`s in actions.ts; experiment updates and
@@ -192,96 +192,96 @@ export function reduceTutor(state: TutorState, event: TutorEvent): Result {
     return same({ ...state, layout, scroll: Math.min(state.scroll, layout.maxScroll) });
   }
   const { type: _type, ...key } = event;
-  if (key.input.length > 1 && !key.ctrl) {
-    // Pasted or fast-typed text arrives as one string: take it a character at a time.
-    let next = state;
-    const commands: TutorCommand[] = [];
-    for (const ch of key.input) {
-      // Keys that arrive inside the text (a fast "b" then Enter) keep their meaning.
-      const r = reduceTutor(next, {
-        type: 'key',
-        input: ch === '\r' || ch === '\n' ? '' : ch === '\u007f' || ch === '\b' ? '' : ch,
-        return: ch === '\r' || ch === '\n',
-        backspace: ch === '\u007f' || ch === '\b',
-      });
-      next = r.state;
-      commands.push(...r.commands);
-    }
-    return { state: next, commands };
-  }
+  if (key.input.length > 1 && !key.ctrl) return pasted(state, key.input);
   return applyAction(state, keyAction(state, key));
+}
+
+type Handler<T extends Action['type']> = (s: TutorState, a: Extract<Action, { type: T }>) => Result;
+
+/** Each learner action's effect: one small function per action. */
+const HANDLERS: { readonly [T in Action['type']]: Handler<T> } = {
+  none: same,
+  quit: (s) => ({ state: s, commands: [{ type: 'quit' }] }),
+  help: (s) => same({ ...s, help: true }),
+  'close-help': (s) => same({ ...s, help: false }),
+  'menu-move': (s, a) => same({ ...s, menuIndex: Math.max(0, Math.min(s.lessons.length - 1, s.menuIndex + a.by)) }),
+  'menu-open': (s) => (s.lessons.length > 0 ? openLesson(s, s.menuIndex) : same(s)),
+  'menu-jump': (s, a) => {
+    const i = s.lessons.findIndex((l) => l.number === a.number);
+    return i >= 0 ? openLesson(s, i) : same(s);
+  },
+  'to-menu': (s) => ({ state: { ...s, screen: 'menu' }, commands: reachStep(s) }),
+  scroll: (s, a) => same({ ...s, scroll: scrolled(s, a.to) }),
+  next: (s) => next(s),
+  back: (s) => (s.step === 0 ? same({ ...s, screen: 'menu' }) : same(atStep(s, s.step - 1))),
+  hint: (s) => same({ ...s, hint: true }),
+  retry: (s) => same({ ...s, input: '', feedback: null, hint: false, misses: 0 }),
+  type: (s, a) => same(typed(s, a.text)),
+  erase: (s) => same({ ...s, input: s.input.slice(0, -1), feedback: null }),
+  submit: (s) => submit(s),
+  run: (s) => {
+    const lesson = currentLesson(s);
+    return {
+      state: { ...s, scroll: 0, experiment: { ...EMPTY_EXPERIMENT, status: 'running', message: 'starting…' } },
+      commands: lesson ? [{ type: 'run-experiment', lessonId: lesson.id, step: s.step }] : [],
+    };
+  },
+  pause: (s) => {
+    // Keys ask for a pause only while an experiment runs.
+    if (!s.experiment) return same(s);
+    const paused = s.experiment.status === 'paused';
+    return {
+      state: { ...s, experiment: { ...s.experiment, status: paused ? 'running' : 'paused' } },
+      commands: [{ type: paused ? 'resume-experiment' : 'pause-experiment' }],
+    };
+  },
+  skip: (s) => {
+    const running = s.experiment?.status === 'running' || s.experiment?.status === 'paused';
+    return {
+      state: { ...s, experiment: { ...(s.experiment ?? EMPTY_EXPERIMENT), status: 'skipped' } },
+      commands: running ? [{ type: 'skip-experiment' }] : [],
+    };
+  },
+  'ask-stop': (s) => same({ ...s, confirmStop: true }),
+  'confirm-stop': (s, a) => {
+    if (!a.yes) return same({ ...s, confirmStop: false, experiment: s.experiment && { ...s.experiment, message: MESSAGES.leaveRunning } });
+    return {
+      state: { ...s, confirmStop: false, screen: 'menu', experiment: s.experiment && { ...s.experiment, status: 'skipped' } },
+      commands: [{ type: 'skip-experiment' }, ...reachStep(s)],
+    };
+  },
+};
+
+/** Saving the step reached in the current lesson, when leaving it. */
+function reachStep(s: TutorState): TutorCommand[] {
+  const lesson = currentLesson(s);
+  return lesson ? [{ type: 'reach-step', lessonId: lesson.id, step: s.step }] : [];
+}
+
+/** Pasted or fast-typed text arrives as one string: it is taken a character at a time. */
+function pasted(state: TutorState, input: string): Result {
+  let next = state;
+  const commands: TutorCommand[] = [];
+  for (const ch of input) {
+    // Keys that arrive inside the text (a fast "b" then Enter) keep their meaning.
+    const enter = ch === '\r' || ch === '\n';
+    const erase = ch === '\u007f' || ch === '\b';
+    const r = reduceTutor(next, { type: 'key', input: enter || erase ? '' : ch, return: enter, backspace: erase });
+    next = r.state;
+    commands.push(...r.commands);
+  }
+  return { state: next, commands };
 }
 
 /** Carries out one learner action. */
 export function applyAction(s: TutorState, a: Action): Result {
-  const lesson = currentLesson(s);
-  switch (a.type) {
-    case 'none':
-      return same(s);
-    case 'quit':
-      return { state: s, commands: [{ type: 'quit' }] };
-    case 'help':
-      return same({ ...s, help: true });
-    case 'close-help':
-      return same({ ...s, help: false });
-    case 'menu-move':
-      return same({ ...s, menuIndex: Math.max(0, Math.min(s.lessons.length - 1, s.menuIndex + a.by)) });
-    case 'menu-open':
-      return s.lessons.length > 0 ? openLesson(s, s.menuIndex) : same(s);
-    case 'menu-jump': {
-      const i = s.lessons.findIndex((l) => l.number === a.number);
-      return i >= 0 ? openLesson(s, i) : same(s);
-    }
-    case 'to-menu':
-      return { state: { ...s, screen: 'menu' }, commands: lesson ? [{ type: 'reach-step', lessonId: lesson.id, step: s.step }] : [] };
-    case 'scroll':
-      return same({ ...s, scroll: scrolled(s, a.to) });
-    case 'next':
-      return next(s);
-    case 'back':
-      return s.step === 0 ? same({ ...s, screen: 'menu' }) : same(atStep(s, s.step - 1));
-    case 'hint':
-      return same({ ...s, hint: true });
-    case 'retry':
-      return same({ ...s, input: '', feedback: null, hint: false, misses: 0 });
-    case 'type':
-      return same(typed(s, a.text));
-    case 'erase':
-      return same({ ...s, input: s.input.slice(0, -1), feedback: null });
-    case 'submit':
-      return submit(s);
-    case 'run':
-      return {
-        state: { ...s, scroll: 0, experiment: { ...EMPTY_EXPERIMENT, status: 'running', message: 'starting…' } },
-        commands: lesson ? [{ type: 'run-experiment', lessonId: lesson.id, step: s.step }] : [],
-      };
-    case 'pause': {
-      const paused = s.experiment?.status === 'paused';
-      return {
-        state: { ...s, experiment: { ...s.experiment!, status: paused ? 'running' : 'paused' } },
-        commands: [{ type: paused ? 'resume-experiment' : 'pause-experiment' }],
-      };
-    }
-    case 'skip': {
-      const running = s.experiment?.status === 'running' || s.experiment?.status === 'paused';
-      return {
-        state: { ...s, experiment: { ...(s.experiment ?? EMPTY_EXPERIMENT), status: 'skipped' } },
-        commands: running ? [{ type: 'skip-experiment' }] : [],
-      };
-    }
-    case 'ask-stop':
-      return same({ ...s, confirmStop: true });
-    case 'confirm-stop':
-      if (!a.yes)
-        return same({ ...s, confirmStop: false, experiment: s.experiment && { ...s.experiment, message: MESSAGES.leaveRunning } });
-      return {
-        state: { ...s, confirmStop: false, screen: 'menu', experiment: s.experiment && { ...s.experiment, status: 'skipped' } },
-        commands: [{ type: 'skip-experiment' }, ...(lesson ? [{ type: 'reach-step' as const, lessonId: lesson.id, step: s.step }] : [])],
-      };
-  }
+  // HANDLERS is keyed by action type, so the handler found takes this very action (TypeScript cannot
+  // correlate the two through the union, hence the cast).
+  const handler = HANDLERS[a.type] as (s: TutorState, a: Action) => Result;
+  return handler(s, a);
 }
 
-function scrolled(s: TutorState, to: Action extends infer A ? (A extends { type: 'scroll'; to: infer T } ? T : never) : never): number {
+function scrolled(s: TutorState, to: Scroll): number {
   const { maxScroll, page } = s.layout;
   const by = { 'line-down': 1, 'line-up': -1, 'page-down': page, 'page-up': -page, top: -Infinity, bottom: Infinity }[to];
   return Math.max(0, Math.min(maxScroll, s.scroll + by));
