@@ -8,23 +8,22 @@
  * variable RESNET_TUTOR_CONFIG_DIR moves that folder (tests, shared lab accounts). Flags always win
  * over settings; settings win over the built-in defaults.
  *
- * Reading is on the path of every command's `--help`, so it is a plain `readFileSync` with a
- * hand-written check; `conf` (with ajv, about 200 ms to load) is imported only by `openSettingsStore`,
- * which `resnet-tutor config` uses to write. Both agree on the file: same folder, same name, same
- * schema. A file that is not JSON, or holds a value of the wrong type, is reported in one line,
- * moved to `settings.json.corrupt-<time>` and replaced with the defaults; it never stops a command.
+ * The file is a conf store: conf validates writes against SETTINGS_SCHEMA, fills in its defaults,
+ * and writes it (`config set`, `config reset`). Reading is on the path of every command's `--help`,
+ * so it is a plain `readFileSync` checked against the same schema (`matchesSchema`, for the few
+ * keywords it uses); conf (with ajv, about 200 ms to load and compile) is imported only by
+ * `openSettingsStore`. A file that is not JSON, or holds a value of the wrong type, is reported in
+ * one line and moved to `settings.json.corrupt-<time>` (a missing file means the defaults); it never
+ * stops a command. See store-file.ts for what conf does not do.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type Conf from 'conf';
-import { writeFileAtomic } from '../util/atomic.js';
 import { UserError } from '../util/errors.js';
+import { backUpStoreFile, configDir as storesDir, confOptions, unusableStore } from './store-file.js';
 
-export const PROJECT_NAME = 'resnet-tutor';
+export { CONFIG_DIR_ENV, PROJECT_NAME } from './store-file.js';
 export const SETTINGS_FILE_NAME = 'settings';
-/** Environment variable that moves the config folder (settings and lesson progress). */
-export const CONFIG_DIR_ENV = 'RESNET_TUTOR_CONFIG_DIR';
 
 /** `--backend` values; `auto` tries node-gpu, webgpu (hardware adapter only), node, wasm, cpu in that order. */
 export const BACKEND_CHOICES = ['auto', 'node-gpu', 'webgpu', 'node', 'wasm', 'cpu'] as const;
@@ -106,19 +105,7 @@ export interface SettingsOptions {
 
 /** The folder that holds settings.json (and progress.json). */
 export function configDir(options: SettingsOptions = {}): string {
-  return resolve(options.cwd ?? (process.env[CONFIG_DIR_ENV] || userConfigDir()));
-}
-
-/**
- * The folder conf picks for `projectName: 'resnet-tutor', projectSuffix: ''` (its env-paths `config`
- * path), computed here so that `--help` does not load another package. test/settings.test.ts checks
- * that the two agree.
- */
-function userConfigDir(): string {
-  const env = process.env;
-  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Preferences', PROJECT_NAME);
-  if (process.platform === 'win32') return join(env.APPDATA || join(homedir(), 'AppData', 'Roaming'), PROJECT_NAME, 'Config');
-  return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), PROJECT_NAME);
+  return storesDir(options.cwd);
 }
 
 /** The settings file (it may not exist yet: then every setting has its default). */
@@ -135,18 +122,17 @@ export interface LoadedSettings {
   readonly recovered: string | null;
 }
 
-/** Whether `value` is allowed for `key` (the same rules as the schema). */
+/** Whether `value` is allowed for `key`: the schema conf validates writes with, read here without ajv. */
 export function isValidSetting(key: SettingKey, value: unknown): boolean {
-  switch (key) {
-    case 'backend':
-      return typeof value === 'string' && (BACKEND_CHOICES as readonly string[]).includes(value);
-    case 'runDir':
-      return typeof value === 'string' && value.length > 0;
-    case 'color':
-      return typeof value === 'boolean';
-    case 'lessons':
-      return typeof value === 'string';
-  }
+  return matchesSchema(SETTINGS_SCHEMA[key], value);
+}
+
+/** The JSON-schema keywords SETTING_INFO uses (type string/boolean, enum, minLength); a new one must be added here. */
+function matchesSchema(schema: Record<string, unknown>, value: unknown): boolean {
+  if (schema.type !== undefined && typeof value !== schema.type) return false;
+  if (Array.isArray(schema.enum) && !(schema.enum as unknown[]).includes(value)) return false;
+  if (typeof schema.minLength === 'number' && !(typeof value === 'string' && value.length >= schema.minLength)) return false;
+  return true;
 }
 
 /** Why parsed file content is not a settings file; null when it is. Unknown keys are kept (a newer version's). */
@@ -199,24 +185,18 @@ function pick(record: Record<string, unknown>): Partial<Settings> {
   return out as Partial<Settings>;
 }
 
-/** Moves a corrupt file to `<file>.corrupt-<time>` and writes the defaults; returns the line to print. */
+/**
+ * Moves a corrupt file to `<file>.corrupt-<time>`; returns the line to print. No file is written in
+ * its place: a missing file means the defaults, and conf writes one at the next `config set`.
+ */
 function repair(path: string, why: string, now: () => Date): string {
-  const stamp = now().toISOString().replace(/[:.]/g, '-');
-  let backup = `${path}.corrupt-${stamp}`;
-  for (let i = 1; existsSync(backup); i++) backup = `${path}.corrupt-${stamp}-${i}`;
+  let backup: string;
   try {
-    renameSync(path, backup);
-    writeSettingsFile(path, DEFAULT_SETTINGS);
+    backup = backUpStoreFile(path, 'move', now);
   } catch (err) {
-    return `resnet-tutor: the settings file ${path} is unusable (${why}) and could not be replaced (${(err as Error).message}); using the defaults until it is fixed or removed.`;
+    return `resnet-tutor: the settings file ${path} is unusable (${why}) and could not be moved aside (${(err as Error).message}); using the defaults until it is fixed or removed.`;
   }
   return `resnet-tutor: the settings file ${path} was unusable (${why}); it was moved to ${backup} and the defaults are used. See \`resnet-tutor config list\`.`;
-}
-
-/** Writes the whole file atomically (and durably), in conf's format. */
-function writeSettingsFile(path: string, values: Settings): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileAtomic(path, `${JSON.stringify(values, undefined, '\t')}`);
 }
 
 let cached: LoadedSettings | null = null;
@@ -321,14 +301,11 @@ export function settingKey(name: string): SettingKey {
 export async function openSettingsStore(options: SettingsOptions = {}): Promise<{ store: Conf<Settings>; recovered: string | null }> {
   const { recovered } = loadSettings(options);
   const { default: ConfClass } = await import('conf');
-  const store = new ConfClass<Settings>({
-    projectName: PROJECT_NAME,
-    projectSuffix: '',
-    configName: SETTINGS_FILE_NAME,
-    cwd: configDir(options),
-    schema: SETTINGS_SCHEMA as never,
-    accessPropertiesByDotNotation: false,
-    watch: false,
-  });
-  return { store, recovered };
+  const dir = configDir(options);
+  try {
+    const store = new ConfClass<Settings>({ ...confOptions(SETTINGS_FILE_NAME, dir), schema: SETTINGS_SCHEMA as never });
+    return { store, recovered };
+  } catch (err) {
+    throw unusableStore(err, 'Settings', dir, settingsPath(options));
+  }
 }

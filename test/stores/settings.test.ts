@@ -101,7 +101,7 @@ describe('settings file', () => {
     ['an empty run folder', JSON.stringify({ runDir: '' }), /runDir is ""/],
     ['not an object', '[1, 2]', /not a JSON object/],
   ] as const) {
-    it(`a file with ${what} is backed up and replaced with the defaults, in one line naming it`, () => {
+    it(`a file with ${what} is moved aside and the defaults are used, in one line naming it`, () => {
       const dir = withFile(content);
       const file = join(dir, 'settings.json');
       const loaded = loadSettings({ cwd: dir, now: NOW });
@@ -112,7 +112,8 @@ describe('settings file', () => {
       const backup = `${file}.corrupt-2026-02-03T04-05-06-789Z`;
       expect(loaded.recovered).toContain(backup);
       expect(readFileSync(backup, 'utf8')).toBe(content);
-      expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(DEFAULT_SETTINGS);
+      // Nothing is written in its place: a missing file means the defaults.
+      expect(existsSync(file)).toBe(false);
       // Fixed for good: the next read is quiet.
       expect(loadSettings({ cwd: dir }).recovered).toBeNull();
     });
@@ -234,7 +235,7 @@ describe('flags override settings (the built CLI)', () => {
     expect(lines[0]).toContain(file);
     expect(lines[0]).toMatch(/moved to .*settings\.json\.corrupt-/);
     expect(r.stdout).toContain(`No runs in ${runRoot} yet`);
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(DEFAULT_SETTINGS);
+    expect(existsSync(file)).toBe(false);
     expect(readdirSync(cfg).some((f) => f.startsWith('settings.json.corrupt-'))).toBe(true);
   });
 
