@@ -9,18 +9,14 @@
  * be read is moved aside to `progress.json.corrupt-<time>`, progress starts fresh, and `recovered`
  * says so, so the program can tell the learner where the old file went.
  */
-import { constants, copyFileSync, existsSync, readFileSync, renameSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Conf from 'conf';
-import { UserError } from '../util/errors.js';
+import { backUpStoreFile, CONFIG_DIR_ENV, PROJECT_NAME, unusableStore, userConfigDir } from '../stores/store-file.js';
 import type { ExperimentResults, Measurement, Verdict } from './results.js';
 
 export const PROGRESS_FORMAT = 1;
-export const PROJECT_NAME = 'resnet-tutor';
 export const PROGRESS_FILE_NAME = 'progress';
-/** Environment variable that moves the progress folder (tests, shared lab accounts). */
-export const CONFIG_DIR_ENV = 'RESNET_TUTOR_CONFIG_DIR';
 
 export interface AnswerRecord {
   /** Whether the latest answer was right. */
@@ -231,24 +227,16 @@ export class ProgressStore {
       .map(([id, p]) => [id, wrongTyped(p)] as const)
       .filter(([, why]) => why !== null);
     if (bad.length === 0 || !existsSync(this.path)) return;
-    const backup = this.backupName();
     const what = bad
       .slice(0, 3)
       .map(([id, why]) => `"${id}": ${why}`)
       .join('; ');
     try {
-      copyFileSync(this.path, backup, constants.COPYFILE_EXCL);
+      const backup = backUpStoreFile(this.path, 'copy', this.now);
       this.note = `The progress file ${this.path} had lesson records of the wrong type (${what}${bad.length > 3 ? '; ...' : ''}); they were reset, and the file as it was is saved as ${backup}.`;
     } catch (err) {
       this.note = `The progress file ${this.path} has lesson records of the wrong type (${what}) and could not be copied aside (${(err as Error).message}); they are reset by this save.`;
     }
-  }
-
-  private backupName(): string {
-    const stamp = this.now().toISOString().replace(/[:.]/g, '-');
-    let backup = `${this.path}.corrupt-${stamp}`;
-    for (let i = 1; existsSync(backup); i++) backup = `${this.path}.corrupt-${stamp}-${i}`;
-    return backup;
   }
 
   /** Moves an unreadable file aside; returns the message for the learner, or null when all is well. */
@@ -262,9 +250,9 @@ export class ProgressStore {
       why = err instanceof SyntaxError ? `not valid JSON: ${err.message}` : `unreadable: ${(err as Error).message}`;
     }
     if (why === null) return null;
-    const backup = this.backupName();
+    let backup: string;
     try {
-      renameSync(this.path, backup);
+      backup = backUpStoreFile(this.path, 'move', this.now);
     } catch (err) {
       return `The progress file ${this.path} could not be read (${why}) nor moved aside (${(err as Error).message}); progress is not saved until it is fixed or removed.`;
     }
@@ -272,26 +260,10 @@ export class ProgressStore {
   }
 }
 
-/**
- * A progress file that is a folder, or a config folder that is a file, cannot be read or written:
- * a UserError saying which and what to do (conf itself throws a bare EISDIR / ENOTDIR).
- */
+/** The progress file's folder and path, for the error when either cannot be used (store-file.ts). */
 function unusableProgressPath(err: unknown, cwd: string | undefined): Error {
-  const code = (err as NodeJS.ErrnoException).code;
-  const dir = cwd ?? join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), PROJECT_NAME);
-  const file = join(dir, `${PROGRESS_FILE_NAME}.json`);
-  const why =
-    code === 'EISDIR'
-      ? `${file} is a folder, not a file`
-      : code === 'ENOTDIR'
-        ? `${dir} (the folder it belongs in) is a file, not a folder`
-        : code
-          ? `${file} cannot be used (${code})`
-          : null;
-  if (why === null) return err as Error;
-  return new UserError(
-    `Lesson progress cannot be kept: ${why}. Move it away (nothing in it is deleted by resnet-tutor), or point ${CONFIG_DIR_ENV} at a folder of your own.`,
-  );
+  const dir = cwd ?? userConfigDir();
+  return unusableStore(err, 'Lesson progress', dir, join(dir, `${PROGRESS_FILE_NAME}.json`));
 }
 
 /** Why a parsed progress file is not one this version can use; null when it is. */

@@ -34,7 +34,7 @@ export function configDir(cwd?: string): string {
  * path), computed here so that `--help` does not load conf. test/stores/settings.test.ts checks that
  * the two agree; the stores pass it to conf as `cwd`, so conf never computes its own.
  */
-function userConfigDir(): string {
+export function userConfigDir(): string {
   const env = process.env;
   if (process.platform === 'darwin') return join(homedir(), 'Library', 'Preferences', PROJECT_NAME);
   if (process.platform === 'win32') return join(env.APPDATA || join(homedir(), 'AppData', 'Roaming'), PROJECT_NAME, 'Config');
