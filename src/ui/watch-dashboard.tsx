@@ -150,13 +150,23 @@ function started(runId: string, info: RunInfo, progress: RunProgress): RunEvent 
   };
 }
 
-/** A `subscribe` for the Dashboard: polls every feed each `intervalMs` until unsubscribed. */
-export function subscribeFeeds(feeds: readonly RunFeed[], intervalMs: number) {
+/**
+ * A `subscribe` for the Dashboard: polls every feed each `intervalMs` until unsubscribed. A poll
+ * that throws (a run.json or metrics line of a newer format: the tail cannot go on) stops polling
+ * and goes to `onError`; thrown from the timer it would end the process as an unexpected error.
+ */
+export function subscribeFeeds(feeds: readonly RunFeed[], intervalMs: number, onError: (err: unknown) => void = rethrow) {
   return (dispatch: (e: DashboardEvent) => void) => {
     let timer: NodeJS.Timeout | null = null;
     let stopped = false;
     const tick = () => {
-      for (const f of feeds) for (const e of f.poll()) dispatch(e);
+      try {
+        for (const f of feeds) for (const e of f.poll()) dispatch(e);
+      } catch (err) {
+        stopped = true;
+        onError(err);
+        return;
+      }
       if (!stopped) timer = setTimeout(tick, intervalMs);
     };
     tick();
@@ -165,6 +175,10 @@ export function subscribeFeeds(feeds: readonly RunFeed[], intervalMs: number) {
       if (timer) clearTimeout(timer);
     };
   };
+}
+
+function rethrow(err: unknown): never {
+  throw err;
 }
 
 /**
@@ -182,13 +196,20 @@ export async function showWatchDashboard(
   const onCommand = (c: Command) => {
     if (c.type === 'exit-now') resolveExit();
   };
+  // Why watching cannot go on (a newer format appeared mid-watch): the screen closes and the error
+  // reaches the command's one-paragraph message and exit code, as it does before the screen opens.
+  const failure: { error?: unknown } = {};
+  const onError = (error: unknown) => {
+    failure.error = error;
+    resolveExit();
+  };
   const signals = ['SIGTERM', 'SIGHUP', 'SIGINT'] as const;
   const onSignal = () => resolveExit();
   for (const s of signals) process.on(s, onSignal);
   const instance = render(
     <Dashboard
       runs={runs.map((r) => ({ id: r.id, label: r.label, title: r.title, batchSize: r.batchSize }))}
-      subscribe={subscribeFeeds(feeds, opts.intervalMs)}
+      subscribe={subscribeFeeds(feeds, opts.intervalMs, onError)}
       onCommand={onCommand}
       color={opts.color}
       unicode={opts.unicode}
@@ -201,6 +222,7 @@ export async function showWatchDashboard(
   try {
     await exited;
     instance.unmount();
+    if ('error' in failure) throw failure.error;
     for (const [i, r] of runs.entries()) process.stdout.write(`${r.id}: ${feeds[i]!.status ?? 'unknown'} at step ${feeds[i]!.step}\n`);
     const statuses = feeds.map((f) => f.status ?? '');
     if (statuses.every((s) => FINAL.includes(s))) return combinedExitCode(statuses);

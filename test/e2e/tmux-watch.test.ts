@@ -1,9 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { appendMetrics, readRunInfo, updateRunInfo } from '../../src/runs/run-dir.js';
+import { appendMetrics, readRunInfo, RUN_FORMAT_VERSION, updateRunInfo } from '../../src/runs/run-dir.js';
 import { CLI, ensureBuilt, tempDir, waitFor } from '../helpers/cli.js';
 import { fixtureLine, writeFixtureRun } from '../helpers/run-fixture.js';
 
@@ -58,5 +58,26 @@ describe.skipIf(!hasTmux)('watch in tmux (80x24)', () => {
     expect(screen()).toContain(`${id}: running at step 25\nstopped watching; the run is not affected.`);
     expect(readRunInfo(path).status).toBe('running');
     expect(existsSync(loads) ? readFileSync(loads, 'utf8') : '').toBe('');
+  });
+
+  it('a metrics line of a newer format written mid-watch closes the screen with the one-paragraph error, exit 1', async () => {
+    ensureBuilt();
+    const root = tempDir('rt-tmux-watch-');
+    const id = 'newer-mid-watch';
+    const path = writeFixtureRun(root, id, { lines: 2, info: { status: 'running', step: 10, updated: new Date().toISOString() } });
+    const done = join(root, 'exit-code');
+    const name = `${session}-newer`;
+    const cmd = `CI=false ${process.execPath} ${CLI} watch ${id} --run-dir ${root} --interval 0.2; echo $? > ${done}; sleep 30`;
+    tmux('new-session', '-d', '-s', name, '-x', '80', '-y', '24', cmd);
+    const pane = () => tmux('capture-pane', '-t', name, '-p');
+    await waitFor(() => pane().includes('10/40'), 30_000, 'the dashboard');
+    const newer = RUN_FORMAT_VERSION + 1;
+    appendFileSync(join(path, 'metrics.jsonl'), `${JSON.stringify({ ...fixtureLine(3), formatVersion: newer })}\n`);
+    await waitFor(() => existsSync(done) && readFileSync(done, 'utf8').trim() !== '', 10_000, 'exit');
+    expect(readFileSync(done, 'utf8').trim()).toBe('1');
+    const text = pane().replace(/\n/g, '');
+    expect(text).toContain(`resnet-tutor: ${join(path, 'metrics.jsonl')} was written by a newer resnet-tutor`);
+    expect(text).not.toContain('unexpected');
+    tmux('kill-session', '-t', name);
   });
 });

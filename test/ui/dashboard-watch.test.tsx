@@ -1,6 +1,9 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import { appendMetrics, updateRunInfo } from '../../src/runs/run-dir.js';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { appendMetrics, RUN_FORMAT_VERSION, updateRunInfo } from '../../src/runs/run-dir.js';
+import { UserError } from '../../src/util/errors.js';
 import { Dashboard } from '../../src/ui/dashboard/Dashboard.js';
 import type { Command } from '../../src/ui/dashboard/state.js';
 import { RunFeed, subscribeFeeds, type WatchedRun } from '../../src/ui/watch-dashboard.js';
@@ -118,6 +121,46 @@ describe('watch dashboard (read-only, fed from the run folder)', () => {
     expect(frame()).toMatch(/^110000-resnet +20\/40 .*running$/m);
     expect(frame()).toContain('watching 2 runs: 100000-plain vs 110000-resnet');
     view.unmount();
+  });
+});
+
+describe('watch dashboard: a newer format appears while watching', () => {
+  it('stops polling and hands the one-paragraph UserError to onError instead of throwing from the timer', async () => {
+    const root = tempDir('rt-watch-ui-');
+    const path = writeFixtureRun(root, 'r', { lines: 2, info: { status: 'running', step: 10 } });
+    const feed = new RunFeed({ id: 'r', path, label: '', title: TITLE, batchSize: 64 });
+    let polls = 0;
+    const poll = feed.poll.bind(feed);
+    feed.poll = () => {
+      polls++;
+      return poll();
+    };
+    const errors: unknown[] = [];
+    const dispatched: string[] = [];
+    const unsubscribe = subscribeFeeds([feed], 20, (e) => errors.push(e))((e) => dispatched.push(e.type));
+    await waitFor(() => polls >= 2, 5_000, 'a second poll');
+    expect(dispatched.length).toBeGreaterThan(0);
+    const newer = RUN_FORMAT_VERSION + 1;
+    appendFileSync(join(path, 'metrics.jsonl'), `${JSON.stringify({ ...fixtureLine(3), formatVersion: newer })}\n`);
+    await waitFor(() => errors.length > 0, 5_000, 'the error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(UserError);
+    expect((errors[0] as Error).message).toContain(
+      `${join(path, 'metrics.jsonl')} was written by a newer resnet-tutor (run-folder format ${newer}`,
+    );
+    // No poll after the failure: wait for two more intervals' worth of a second feed's polls.
+    const seen = polls;
+    const other = new RunFeed({ id: 'r', path, label: '', title: TITLE, batchSize: 64 });
+    let otherPolls = 0;
+    other.poll = () => {
+      otherPolls++;
+      return [];
+    };
+    const stopOther = subscribeFeeds([other], 20)(() => {});
+    await waitFor(() => otherPolls >= 3, 5_000, 'three polls of a healthy feed');
+    stopOther();
+    expect(polls).toBe(seen);
+    unsubscribe();
   });
 });
 
