@@ -1,7 +1,8 @@
 import { UserError } from '../../util/errors.js';
 import { packageVersion } from '../../util/version.js';
 import { createRunDir } from '../../runs/run-dir.js';
-import { checkBackendInstalled, checkedConfig, checkMemoryFits, superviseRuns, type SupervisedRun } from './launch.js';
+import { checkBackendInstalled, checkedConfig, superviseRuns, type SupervisedRun } from './launch.js';
+import { applyMemoryVerdict, judgeMemory, memoryFacts } from './memory-check.js';
 
 export const MIN_RUNS = 2;
 export const MAX_RUNS = 4;
@@ -56,7 +57,11 @@ export async function launchComparison(opts: {
   // Every config is checked before any run folder is made: one bad value writes nothing.
   const planned = expandComparison(opts.raw).map((c) => ({ label: c.label, config: checkedConfig(c.raw) }));
   checkBackendInstalled(opts.backend);
-  for (const p of planned) checkMemoryFits(p.config, opts.backend, p.label);
+  const facts = await memoryFacts(opts.backend);
+  // Every arm is judged before any note is printed or folder made: a refusal writes nothing.
+  const verdicts = planned.map((p) => judgeMemory(p.config, opts.backend, facts, p.label));
+  for (const v of verdicts) if (v.refusal !== undefined) applyMemoryVerdict(v);
+  for (const v of verdicts) applyMemoryVerdict(v);
   const runs: SupervisedRun[] = planned.map((p) => {
     const { id, path } = createRunDir(opts.runRoot, p.config, { resnetTutor: packageVersion() });
     return { id, path, config: p.config, label: p.label };

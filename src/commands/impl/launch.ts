@@ -10,8 +10,7 @@ import { formatBackend, formatMetricsLine } from '../../runs/headless-format.js'
 import { runsExitCode } from '../../runs/exit-code.js';
 import { RUN_FORMAT_VERSION, createRunDir, findRun, findRunById, readRunInfo, removeDeadTemps, updateRunInfo } from '../../runs/run-dir.js';
 import { locateNative } from '../../platform/native-home.js';
-import { estimateTrainingMemory, formatBytes } from '../../contracts/memory-estimate.js';
-import { totalmem } from 'node:os';
+import { applyMemoryVerdict, judgeMemory, memoryFacts } from './memory-check.js';
 import { lockRun, type RunLock } from '../../runs/lock.js';
 
 /**
@@ -48,7 +47,7 @@ export async function launchTraining(
   }
   const config = checkedConfig(opts.raw);
   checkBackendInstalled(opts.backend);
-  checkMemoryFits(config, opts.backend);
+  applyMemoryVerdict(judgeMemory(config, opts.backend, await memoryFacts(opts.backend)));
   if (opts.resumeIfExists) {
     const existing = findRunById(opts.runRoot, opts.name!);
     if (existing) return continueExisting(existing, config, opts);
@@ -120,22 +119,6 @@ export function checkBackendInstalled(backend: string | undefined): void {
   if (reason === null) return;
   throw new UserError(
     `--backend ${backend} cannot be used here: ${reason}. To fix it, ${nodeMajorVersion() >= 23 ? 'use Node 20 or 22, or `--backend webgpu`' : fix}. Or use \`--backend auto\` to take the best backend that loads (\`resnet-tutor doctor\` shows them all). No run was created.`,
-  );
-}
-
-/**
- * Refuses, before any run folder exists, a model whose weights, gradients, optimiser state and one
- * batch of activations cannot fit (a lower bound, contracts/memory-estimate.ts): wasm addresses at most
- * 4 GiB, every other backend at most this machine's memory (a GPU's memory is not known here).
- */
-export function checkMemoryFits(config: TrainConfig, backend: string | undefined, label = ''): void {
-  if (!isDatasetName(config.dataset)) return;
-  const { parameters, bytes } = estimateTrainingMemory(config, DATASET_INFO[config.dataset]);
-  const wasm = backend === 'wasm';
-  const limit = wasm ? 4 * 2 ** 30 : totalmem();
-  if (bytes <= limit) return;
-  throw new UserError(
-    `${label ? `${label}: ` : ''}${describeModel(config)} with batch ${config.batchSize} needs at least ${formatBytes(bytes)} (${parameters.toLocaleString('en-US')} weights, held with their gradients and ${config.optimizer}'s state, plus one batch of activations), more than ${wasm ? 'the 4 GiB that wasm can address' : `this machine's ${formatBytes(limit)} of memory`}. Use a smaller --depth, --width or --batch-size. No run was created.`,
   );
 }
 
