@@ -99,6 +99,7 @@ export default tseslint.config(
       'src/platform/**/*.ts',
       'src/util/**/*.ts',
       'src/worker/engine-host.ts',
+      'src/worker/doctor-host.ts',
       'src/worker/worker-path.ts',
       'src/worker/probe-request.ts',
     ],

@@ -46,6 +46,17 @@ describe('the main thread never loads tfjs', () => {
     expect(r.loads.workers.flat()).toEqual(expect.arrayContaining([expect.stringMatching(/@tensorflow[/\\]tfjs-core[/\\]/)]));
   });
 
+  it('doctor: the backends load in its worker only', () => {
+    const r = run(['doctor', '--json']);
+    expect(r.code).toBe(0);
+    // The report came back whole from the worker, with backends that loaded there.
+    const report = JSON.parse(r.stdout) as { backends: { name: string; loads: string }[] };
+    expect(report.backends.find((b) => b.name === 'wasm')?.loads).toBe('yes');
+    expect(r.loads.main).toEqual([]);
+    // The control: the preload does see tfjs where it is loaded.
+    expect(r.loads.workers.flat()).toEqual(expect.arrayContaining([expect.stringMatching(/@tensorflow[/\\]tfjs-core[/\\]/)]));
+  });
+
   const hasTmux = spawnSync('tmux', ['-V']).status === 0;
   const socket = ['-L', `rt-tfjs-${process.pid}`];
   afterAll(() => {

@@ -18,15 +18,11 @@ export const doctor: CommandSpec<DoctorArgs> = {
       .example('$0 doctor', 'Check this machine before training')
       .example('$0 doctor --json > doctor.json', 'Save the full report to attach to a bug report'),
   run: async (args) => {
-    // Loaded only now, so `--help` never loads TensorFlow.js.
-    const { diagnose } = await import('../engine/doctor.js');
-    const report = await diagnose(
-      {},
-      {
-        // The one slow case (CUDA compiling kernels from PTX): say so, on stderr, so stdout stays clean.
-        onStatus: (message) => process.stderr.write(`${message}\n`),
-      },
-    );
+    // Diagnosing loads the tfjs backends: it runs in a worker thread, as the main thread never loads
+    // tfjs. The host is loaded only now, to keep `--help` fast.
+    const { diagnoseInWorker } = await import('../worker/doctor-host.js');
+    // The one slow case (CUDA compiling kernels from PTX): say so, on stderr, so stdout stays clean.
+    const report = await diagnoseInWorker({}, (message) => process.stderr.write(`${message}\n`));
     process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatDoctorReport(report));
     return EXIT.ok;
   },
