@@ -38,7 +38,7 @@ export async function startTutor(opts: {
     lessons: loaded.lessons,
     problems: loaded.problems.filter((p) => p.severity === 'error').map(formatProblem),
     initial: readSavedProgress(),
-    openStore: async () => new (await import('../../lessons/progress.js')).ProgressStore(),
+    openStore: async () => new (await import('../../stores/progress.js')).ProgressStore(),
     ...(open !== undefined ? { open } : {}),
     runRoot: opts.runRoot,
     backend: opts.backend,

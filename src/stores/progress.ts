@@ -12,8 +12,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Conf from 'conf';
-import { backUpStoreFile, CONFIG_DIR_ENV, PROJECT_NAME, unusableStore, userConfigDir } from '../stores/store-file.js';
-import type { ExperimentResults, Measurement, Verdict } from './results.js';
+import { backUpStoreFile, CONFIG_DIR_ENV, PROJECT_NAME, unusableStore, userConfigDir } from './store-file.js';
+import type { ExperimentResults, Measurement, Verdict } from '../contracts/lesson-results.js';
 
 export const PROGRESS_FORMAT = 1;
 export const PROGRESS_FILE_NAME = 'progress';
