@@ -13,7 +13,7 @@ import { packageVersion } from '../util/version.js';
 import type { EngineHost } from '../worker/engine-host.js';
 import type { ProbeResult } from '../contracts/probe-protocol.js';
 import type { PredictedExample } from '../contracts/engine-protocol.js';
-import type { DivergenceInfo, ExperimentResults, Measurement, ProbeRunResult, TrainRunResult, Verdict } from './results.js';
+import type { DivergenceInfo, ExperimentResults, Measurement, ProbeRunResult, TrainRunResult, Verdict } from '../contracts/lesson-results.js';
 import { MEASURES, MEASURE_UNITS, growthUnit, measurementLabel, type Experiment, type Measure, type ProbeName, type ProbeRun, type TrainRun, type Variant } from './types.js';
 import { evaluateCheck, type DivergedRun } from './verdict.js';
 
@@ -49,7 +49,7 @@ export interface ExperimentOutcome {
   readonly skipped: boolean;
   /** Present for `show: segmentation`. */
   readonly predictions?: readonly RunPredictions[];
-  /** The measured numbers with units and per-seed values (src/lessons/results.ts). */
+  /** The measured numbers with units and per-seed values (src/contracts/lesson-results.ts). */
   readonly measurements?: readonly Measurement[];
   /** The verdict on the prediction, computed from `measurements` by the experiment's `check:`. */
   readonly verdict?: Verdict;

@@ -7,7 +7,7 @@ import { confirm, defaultConsoleIo, type ConsoleIo } from '../util/console-io.js
 import { EXIT, UserError } from '../util/errors.js';
 import { charsetFromEnv, renderInline, type Charset } from './math.js';
 import { checkLessonsAt, defaultLessonsDir, displayPath, loadLessons, type LoadResult } from './load.js';
-import { lessonStatus, ProgressStore, type LessonState } from './progress.js';
+import { lessonStatus, ProgressStore, type LessonState } from '../stores/progress.js';
 import { formatProblem, type Lesson } from './types.js';
 
 export interface LessonsCommandOptions {

@@ -8,7 +8,7 @@
  *
  * No tfjs and no file system: the checker (check.ts) and the runner (experiment-runner.ts) share it.
  */
-import type { Measurement, Verdict } from './results.js';
+import type { Measurement, Verdict } from '../contracts/lesson-results.js';
 
 export type Term =
   | { readonly kind: 'label'; readonly label: string; readonly factor: number }

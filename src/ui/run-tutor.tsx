@@ -1,7 +1,7 @@
 import { Box, render, Text } from 'ink';
 import type { ReactNode } from 'react';
 import { ExperimentRunner } from '../lessons/experiment-runner.js';
-import type { ProgressStore } from '../lessons/progress.js';
+import type { ProgressStore } from '../stores/progress.js';
 import { lessonRunsDir } from '../runs/lesson-root.js';
 import type { Lesson } from '../lessons/types.js';
 import { engineHostPerKind } from '../worker/engine-host.js';

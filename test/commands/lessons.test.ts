@@ -1,7 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ProgressStore } from '../../src/lessons/progress.js';
+import { ProgressStore } from '../../src/stores/progress.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 
 const root = resolve(import.meta.dirname, '..', '..');

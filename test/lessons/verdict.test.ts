@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Measurement } from '../../src/lessons/results.js';
+import type { Measurement } from '../../src/contracts/lesson-results.js';
 import { CheckSyntaxError, checkLabels, evaluateCheck, formatValue, parseCheck, type VerdictContext } from '../../src/lessons/verdict.js';
 
 const m = (label: string, perSeed: number[], unit = 'nats'): Measurement => ({

@@ -1,7 +1,7 @@
 import { render } from 'ink-testing-library';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadLessons } from '../../src/lessons/load.js';
-import type { ExperimentResults } from '../../src/lessons/results.js';
+import type { ExperimentResults } from '../../src/contracts/lesson-results.js';
 import type { ChartStep, Experiment, Lesson } from '../../src/lessons/types.js';
 import { chartOf } from '../../src/ui/tutor/chart-model.js';
 import type { LessonProgressView } from '../../src/ui/tutor/state.js';

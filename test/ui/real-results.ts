@@ -14,7 +14,7 @@ import { runShatter } from '../../src/engine/probes/shatter.js';
 import { runVariance } from '../../src/engine/probes/variance.js';
 import { Trainer } from '../../src/engine/trainer.js';
 import type { MetricsLine } from '../../src/contracts/run-folder.js';
-import type { ExperimentResults, TrainRunResult } from '../../src/lessons/results.js';
+import type { ExperimentResults, TrainRunResult } from '../../src/contracts/lesson-results.js';
 import type { ProbeName } from '../../src/contracts/probe-options.js';
 
 /** Trains a tiny MLP on the spiral for `steps` steps and returns its metrics lines (and its weights). */

@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadLessons } from '../../src/lessons/load.js';
-import { ProgressStore } from '../../src/lessons/progress.js';
+import { ProgressStore } from '../../src/stores/progress.js';
 import { runTutor } from '../../src/ui/run-tutor.js';
 import { EngineHost, engineHostPerKind } from '../../src/worker/engine-host.js';
 import { ensureBuilt, tempDir, waitFor } from '../helpers/cli.js';

@@ -2,7 +2,7 @@ import { render } from 'ink-testing-library';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadLessons } from '../../src/lessons/load.js';
-import { ProgressStore } from '../../src/lessons/progress.js';
+import { ProgressStore } from '../../src/stores/progress.js';
 import { TutorApp } from '../../src/ui/tutor/TutorApp.js';
 import type { TutorCommand } from '../../src/ui/tutor/state.js';
 import { tempDir } from '../helpers/cli.js';

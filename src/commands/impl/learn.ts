@@ -1,11 +1,8 @@
 import { UserError } from '../../util/errors.js';
 import { loadLessons } from '../../lessons/load.js';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { configDir } from '../../stores/settings.js';
+import { readSavedProgress } from '../../stores/progress-file.js';
 import { formatProblem } from '../../lessons/types.js';
 import { detectTerminal } from '../../ui/terminal.js';
-import type { LessonProgressView } from '../../ui/tutor/state.js';
 
 export const MESSAGES = {
   notInteractive:
@@ -37,8 +34,10 @@ export async function startTutor(opts: {
   return runTutor({
     lessons: loaded.lessons,
     problems: loaded.problems.filter((p) => p.severity === 'error').map(formatProblem),
+    // Read without conf (a few hundred ms to load): the store opens after the menu is drawn, and
+    // reports and backs up a file that cannot be read.
     initial: readSavedProgress(),
-    openStore: async () => new (await import('../../lessons/progress.js')).ProgressStore(),
+    openStore: async () => new (await import('../../stores/progress.js')).ProgressStore(),
     ...(open !== undefined ? { open } : {}),
     runRoot: opts.runRoot,
     backend: opts.backend,
@@ -46,20 +45,4 @@ export async function startTutor(opts: {
     color: caps.color,
     unicode: caps.unicode,
   });
-}
-
-/**
- * The saved progress for the first screen, read as plain JSON: loading conf (which the progress store
- * uses to write) costs a few hundred ms, so the store opens after the menu is drawn. Anything
- * unreadable counts as no progress here; the store then reports and backs up the file.
- */
-function readSavedProgress(): Record<string, Partial<LessonProgressView>> {
-  try {
-    const saved = JSON.parse(readFileSync(join(configDir(), 'progress.json'), 'utf8')) as {
-      lessons?: Record<string, Partial<LessonProgressView>>;
-    };
-    return saved.lessons && typeof saved.lessons === 'object' ? saved.lessons : {};
-  } catch {
-    return {};
-  }
 }

@@ -3,7 +3,7 @@
  * an earlier experiment's results (training metrics here; probe results through probe-series.ts).
  * Pure, so tests can check every shipped chart without rendering.
  */
-import type { ExperimentResults, TrainRunResult } from '../../lessons/results.js';
+import type { ExperimentResults, TrainRunResult } from '../../contracts/lesson-results.js';
 import type { Chart, Lesson } from '../../lessons/types.js';
 import { probeChart } from './probe-series.js';
 

@@ -3,7 +3,7 @@
  * the verdict, the measured numbers with their units, the decisive chart and the probe's details, all
  * laid out for the pane's width. Pure: the view only slices and paints them.
  */
-import type { ExperimentResults, Measurement } from '../../lessons/results.js';
+import type { ExperimentResults, Measurement } from '../../contracts/lesson-results.js';
 import type { Experiment, Lesson } from '../../lessons/types.js';
 import { checkLabels, formatNumber, formatValue } from '../../lessons/verdict.js';
 import { renderProbe } from '../../render/probe-text.js';

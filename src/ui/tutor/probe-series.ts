@@ -3,7 +3,7 @@
  * metric draws from a probe's result, with their labels and axes. A change to a probe's result shape
  * touches this file only. Type-only imports: no tfjs on the main thread.
  */
-import type { ProbeRunResult } from '../../lessons/results.js';
+import type { ProbeRunResult } from '../../contracts/lesson-results.js';
 import type { ProbeResult } from '../../contracts/probe-protocol.js';
 import type { ChartData, Series } from './chart-model.js';
 

@@ -1,6 +1,6 @@
 import type { MetricsLine } from '../../contracts/run-folder.js';
 import { gradeAnswer } from '../../lessons/grade.js';
-import type { ExperimentResults, Measurement, Verdict } from '../../lessons/results.js';
+import type { ExperimentResults, Measurement, Verdict } from '../../contracts/lesson-results.js';
 import type { Lesson, Question, Step } from '../../lessons/types.js';
 import type { RunPredictions } from '../../lessons/experiment-runner.js';
 import { keyAction, type Action, type KeyPress, type Scroll } from './actions.js';

@@ -4,10 +4,10 @@
  * reopened lesson shows again. Saved in the progress file, so plain data only (no tensors, no
  * classes). No tfjs here: the tutor runs on the main thread (type-only imports below).
  */
-import type { ProbeName } from '../contracts/probe-options.js';
-import type { MetricsLine } from '../contracts/run-folder.js';
-import type { RunStatus } from '../contracts/run-folder.js';
-import type { ProbeResult } from '../contracts/probe-protocol.js';
+import type { ProbeName } from './probe-options.js';
+import type { MetricsLine } from './run-folder.js';
+import type { RunStatus } from './run-folder.js';
+import type { ProbeResult } from './probe-protocol.js';
 
 /** One number an experiment reports for its `measure:`, per run label, over every seed it ran. */
 export interface Measurement {

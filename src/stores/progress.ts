@@ -2,7 +2,9 @@
  * The one owner of a learner's progress: per lesson, the furthest step reached, the answers given
  * (right or wrong, attempts) and the numbers measured by experiments. Saved with `conf` as
  * `progress.json` in the user's config folder (`~/.config/resnet-tutor/` on Linux; override with
- * `cwd` or RESNET_TUTOR_CONFIG_DIR). The file is small and documented in lessons/FORMAT.md.
+ * `cwd` or RESNET_TUTOR_CONFIG_DIR). The file is small and documented in lessons/FORMAT.md; what it
+ * holds and how it is read is progress-file.ts. conf opens with the options the settings store uses
+ * (store-file.ts): the folder created 0700, the file written 0600.
  *
  * conf 15 throws a SyntaxError from its constructor on a file that is not JSON (or, with
  * `clearInvalidConfig`, silently drops it). Neither is right for a learner's work: a file that cannot
@@ -10,57 +12,21 @@
  * says so, so the program can tell the learner where the old file went.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import Conf from 'conf';
-import { backUpStoreFile, CONFIG_DIR_ENV, PROJECT_NAME, unusableStore, userConfigDir } from '../stores/store-file.js';
-import type { ExperimentResults, Measurement, Verdict } from './results.js';
-
-export const PROGRESS_FORMAT = 1;
-export const PROGRESS_FILE_NAME = 'progress';
-
-export interface AnswerRecord {
-  /** Whether the latest answer was right. */
-  readonly correct: boolean;
-  /** Answers given so far (invalid input is not counted). */
-  readonly attempts: number;
-  /** Right at the first attempt. */
-  readonly firstTry: boolean;
-  /** The latest answer as typed. */
-  readonly given: string;
-  readonly at: string;
-}
-
-export interface ExperimentRecord {
-  /** The measured numbers, per run label (e.g. { "depth 2": 0.54, "depth 20": 2.30 }). */
-  readonly measured: Readonly<Record<string, number>>;
-  /** Run ids in the run store, for `resnet-tutor report <run>`. */
-  readonly runIds: readonly string[];
-  /** The paper-sized variant was run. */
-  readonly full: boolean;
-  readonly at: string;
-  /** The measured numbers with units and per-seed values (records written before this field lack it). */
-  readonly measurements?: readonly Measurement[];
-  /** The tutor's verdict on the prediction, as shown when the experiment finished. */
-  readonly verdict?: Verdict;
-  /** The raw results, for chart steps and for showing a finished experiment again. */
-  readonly results?: ExperimentResults;
-}
-
-export interface LessonProgress {
-  /** Index (0-based) of the furthest step reached. */
-  readonly step: number;
-  readonly completed: boolean;
-  /** By question key (`id:` or `step-N`). */
-  readonly answers: Readonly<Record<string, AnswerRecord>>;
-  /** By experiment key. */
-  readonly experiments: Readonly<Record<string, ExperimentRecord>>;
-  readonly updated: string;
-}
-
-interface StoreShape {
-  format: number;
-  lessons: Record<string, LessonProgress>;
-}
+import type { ExperimentResults, Measurement, Verdict } from '../contracts/lesson-results.js';
+import {
+  EMPTY_PROGRESS,
+  lessonsIn,
+  PROGRESS_FILE_NAME,
+  PROGRESS_FORMAT,
+  progressPath,
+  shapeProblem,
+  wrongTyped,
+  type AnswerRecord,
+  type LessonProgress,
+  type ProgressFile,
+} from './progress-file.js';
+import { backUpStoreFile, configDir, confOptions, unusableStore } from './store-file.js';
 
 export interface ProgressOptions {
   /** Folder of the progress file (default: RESNET_TUTOR_CONFIG_DIR, else the user's config folder). */
@@ -68,8 +34,6 @@ export interface ProgressOptions {
   /** For tests: the clock. */
   readonly now?: () => Date;
 }
-
-export const EMPTY_PROGRESS: LessonProgress = { step: 0, completed: false, answers: {}, experiments: {}, updated: '' };
 
 export class ProgressStore {
   /** The progress file. */
@@ -84,25 +48,17 @@ export class ProgressStore {
   private note: string | null;
   /** The file was checked for records a save would drop (and copied aside when it had some). */
   private lossChecked = false;
-  private readonly conf: Conf<StoreShape>;
+  private readonly conf: Conf<ProgressFile>;
   private readonly now: () => Date;
 
   constructor(options: ProgressOptions = {}) {
     this.now = options.now ?? (() => new Date());
-    const cwd = options.cwd ?? (process.env[CONFIG_DIR_ENV] || undefined);
+    const dir = configDir(options.cwd);
     try {
-      this.conf = new Conf<StoreShape>({
-        projectName: PROJECT_NAME,
-        projectSuffix: '',
-        configName: PROGRESS_FILE_NAME,
-        cwd,
-        // Never throw on a bad file (we check it ourselves below), and never write one on start.
-        clearInvalidConfig: true,
-        accessPropertiesByDotNotation: false,
-        watch: false,
-      });
+      // Never throw on a bad file (we check it ourselves below), and never write one on start.
+      this.conf = new Conf<ProgressFile>({ ...confOptions(PROGRESS_FILE_NAME, dir), clearInvalidConfig: true });
     } catch (err) {
-      throw unusableProgressPath(err, cwd);
+      throw unusableStore(err, 'Lesson progress', dir, progressPath(options.cwd));
     }
     this.path = this.conf.path;
     this.note = this.checkFile();
@@ -195,19 +151,11 @@ export class ProgressStore {
     this.write(store);
   }
 
-  private read(): StoreShape {
-    const raw = this.conf.store as Partial<StoreShape>;
-    const lessons: Record<string, LessonProgress> = {};
-    if (raw && typeof raw.lessons === 'object' && raw.lessons !== null) {
-      for (const [id, p] of Object.entries(raw.lessons)) {
-        const n = normalise(p);
-        if (n) lessons[id] = n;
-      }
-    }
-    return { format: PROGRESS_FORMAT, lessons };
+  private read(): ProgressFile {
+    return { format: PROGRESS_FORMAT, lessons: lessonsIn(this.conf.store as Partial<ProgressFile>) };
   }
 
-  private write(store: StoreShape): void {
+  private write(store: ProgressFile): void {
     if (!this.lossChecked) {
       this.lossChecked = true;
       this.keepWrongTypedRecords();
@@ -221,7 +169,7 @@ export class ProgressStore {
    * copied aside first, once per process, never overwriting an earlier copy.
    */
   private keepWrongTypedRecords(): void {
-    const raw = this.conf.store as Partial<StoreShape>;
+    const raw = this.conf.store as Partial<ProgressFile>;
     const lessons = raw && typeof raw.lessons === 'object' && raw.lessons !== null ? raw.lessons : {};
     const bad = Object.entries(lessons)
       .map(([id, p]) => [id, wrongTyped(p)] as const)
@@ -260,69 +208,11 @@ export class ProgressStore {
   }
 }
 
-/** The progress file's folder and path, for the error when either cannot be used (store-file.ts). */
-function unusableProgressPath(err: unknown, cwd: string | undefined): Error {
-  const dir = cwd ?? userConfigDir();
-  return unusableStore(err, 'Lesson progress', dir, join(dir, `${PROGRESS_FILE_NAME}.json`));
-}
-
-/** Why a parsed progress file is not one this version can use; null when it is. */
-function shapeProblem(data: unknown): string | null {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'not a JSON object';
-  const d = data as Record<string, unknown>;
-  if (Object.keys(d).length === 0) return null;
-  if (d.format !== PROGRESS_FORMAT) {
-    return typeof d.format === 'number' && d.format > PROGRESS_FORMAT
-      ? `written by a newer resnet-tutor (format ${d.format})`
-      : `unknown format ${JSON.stringify(d.format)}`;
-  }
-  if (typeof d.lessons !== 'object' || d.lessons === null || Array.isArray(d.lessons)) return '`lessons` is not an object';
-  return null;
-}
-
-/** What in a stored lesson record has the wrong type (a save would lose it), or null. */
-function wrongTyped(p: unknown): string | null {
-  if (typeof p !== 'object' || p === null || Array.isArray(p)) return `not an object but ${p === null ? 'null' : Array.isArray(p) ? 'an array' : typeof p}`;
-  const o = p as Record<string, unknown>;
-  const isObj = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (o.step !== undefined && !(typeof o.step === 'number' && Number.isFinite(o.step) && o.step >= 0)) return `step is ${JSON.stringify(o.step)}`;
-  if (o.completed !== undefined && typeof o.completed !== 'boolean') return `completed is ${JSON.stringify(o.completed)}`;
-  if (o.answers !== undefined && !isObj(o.answers)) return `answers is ${JSON.stringify(o.answers)}`;
-  if (o.experiments !== undefined && !isObj(o.experiments)) return `experiments is ${JSON.stringify(o.experiments)}`;
-  if (o.updated !== undefined && typeof o.updated !== 'string') return `updated is ${JSON.stringify(o.updated)}`;
-  return null;
-}
-
-/** A stored lesson record with wrong or missing fields repaired; null when it is not an object. */
-function normalise(p: unknown): LessonProgress | null {
-  if (typeof p !== 'object' || p === null || Array.isArray(p)) return null;
-  const o = p as Record<string, unknown>;
-  const obj = (v: unknown) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, never>) : {});
-  return {
-    step: typeof o.step === 'number' && Number.isFinite(o.step) && o.step >= 0 ? Math.floor(o.step) : 0,
-    completed: o.completed === true,
-    answers: obj(o.answers),
-    experiments: Object.fromEntries(Object.entries(obj(o.experiments)).map(([k, e]) => [k, withNumbers(e)])),
-    updated: typeof o.updated === 'string' ? o.updated : '',
-  };
-}
-
-/**
- * JSON has no NaN: a value that no seed produced (NaN in `Measurement`) is saved as null; reading
- * it back makes it NaN again, so a reopened lesson shows "no number" rather than 0 or a crash.
- */
-function withNumbers(e: ExperimentRecord): ExperimentRecord {
-  if (typeof e !== 'object' || e === null || !Array.isArray(e.measurements)) return e;
-  const num = (v: unknown) => (typeof v === 'number' ? v : NaN);
-  const measurements = e.measurements.map((m) => ({ ...m, value: num(m.value), perSeed: Array.isArray(m.perSeed) ? m.perSeed.map(num) : [] }));
-  return { ...e, measurements };
-}
-
 export type LessonState = 'done' | 'in-progress' | 'not-started';
 
 /** What the lesson list shows: done, in progress at step n of m, or not started. */
 export function lessonStatus(stepCount: number, p: LessonProgress | undefined): { state: LessonState; step: number; of: number } {
-  if (!p || (p === EMPTY_PROGRESS)) return { state: 'not-started', step: 0, of: stepCount };
+  if (!p || p === EMPTY_PROGRESS) return { state: 'not-started', step: 0, of: stepCount };
   if (p.completed) return { state: 'done', step: stepCount, of: stepCount };
   const touched = p.step > 0 || Object.keys(p.answers).length > 0 || Object.keys(p.experiments).length > 0 || p.updated !== '';
   if (!touched) return { state: 'not-started', step: 0, of: stepCount };

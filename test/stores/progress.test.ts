@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { lessonStatus, ProgressStore } from '../../src/lessons/progress.js';
+import { readSavedProgress } from '../../src/stores/progress-file.js';
+import { lessonStatus, ProgressStore } from '../../src/stores/progress.js';
 
 let cwd: string;
 const clock = () => new Date('2026-11-28T12:00:00.000Z');
@@ -31,7 +32,12 @@ describe('ProgressStore', () => {
     expect(store.answer('residual-blocks', 'step-3', 'a', false)).toMatchObject({ correct: false, attempts: 1, firstTry: false });
     expect(store.answer('residual-blocks', 'step-3', 'b', true)).toMatchObject({ correct: true, attempts: 2, firstTry: false, given: 'b' });
     store.answer('residual-blocks', 'step-7', '5', true);
-    store.recordExperiment('residual-blocks', 'shortcut-train', { 'arch plain': 2.3, 'arch residual': Number.NaN, 'arch residual-bn': 0.95 }, { runIds: ['r1', 'r2', 'r3'] });
+    store.recordExperiment(
+      'residual-blocks',
+      'shortcut-train',
+      { 'arch plain': 2.3, 'arch residual': Number.NaN, 'arch residual-bn': 0.95 },
+      { runIds: ['r1', 'r2', 'r3'] },
+    );
     store.complete('deep-networks', 17);
 
     const again = new ProgressStore({ cwd });
@@ -95,22 +101,48 @@ describe('ProgressStore', () => {
   it('treats a file of the wrong shape or a newer format the same way, keeping every backup', () => {
     const path = join(cwd, 'progress.json');
     writeFileSync(path, '[1, 2, 3]');
-    expect(new ProgressStore({ cwd, now: clock }).recovered).toMatch(/could not be read \(not a JSON object\)\. It was moved to .*corrupt-2026-11-28T12-00-00-000Z;/);
+    expect(new ProgressStore({ cwd, now: clock }).recovered).toMatch(
+      /could not be read \(not a JSON object\)\. It was moved to .*corrupt-2026-11-28T12-00-00-000Z;/,
+    );
     writeFileSync(path, '{"format": 9, "lessons": {}}');
-    expect(new ProgressStore({ cwd, now: clock }).recovered).toMatch(/\(written by a newer resnet-tutor \(format 9\)\)\. It was moved to .*corrupt-2026-11-28T12-00-00-000Z-1;/);
+    expect(new ProgressStore({ cwd, now: clock }).recovered).toMatch(
+      /\(written by a newer resnet-tutor \(format 9\)\)\. It was moved to .*corrupt-2026-11-28T12-00-00-000Z-1;/,
+    );
     writeFileSync(path, '{"format": 1, "lessons": "oops"}');
     expect(new ProgressStore({ cwd, now: clock }).recovered).toMatch(/`lessons` is not an object/);
-    expect(readdirSync(cwd).filter((n) => n.includes('.corrupt-')).sort()).toHaveLength(3);
+    expect(
+      readdirSync(cwd)
+        .filter((n) => n.includes('.corrupt-'))
+        .sort(),
+    ).toHaveLength(3);
   });
 
   it('repairs damaged lesson records instead of failing', () => {
-    writeFileSync(join(cwd, 'progress.json'), JSON.stringify({ format: 1, lessons: { a: { step: 'x', answers: [] }, b: 7, c: { step: 2, completed: true } } }));
+    writeFileSync(
+      join(cwd, 'progress.json'),
+      JSON.stringify({ format: 1, lessons: { a: { step: 'x', answers: [] }, b: 7, c: { step: 2, completed: true } } }),
+    );
     const store = new ProgressStore({ cwd });
     expect(store.recovered).toBeNull();
     expect(store.all()).toEqual({
       a: { step: 0, completed: false, answers: {}, experiments: {}, updated: '' },
       c: { step: 2, completed: true, answers: {}, experiments: {}, updated: '' },
     });
+  });
+
+  // Modes are POSIX; Windows has no group/other bits to check.
+  it.skipIf(process.platform === 'win32')('creates its folder 0700 and the file 0600, as the settings store does (store-file.ts)', () => {
+    // A folder that is not there yet: conf alone would create it 0755 and the file 0644 (umask 022).
+    const dir = join(cwd, 'config', 'resnet-tutor');
+    const store = new ProgressStore({ cwd: dir });
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(existsSync(store.path)).toBe(false);
+    store.reachStep('a', 1);
+    expect(statSync(store.path).mode & 0o777).toBe(0o600);
+    // Every write replaces the file (conf's atomic rename): the new one is 0600 too.
+    store.reachStep('a', 2);
+    expect(statSync(store.path).mode & 0o777).toBe(0o600);
+    expect(new ProgressStore({ cwd: dir }).lesson('a').step).toBe(2);
   });
 
   it('uses RESNET_TUTOR_CONFIG_DIR when no cwd is given', () => {
@@ -151,5 +183,42 @@ describe('experiment records with measurements and a verdict', () => {
     expect(e.measurements![1]!.value).toBeNaN();
     expect(e.measurements![1]!.perSeed[0]).toBe(1.2);
     expect(e.measurements![1]!.perSeed[1]).toBeNaN();
+  });
+});
+
+describe('readSavedProgress (the first screen, read without conf)', () => {
+  it('reads what the store saved, as the store reads it (NaN restored, records repaired)', () => {
+    const store = new ProgressStore({ cwd, now: clock });
+    store.reachStep('a', 3);
+    store.answer('a', 'step-2', 'b', true);
+    const measurements = [{ label: 'depth 20', value: Number.NaN, perSeed: [Number.NaN], unit: 'nats' }];
+    store.recordExperiment('a', 'e', {}, { measurements });
+    const saved = readSavedProgress(cwd);
+    expect(saved).toEqual(store.all());
+    expect(saved.a!.experiments.e!.measurements![0]!.value).toBeNaN();
+    expect(saved.a).toMatchObject({ step: 3, completed: false, answers: { 'step-2': { given: 'b', correct: true, attempts: 1 } } });
+  });
+
+  it('counts a missing, corrupt or foreign file as no progress, and leaves it for the store to report', () => {
+    expect(readSavedProgress(cwd)).toEqual({});
+    const path = join(cwd, 'progress.json');
+    for (const text of ['{"format": 1, "lessons": {', '{"format": 9, "lessons": {"a": {"step": 3}}}', '[1]']) {
+      writeFileSync(path, text);
+      expect(readSavedProgress(cwd)).toEqual({});
+      expect(readFileSync(path, 'utf8')).toBe(text);
+    }
+    expect(readdirSync(cwd)).toEqual(['progress.json']);
+  });
+
+  it('uses RESNET_TUTOR_CONFIG_DIR when no folder is given, as the store does', () => {
+    new ProgressStore({ cwd }).reachStep('a', 1);
+    const before = process.env.RESNET_TUTOR_CONFIG_DIR;
+    process.env.RESNET_TUTOR_CONFIG_DIR = cwd;
+    try {
+      expect(readSavedProgress().a?.step).toBe(1);
+    } finally {
+      if (before === undefined) delete process.env.RESNET_TUTOR_CONFIG_DIR;
+      else process.env.RESNET_TUTOR_CONFIG_DIR = before;
+    }
   });
 });

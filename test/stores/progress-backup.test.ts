@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ProgressStore } from '../../src/lessons/progress.js';
+import { ProgressStore } from '../../src/stores/progress.js';
 
 let cwd: string;
 const clock = () => new Date('2026-11-28T12:00:00.000Z');
