@@ -1,7 +1,8 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { formatReportCsv, formatReportText, loadReport } from '../../src/runs/report.js';
+import { formatReportCsv, loadReport } from '../../src/runs/report.js';
+import { formatReportText } from '../../src/runs/report/text.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { fixtureLine, writeFixtureRun } from '../helpers/run-fixture.js';
 

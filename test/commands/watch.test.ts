@@ -261,15 +261,21 @@ describe('watch: which runs', () => {
   });
 });
 
+/** A running fixture run `r` with one metrics line, watched until its header is out; killed when the test ends. */
+async function watchingOneRun(): Promise<{ path: string; child: ReturnType<typeof startCli> }> {
+  const root = tempDir('rt-watch-');
+  const path = writeFixtureRun(root, 'r', { lines: 1, info: running });
+  const child = startCli(['watch', 'r', '--run-dir', root, '--interval', '0.1']);
+  onTestFinished(() => {
+    child.kill();
+  });
+  await waitFor(() => child.output().stdout.includes('Ctrl-C stops watching'), 30_000, 'the watch header');
+  return { path, child };
+}
+
 describe('watch: run.json damaged while watching', () => {
   it('an unknown status written later stops the wait with exit 1 instead of waiting forever', async () => {
-    const root = tempDir('rt-watch-');
-    const path = writeFixtureRun(root, 'r', { lines: 1, info: running });
-    const child = startCli(['watch', 'r', '--run-dir', root, '--interval', '0.1']);
-    onTestFinished(() => {
-      child.kill();
-    });
-    await waitFor(() => child.output().stdout.includes('Ctrl-C stops watching'), 30_000, 'the watch header');
+    const { path, child } = await watchingOneRun();
     writeFileSync(
       join(path, 'run.json'),
       JSON.stringify({ ...JSON.parse(readFileSync(join(path, 'run.json'), 'utf8')), status: 'paused-forever' }),
@@ -297,13 +303,7 @@ describe('watch: a run folder of a newer format', () => {
   });
 
   it('stops with that error, exit 1, when a newer resnet-tutor writes a metrics line while watching', async () => {
-    const root = tempDir('rt-watch-');
-    const path = writeFixtureRun(root, 'r', { lines: 1, info: running });
-    const child = startCli(['watch', 'r', '--run-dir', root, '--interval', '0.1']);
-    onTestFinished(() => {
-      child.kill();
-    });
-    await waitFor(() => child.output().stdout.includes('Ctrl-C stops watching'), 30_000, 'the watch header');
+    const { path, child } = await watchingOneRun();
     appendFileSync(join(path, 'metrics.jsonl'), `${JSON.stringify({ ...fixtureLine(2), formatVersion: newer })}\n`);
     const { code } = await waitForExit(child);
     expect(code).toBe(1);
