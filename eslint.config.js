@@ -122,6 +122,20 @@ export default tseslint.config(
           ],
         },
       ],
+      // The rule above sees static imports only: an `await import('../engine/doctor.js')` in a
+      // command loaded tfjs on the main thread unseen. Dynamic imports of tfjs or the engine are
+      // refused here the same way (worker threads load them).
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ImportExpression[source.value=/^@tensorflow\\//]',
+          message: 'The main thread never loads tfjs: compute in a worker thread (src/worker).',
+        },
+        {
+          selector: 'ImportExpression[source.value=/^(\\.\\.\\/)+engine\\//]',
+          message: 'src/engine loads tfjs, which the main thread never does: run it in a worker thread (src/worker), as doctor-host.ts does.',
+        },
+      ],
     },
   },
   {
