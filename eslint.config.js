@@ -133,7 +133,8 @@ export default tseslint.config(
         },
         {
           selector: 'ImportExpression[source.value=/^(\\.\\.\\/)+engine\\//]',
-          message: 'src/engine loads tfjs, which the main thread never does: run it in a worker thread (src/worker), as doctor-host.ts does.',
+          message:
+            'src/engine loads tfjs, which the main thread never does: run it in a worker thread (src/worker), as doctor-host.ts does.',
         },
       ],
     },
