@@ -6,7 +6,8 @@
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import * as tf from '../src/engine/tf.js';
-import { tryBackend, type BackendName, type BackendTrial } from '../src/engine/backend.js';
+import { tryBackend } from '../src/engine/backend.js';
+import { type BackendName, type BackendTrial } from '../src/engine/backends/types.js';
 import { releaseWebGpu } from '../src/engine/backends/webgpu.js';
 import { resolveConfig, type TrainConfig } from '../src/contracts/train-config.js';
 import { diagnose } from '../src/engine/doctor.js';

@@ -5,7 +5,8 @@
  * both inside and as their own entries.
  */
 import * as tf from '../src/engine/tf.js';
-import { initBackend, type BackendName } from '../src/engine/backend.js';
+import { initBackend } from '../src/engine/backend.js';
+import { type BackendName } from '../src/engine/backends/types.js';
 import { resolveConfig } from '../src/contracts/train-config.js';
 import type { Dataset } from '../src/data/types.js';
 import { Trainer } from '../src/engine/trainer.js';

@@ -12,7 +12,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '../src/engine/tf.js';
-import { initBackend, tryBackend, type BackendName } from '../src/engine/backend.js';
+import { initBackend, tryBackend } from '../src/engine/backend.js';
+import { type BackendName } from '../src/engine/backends/types.js';
 import { resolveConfig, type TrainConfig } from '../src/contracts/train-config.js';
 import { loadDataset } from '../src/data/index.js';
 import type { Dataset } from '../src/data/types.js';

@@ -4,7 +4,8 @@
  * changes (run two builds alternately; the machine is noisy: compare the CPU-time column).
  */
 import * as tf from '../src/engine/tf.js';
-import { initBackend, type BackendName } from '../src/engine/backend.js';
+import { initBackend } from '../src/engine/backend.js';
+import { type BackendName } from '../src/engine/backends/types.js';
 import { resolveConfig } from '../src/contracts/train-config.js';
 import type { Dataset } from '../src/data/types.js';
 import { Trainer } from '../src/engine/trainer.js';

@@ -26,43 +26,7 @@ import type { BackendAttempt, BackendChoice, BackendName, BackendRequest, Backen
 import { tryWasm } from './backends/wasm-loader.js';
 import { tryWebGpu } from './backends/webgpu-loader.js';
 
-// The pieces live by job in backends/ and platform/; re-exported so callers keep one entry point.
-export type { BackendAttempt, BackendChoice, BackendName, BackendRequest, BackendTrial, InitOptions } from './backends/types.js';
-export {
-  BACKEND_PACKAGES,
-  GPU_CPU_FALLBACK_REASON,
-  INSTALL_FIX,
-  classifyLoadError,
-  gpuCpuFallbackWarning,
-  nodeMajor,
-  nodeVersionProblem,
-} from './backends/backend-errors.js';
-export { isResolvable, packageVersion } from './backends/load-util.js';
-export {
-  CUDA11_FIX,
-  CUDA_CACHE_SIZE,
-  GPU_BUILD_LIBRARIES,
-  TF29_PTX,
-  TF29_SASS,
-  needsPtxJit,
-  ptxJitWarning,
-  smName,
-} from '../platform/cuda.js';
-export {
-  NVIDIA_SMI_FIELDS,
-  firstVisibleGpu,
-  parseNvidiaSmiCsv,
-  parseProcDriverVersion,
-  parseProcGpuInformation,
-  queryGpus,
-  realFiles,
-  runCommand,
-  visibleGpus,
-  type CommandRunner,
-  type FileReader,
-  type GpuInfo,
-  type GpuQuery,
-} from '../platform/nvidia-smi.js';
+export type { BackendChoice, BackendName, BackendRequest, InitOptions } from './backends/types.js';
 
 export const BACKEND_CHOICES: readonly BackendRequest[] = ['auto', 'node-gpu', 'webgpu', 'node', 'wasm', 'cpu'];
 /** The order `auto` tries backends in: fastest first (webgpu only on a hardware adapter). */

@@ -8,7 +8,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { format } from 'node:util';
-import { initBackend, type BackendChoice, type BackendRequest } from '../engine/backend.js';
+import { initBackend } from '../engine/backend.js';
+import type { BackendChoice, BackendRequest } from '../engine/backends/types.js';
 import { isRequest, parseToWorker, requestIdOf, wire, type FromWorker, type ToWorker } from '../contracts/engine-protocol.js';
 import { hostRuns } from './hosted-runs.js';
 import { serveRequest } from './request-server.js';

@@ -4,7 +4,7 @@
  * loads TensorFlow.js in a second thread (tfjs-node allows one per process).
  */
 import { UserError } from '../util/errors.js';
-import type { BackendChoice } from '../engine/backend.js';
+import type { BackendChoice } from '../engine/backends/types.js';
 import type { ProbeRequest, RunRef } from '../contracts/probe-options.js';
 import type { TrainedNet } from '../engine/probes/lesion.js';
 import { loadNewestCheckpoint } from '../runs/checkpoint.js';

@@ -1,4 +1,4 @@
-import type { BackendChoice } from '../engine/backend.js';
+import type { BackendChoice } from '../engine/backends/types.js';
 import type { FromWorker } from '../contracts/engine-protocol.js';
 
 /** What the engine worker's two jobs (hosting runs, serving requests) share: the port and the backend. */

@@ -1,14 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import {
-  BACKEND_CHOICES,
-  GPU_CPU_FALLBACK_REASON,
-  classifyLoadError,
-  initBackend,
-  isResolvable,
-  needsPtxJit,
-  nodeVersionProblem,
-} from '../../src/engine/backend.js';
+import { BACKEND_CHOICES, initBackend } from '../../src/engine/backend.js';
+import { GPU_CPU_FALLBACK_REASON, classifyLoadError, nodeVersionProblem } from '../../src/engine/backends/backend-errors.js';
+import { isResolvable } from '../../src/engine/backends/load-util.js';
+import { needsPtxJit } from '../../src/platform/cuda.js';
 import { UserError } from '../../src/util/errors.js';
 
 // These tests describe this machine: neither native build can be installed here (their install

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { BackendName, BackendTrial, CommandRunner, InitOptions } from '../../src/engine/backend.js';
-import { GPU_CPU_FALLBACK_REASON } from '../../src/engine/backend.js';
+import type { BackendName, BackendTrial, InitOptions } from '../../src/engine/backends/types.js';
+import type { CommandRunner } from '../../src/platform/nvidia-smi.js';
+import { GPU_CPU_FALLBACK_REASON } from '../../src/engine/backends/backend-errors.js';
 import {
   bestBackend,
   checkLibraries,
