@@ -47,24 +47,16 @@ export function buildExperiment(s: RawStep, index: number, r: Reporter, ctx: Che
   const kind = experimentKind(s, fm, r);
   if (!kind) return null;
   const { probe } = kind;
-  const configFields: readonly string[] = probe ? PROBE_FIELDS[probe] : TRAIN_FIELDS;
-  const what = probe ? `a ${probe} probe` : 'a train experiment';
-  unknownFields(r, s.fields, [...EXPERIMENT_META.filter((k) => (k !== 'probe' || probe) && (k !== 'show' || !probe)), ...configFields], what);
-  const showField = fm.get('show');
-  const showText = textOf(showField);
-  if (showField && !(SHOW_KINDS as readonly string[]).includes(showText)) {
-    r.error(showField.line, `unknown \`show\` value "${showText}" (known: ${SHOW_KINDS.join(', ')})`);
-  }
+  const { configFields, allowed, what } = fieldsOf(probe);
+  unknownFields(r, s.fields, allowed, what);
+  const show = showOf(r, fm.get('show'));
   const h = header(s, fm, r, index, probe, what);
 
   // The quick variant: fields of the step itself.
+  const valuesOf = settingValues(probe);
   const settings = new Map<string, Setting>();
-  const native = probe ? (NATIVE_LISTS[probe] ?? []) : [];
-  const valuesOf = (key: string, text: string) => (native.includes(key) ? [splitList(text).join(',')] : splitList(text));
-  for (const f of s.fields) {
-    if (!configFields.includes(f.key)) continue;
-    const text = fieldText(f);
-    settings.set(f.key, { values: valuesOf(f.key, text), line: f.line, text });
+  for (const f of s.fields.filter((f) => configFields.includes(f.key))) {
+    settings.set(f.key, { values: valuesOf(f.key, fieldText(f)), line: f.line, text: fieldText(f) });
   }
   const compare = keyList(fm.get('compare'));
   const paired = keyList(fm.get('paired'));
@@ -78,28 +70,56 @@ export function buildExperiment(s: RawStep, index: number, r: Reporter, ctx: Che
   const { check, seeds, measure } = h;
   const quickBase = { settings, compare, paired, check, seeds, probe, measure, source, configFields, what, valuesOf, seedsOf: seedsIn, costOf: costIn };
   const full = fullField ? fullVariant(r, fullField, quickBase) : null;
-  const quickDone = quick && h.check ? withCheck(r, quick, h.check, h.seeds, probe, h.measure, false) : null;
+  const quickDone = quick && check ? withCheck(r, quick, check, seeds, probe, measure, false) : null;
 
   if (r.errors > before || !quickDone) return null;
-  const predictionSource: PredictionSource = h.source === 'lecture' || h.source === 'tutor' ? { kind: h.source } : { kind: 'paper', citation: h.source };
-  const base = { key: h.key, line: s.line, title: h.title, predict: h.predict, source: predictionSource, measure: h.measure as Measure };
+  const base = { key: h.key, line: s.line, title: h.title, predict: h.predict, source: predictionSource(h.source), measure: measure as Measure };
   if (probe) {
     return { kind: 'probe', probe, ...base, quick: quickDone as Variant<ProbeRun>, full: full as Variant<ProbeRun> | null };
   }
-  const show = showField ? (showText as ShowKind) : null;
-  if (show === 'segmentation') {
-    for (const v of [quick, full]) {
-      const bad = (v as Variant<TrainRun> | null)?.runs.find((run) => run.config.net !== 'unet');
-      if (bad) {
-        r.error(
-          showField!.line,
-          `\`show: segmentation\` draws a U-Net's masks, but a run of this experiment is \`net: ${bad.config.net}\`: use \`net: unet\` with \`dataset: synthetic-segment\``,
-        );
-      }
-    }
-    if (r.errors > before) return null;
+  const variants = [quick, full] as (Variant<TrainRun> | null)[];
+  if (show?.kind === 'segmentation' && !segmentationFits(r, show.line, variants)) return null;
+  return { kind: 'train', ...base, show: show?.kind ?? null, quick: quickDone as Variant<TrainRun>, full: full as Variant<TrainRun> | null };
+}
+
+/** The configuration keys this kind of experiment takes, all the fields it may have, and its name for messages. */
+function fieldsOf(probe: ProbeName | null): { configFields: readonly string[]; allowed: string[]; what: string } {
+  const configFields: readonly string[] = probe ? PROBE_FIELDS[probe] : TRAIN_FIELDS;
+  const meta = EXPERIMENT_META.filter((k) => (k !== 'probe' || probe) && (k !== 'show' || !probe));
+  return { configFields, allowed: [...meta, ...configFields], what: probe ? `a ${probe} probe` : 'a train experiment' };
+}
+
+/** How a field's text becomes values: a comma list, kept whole for a field the probe compares itself. */
+function settingValues(probe: ProbeName | null): (key: string, text: string) => string[] {
+  const native = probe ? (NATIVE_LISTS[probe] ?? []) : [];
+  return (key, text) => (native.includes(key) ? [splitList(text).join(',')] : splitList(text));
+}
+
+/** The `show:` field (an unknown value is reported, and shows nothing special). */
+function showOf(r: Reporter, f: RawField | undefined): { kind: ShowKind; line: number } | null {
+  if (!f) return null;
+  const text = fieldText(f);
+  if (!(SHOW_KINDS as readonly string[]).includes(text)) r.error(f.line, `unknown \`show\` value "${text}" (known: ${SHOW_KINDS.join(', ')})`);
+  return { kind: text as ShowKind, line: f.line };
+}
+
+/** `show: segmentation` draws masks, so every run must be a U-Net; false after reporting one that is not. */
+function segmentationFits(r: Reporter, line: number, variants: readonly (Variant<TrainRun> | null)[]): boolean {
+  let fits = true;
+  for (const v of variants) {
+    const bad = v?.runs.find((run) => run.config.net !== 'unet');
+    if (!bad) continue;
+    r.error(
+      line,
+      `\`show: segmentation\` draws a U-Net's masks, but a run of this experiment is \`net: ${bad.config.net}\`: use \`net: unet\` with \`dataset: synthetic-segment\``,
+    );
+    fits = false;
   }
-  return { kind: 'train', ...base, show, quick: quickDone as Variant<TrainRun>, full: full as Variant<TrainRun> | null };
+  return fits;
+}
+
+function predictionSource(text: string): PredictionSource {
+  return text === 'lecture' || text === 'tutor' ? { kind: text } : { kind: 'paper', citation: text };
 }
 
 /** `kind: train`, or `kind: probe` with a known `probe:`; null after reporting. */
@@ -135,11 +155,7 @@ function header(s: RawStep, fm: Map<string, RawField>, r: Reporter, index: numbe
   if (title === '') r.error(s.line, 'experiment has no `title` (a `title:` field, or text after `::: experiment`)');
   else mathIn(r, titleField?.line ?? s.line, title);
   const predict = required(r, fm, 'predict', s.line, 'experiment', 'what the lecture predicts, in one sentence');
-  const measureField = fm.get('measure');
-  const measure = textOf(measureField);
-  const known: readonly string[] = MEASURES[probe ?? 'train'];
-  if (!measureField || measure === '') r.error(s.line, `experiment has no \`measure\` (one of: ${known.join(', ')})`);
-  else if (!known.includes(measure)) r.error(measureField.line, `unknown measure "${measure}" for ${what} (known: ${known.join(', ')})`);
+  const measure = measureOf(s, fm.get('measure'), r, probe, what);
   const sourceField = fm.get('source');
   const source = textOf(sourceField);
   if (source === '') r.error(sourceField?.line ?? s.line, `experiment has no \`source\`: say whose prediction it is with ${SOURCE_FORMS}`);
@@ -150,6 +166,15 @@ function header(s: RawStep, fm: Map<string, RawField>, r: Reporter, index: numbe
   const seedsField = fm.get('seeds');
   const seeds = seedsField ? seedsOf(r, fieldText(seedsField), seedsField.line) : 1;
   return { key, title, predict, measure, source, check, seeds };
+}
+
+/** `measure:`, one of the measures this kind of experiment records. */
+function measureOf(s: RawStep, f: RawField | undefined, r: Reporter, probe: ProbeName | null, what: string): string {
+  const text = textOf(f);
+  const known: readonly string[] = MEASURES[probe ?? 'train'];
+  if (!f || text === '') r.error(s.line, `experiment has no \`measure\` (one of: ${known.join(', ')})`);
+  else if (!known.includes(text)) r.error(f.line, `unknown measure "${text}" for ${what} (known: ${known.join(', ')})`);
+  return text;
 }
 
 function keyList(f: RawField | undefined): { values: string[]; line: number } | null {

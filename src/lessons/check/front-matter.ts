@@ -34,18 +34,8 @@ export function checkFrontMatter(raw: RawLesson, ctx: CheckContext, r: Reporter)
   const format = fm.has('format') ? formatOf(r, fieldText(fm.get('format')!), at('format')) : LESSON_FORMAT;
   const id = textOf(fm.get('id'));
   if (id !== '' && !ID.test(id)) r.error(at('id'), `\`id\` must be lower-case words joined by hyphens, e.g. residual-blocks; got "${id}"`);
-  let number = 0;
-  if (fm.has('number')) {
-    const v = fieldText(fm.get('number')!);
-    number = Number(v);
-    if (!Number.isInteger(number) || number < 1) r.error(at('number'), `\`number\` must be a whole number from 1; got "${v}"`);
-  }
-  let minutes = 0;
-  if (fm.has('minutes')) {
-    const v = fieldText(fm.get('minutes')!);
-    minutes = Number(v);
-    if (!Number.isFinite(minutes) || minutes <= 0) r.error(at('minutes'), `\`minutes\` must be a positive number; got "${v}"`);
-  }
+  const number = fm.has('number') ? numberOf(r, fieldText(fm.get('number')!), at('number')) : 0;
+  const minutes = fm.has('minutes') ? minutesOf(r, fieldText(fm.get('minutes')!), at('minutes')) : 0;
   checkFileName(r, basename(ctx.path), { id, number }, raw.frontMatterLine, at);
   for (const key of ['title', 'summary'] as const) {
     if (fm.has(key)) mathIn(r, fm.get(key)!.line, fieldText(fm.get(key)!));
@@ -61,6 +51,20 @@ function formatOf(r: Reporter, v: string, line: number): number {
   else if (n < LESSON_FORMAT) r.error(line, `unknown format ${n}: this resnet-tutor reads format ${LESSON_FORMAT}`);
   else return n;
   return LESSON_FORMAT;
+}
+
+/** `number` as written (reported unless a whole number from 1). */
+function numberOf(r: Reporter, v: string, line: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) r.error(line, `\`number\` must be a whole number from 1; got "${v}"`);
+  return n;
+}
+
+/** `minutes` as written (reported unless positive). */
+function minutesOf(r: Reporter, v: string, line: number): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) r.error(line, `\`minutes\` must be a positive number; got "${v}"`);
+  return n;
 }
 
 /** The file name's number must match `number`; a slug other than `id` is only a warning. */
