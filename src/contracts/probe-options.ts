@@ -1,10 +1,13 @@
 /**
  * The probes' options: names, defaults and checks. No tfjs here (like config.ts): the CLI and the
  * lesson player check options on the main thread, before a worker starts, so a bad value is a
- * UserError with the flag's name rather than a failure deep in the engine.
+ * UserError with the flag's name rather than a failure deep in the engine. An error about one
+ * option is a ConfigError naming it (the option name, e.g. `inputBias`), so the lesson check can
+ * point at the line that set it.
  */
 import { UserError } from '../util/errors.js';
 import {
+  ConfigError,
   RESIDUAL_ARCHS as ARCHS,
   hasBatchNorm,
   hasConvolutions,
@@ -177,7 +180,8 @@ class Reader {
     const v = this.raw[name];
     const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
     if (!Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || n < opts.min || n > opts.max) {
-      throw new UserError(
+      throw new ConfigError(
+        name,
         `${this.where(name)} must be ${opts.int ? 'an integer' : 'a number'} from ${opts.min} to ${opts.max}; got "${String(v)}".`,
       );
     }
@@ -187,7 +191,8 @@ class Reader {
   dataset(): DatasetName {
     if (!this.has('dataset')) return DEFAULTS.dataset;
     const name = String(this.raw.dataset);
-    if (!isDatasetName(name)) throw new UserError(`${this.where('dataset')} must be one of ${DATASET_NAMES.join(', ')}; got "${name}".`);
+    if (!isDatasetName(name))
+      throw new ConfigError('dataset', `${this.where('dataset')} must be one of ${DATASET_NAMES.join(', ')}; got "${name}".`);
     return name;
   }
 }
@@ -227,12 +232,14 @@ function netOf(r: Reader): Exclude<Net, 'unet'> {
 function checkCnnData(net: Net, dataset: DatasetName, r: Reader): void {
   const shape = DATASET_INFO[dataset].inputShape;
   if (DATASET_INFO[dataset].task === 'segmentation') {
-    throw new UserError(
+    throw new ConfigError(
+      'dataset',
       `${r.where('dataset')} ${dataset} is a segmentation data set; the probes work on classification and regression data sets such as fashion-mnist.`,
     );
   }
   if (net === 'cnn' && shape.length !== 3) {
-    throw new UserError(
+    throw new ConfigError(
+      'net',
       `${r.where('net')} cnn needs image data, but ${dataset} has examples of shape [${shape.join(', ')}]. Use ${r.where('dataset')} fashion-mnist, mnist or cifar10, or --net mlp.`,
     );
   }
@@ -246,7 +253,10 @@ function parseArchs(r: Reader): Arch[] {
     .filter(Boolean);
   const bad = parts.filter((p) => !(ARCHS as readonly string[]).includes(p));
   if (parts.length === 0 || bad.length > 0) {
-    throw new UserError(`${r.where('arch')} must be one of ${ARCHS.join(', ')}, or a comma list of them; got "${String(r.get('arch'))}".`);
+    throw new ConfigError(
+      'arch',
+      `${r.where('arch')} must be one of ${ARCHS.join(', ')}, or a comma list of them; got "${String(r.get('arch'))}".`,
+    );
   }
   return [...new Set(parts)] as Arch[];
 }
@@ -280,12 +290,14 @@ export function resolveVarianceOptions(raw: Raw, source = 'flag'): VarianceOptio
 export function resolveShatterOptions(raw: Raw, source = 'flag'): ShatterOptions {
   const r = new Reader(raw, source);
   if (netOf(r) === 'cnn') {
-    throw new UserError(
+    throw new ConfigError(
+      'net',
       `The shatter probe feeds a 1-D input (a grid of x values) to MLPs; ${r.where('net')} cnn does not apply. Leave ${r.where('net')} out.`,
     );
   }
   if (r.has('arch')) {
-    throw new UserError(
+    throw new ConfigError(
+      'arch',
       `The shatter probe always compares the same nets (a 1-block net, plain, plain with BN, residual, residual-bn); ${r.where('arch')} does not apply. Use ${r.where('depth')} and ${r.where('width')} to change them.`,
     );
   }
@@ -314,7 +326,7 @@ export function resolvePathsOptions(raw: Raw, run: RunRef | null, source = 'flag
   if (run) {
     for (const k of ['net', 'arch', 'depth', 'width', 'block', 'blockOrder', 'dataset']) {
       if (r.has(k))
-        throw new UserError(`${r.where(k)} does not apply with a run: the paths probe uses the run's own network and data set.`);
+        throw new ConfigError(k, `${r.where(k)} does not apply with a run: the paths probe uses the run's own network and data set.`);
     }
     if (!hasShortcuts(run.config.arch)) throw plainPaths(`Run ${run.id} is a plain network`);
     const d = DEFAULTS.paths[probedNet(run)];
@@ -330,9 +342,9 @@ export function resolvePathsOptions(raw: Raw, run: RunRef | null, source = 'flag
   const net = netOf(r);
   const d = DEFAULTS.paths[net];
   const arch = r.has('arch') ? String(r.get('arch')) : DEFAULTS.paths.arch;
-  if (arch === 'plain' || arch === 'plain-bn') throw plainPaths(`${r.where('arch')} ${arch} is a plain network`);
+  if (arch === 'plain' || arch === 'plain-bn') throw plainPaths(`${r.where('arch')} ${arch} is a plain network`, 'arch');
   if (!(ARCHS as readonly string[]).includes(arch)) {
-    throw new UserError(`${r.where('arch')} must be residual or residual-bn for the paths probe; got "${arch}".`);
+    throw new ConfigError('arch', `${r.where('arch')} must be residual or residual-bn for the paths probe; got "${arch}".`);
   }
   const config = modelConfig(r, raw, source, arch as Arch, d);
   const dataset = r.dataset();
@@ -347,17 +359,18 @@ export function resolvePathsOptions(raw: Raw, run: RunRef | null, source = 'flag
   };
 }
 
-function plainPaths(what: string): UserError {
-  return new UserError(
+/** `field` when an option made the net plain (a ConfigError about it), none when the run is plain. */
+function plainPaths(what: string, field?: string): UserError {
+  const message =
     `${what}: it has exactly one path from input to output (through every block), so there is no ensemble of paths to count. ` +
-      'The paths probe needs a residual network: use --arch residual or residual-bn, or a run trained with one.',
-  );
+    'The paths probe needs a residual network: use --arch residual or residual-bn, or a run trained with one.';
+  return field ? new ConfigError(field, message) : new UserError(message);
 }
 
 export function resolveLesionOptions(raw: Raw, run: RunRef, source = 'flag'): LesionOptions {
   const r = new Reader(raw, source);
   for (const k of ['net', 'arch', 'depth', 'width', 'block', 'blockOrder', 'dataset']) {
-    if (r.has(k)) throw new UserError(`${r.where(k)} does not apply to the lesion probe: it uses the run's own network and data set.`);
+    if (r.has(k)) throw new ConfigError(k, `${r.where(k)} does not apply to the lesion probe: it uses the run's own network and data set.`);
   }
   probedNet(run);
   const fallback = run.config.valLimit ?? DEFAULTS.lesion.limit;
@@ -372,7 +385,7 @@ export function resolveBnScaleOptions(raw: Raw, run: RunRef, source = 'flag'): B
   const r = new Reader(raw, source);
   for (const k of ['net', 'arch', 'depth', 'width', 'block', 'blockOrder', 'dataset', 'seed']) {
     if (r.has(k))
-      throw new UserError(`${r.where(k)} does not apply to the bn-scale probe: it reads the run's own learned BatchNorm scales.`);
+      throw new ConfigError(k, `${r.where(k)} does not apply to the bn-scale probe: it reads the run's own learned BatchNorm scales.`);
   }
   probedNet(run);
   if (!hasBatchNorm(run.config.arch)) {

@@ -316,6 +316,25 @@ describe('lesson rules', () => {
     expect(p('probe: lesion', 'measure: mean accuracy drop', 'steps: 10', 'net: cnn', 'dataset: synthetic-1d')[0]).toMatch(/^18: `net: cnn` needs image data/);
   });
 
+  it("probes: a bad option is reported at the line that set it, not at the step's line", () => {
+    const p = (...fields: string[]) => check(['::: experiment', 'kind: probe', 'title: T', 'predict: P', 'cost: 5', ...fields, ...declared(fields), ':::']);
+    // Lines: 10 `::: experiment`, so the fields given here start at 15.
+    const shatter = ['probe: shatter', 'measure: neighbour correlation', 'depth: 4', 'width: 8'];
+    expect(p(...shatter, 'input-bias: -1')).toEqual(['19: `inputBias` must be a number from 0 to 100; got "-1"']);
+    expect(p(...shatter, 'seed: 3', 'spacing: 2')).toEqual(['20: `spacing` must be a number from 0.000001 to 1; got "2"']);
+    // In `full:`, at the full variant's own line for it.
+    expect(p(...shatter, 'full:', '  cost: 60', '  points: 3')).toEqual(['21: `points` must be an integer from 16 to 4096; got "3"']);
+    const variance = ['probe: variance', 'measure: growth per block', 'depth: 4', 'width: 8'];
+    expect(p(...variance, 'batch-size: 1')).toEqual(['19: `batchSize` must be an integer from 2 to 4096; got "1"']);
+    expect(p(...variance, 'repeats: 50', 'seed: 2')).toEqual(['19: `repeats` must be an integer from 1 to 32; got "50"']);
+    expect(p(...variance, 'dataset: synthetic-segment')[0]).toMatch(/^19: `dataset` synthetic-segment is a segmentation data set/);
+    expect(p('probe: paths', 'measure: path count', 'depth: 4', 'samples: 100')).toEqual(['18: `samples` must be an integer from 1 to 64; got "100"']);
+    // One bad value among compared runs: at the compared field's line.
+    const paths = p('probe: paths', 'measure: path count', 'compare: arch', 'arch: residual, plain', 'depth: 4');
+    expect(paths).toHaveLength(1);
+    expect(paths[0]).toMatch(/^18: `arch` plain is a plain network/);
+  });
+
   it('charts: an earlier experiment and a metric it has, or inline numbers', () => {
     const ok = check([...EXPERIMENT.slice(0, 1), 'id: run', ...EXPERIMENT.slice(1), '::: chart', 'experiment: run', 'metric: loss', ':::']);
     expect(ok).toEqual([]);
