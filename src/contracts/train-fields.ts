@@ -2,7 +2,7 @@
  * The one table of training options: for each, its CLI flag, its lesson key, its field in
  * `TrainConfig`, its type and range or choices, its default and its help text. It drives the yargs
  * options of `train`, `compare` and `probe` (commands/train-options.ts), the keys a lesson's
- * experiment may set (lessons/check.ts, lessons/experiment-runner.ts) and the per-field checks of
+ * experiment may set (lessons/check/, lessons/experiment-runner.ts) and the per-field checks of
  * `resolveConfig` (contracts/train-config.ts). A new training option is one row here, its field in
  * `TrainConfig`, and whatever cross-field rule `resolveConfig` needs. No tfjs, no yargs here.
  */

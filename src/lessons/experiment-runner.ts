@@ -3,7 +3,8 @@ import { UserError } from '../util/errors.js';
 import { hasConvolutions, resolveConfig, type TrainConfig } from '../contracts/train-config.js';
 import { DEFAULTS as PROBE_DEFAULTS, probeIsConvolutional } from '../contracts/probe-options.js';
 import type { MetricsLine } from '../contracts/run-folder.js';
-import { expectedLabels, optionName, PROBE_FIELDS, TRAIN_FIELDS } from './check.js';
+import { optionName, PROBE_FIELDS, TRAIN_FIELDS } from './check/config-keys.js';
+import { expectedLabels } from './check/prediction-check.js';
 import { pruneLessonRuns, writeLessonTag, type LessonRunTag } from './lesson-runs.js';
 import { resolveProbeRequest } from '../worker/probe-request.js';
 import { renderProbe } from '../render/probe-text.js';
@@ -369,7 +370,7 @@ function budgetOf(c: TrainConfig): string {
   return `${steps} on ${c.trainLimit !== null ? `${c.trainLimit} examples` : 'the whole training set'}`;
 }
 
-/** The labels one probe run's measurements carry (check.ts expects the same). */
+/** The labels one probe run's measurements carry (check/prediction-check.ts expects the same). */
 function labelsOf(probe: ProbeName, run: ProbeRun, measure: Measure): string[] {
   return expectedLabels({ runs: [run] }, probe, measure);
 }

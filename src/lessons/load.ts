@@ -7,7 +7,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../util/errors.js';
-import { buildLesson, checkCourse } from './check.js';
+import { buildLesson } from './check/build-lesson.js';
+import { checkCourse } from './check/course.js';
 import { parseLesson } from './parse.js';
 import type { Lesson, Problem } from './types.js';
 

@@ -4,7 +4,7 @@
  * experiment, chart) hold `key: value` fields; an indented line continues the field above it. Free
  * steps (text, math, summary) keep their lines. Every field and line keeps its line number.
  *
- * This layer only knows the shape of the file; check.ts turns it into typed lessons and judges the
+ * This layer only knows the shape of the file; check/ turns it into typed lessons and judges the
  * content. It never throws on bad input: it reports problems and recovers at the next step.
  */
 import { STEP_KINDS, type Problem, type StepKind } from './types.js';

@@ -6,7 +6,7 @@
  *   check: [depth 20] > [depth 2]; [depth 20] between 0.5 and 3
  *   check: [residual-bn] < 2 * [plain]
  *
- * No tfjs and no file system: the checker (check.ts) and the runner (experiment-runner.ts) share it.
+ * No tfjs and no file system: the checker (check/) and the runner (experiment-runner.ts) share it.
  */
 import type { Measurement, Verdict } from '../contracts/lesson-results.js';
 

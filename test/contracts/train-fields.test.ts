@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { rawConfigFromArgs, trainFlags, withTrainOptions } from '../../src/commands/train-options.js';
 import { checkNetForData, DEFAULT_CONFIG, resolveConfig } from '../../src/contracts/train-config.js';
 import { ConfigError, LESSON_TRAIN_KEYS, TRAIN_FIELD_TABLE, type TrainField } from '../../src/contracts/train-fields.js';
-import { buildLesson, optionName, TRAIN_FIELDS } from '../../src/lessons/check.js';
+import { buildLesson } from '../../src/lessons/check/build-lesson.js';
+import { optionName, TRAIN_FIELDS } from '../../src/lessons/check/config-keys.js';
 import { parseLesson } from '../../src/lessons/parse.js';
 import { UserError } from '../../src/util/errors.js';
 

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildLesson } from '../../src/lessons/check.js';
+import { buildLesson } from '../../src/lessons/check/build-lesson.js';
 import { gradeAnswer } from '../../src/lessons/grade.js';
 import { checkLessonsAt, defaultLessonsDir, loadLessonFile, loadLessons } from '../../src/lessons/load.js';
 import { parseLesson } from '../../src/lessons/parse.js';

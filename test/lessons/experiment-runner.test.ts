@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildLesson } from '../../src/lessons/check.js';
+import { buildLesson } from '../../src/lessons/check/build-lesson.js';
 import { ExperimentRunner, TINY_BUDGET_ENV, tinyBudgetRequested } from '../../src/lessons/experiment-runner.js';
 import { readLessonTag } from '../../src/lessons/lesson-runs.js';
 import { parseLesson } from '../../src/lessons/parse.js';
