@@ -27,6 +27,15 @@ const LAYERS = {
   cli: [...BASE, 'render', 'runs', 'worker', 'lessons', 'ui', 'commands', 'engine'],
 };
 const layerGlob = (layer) => (layer === 'cli' ? 'src/*.{ts,tsx}' : `src/${layer}/**`);
+const LAYER_ZONES = Object.entries(LAYERS).flatMap(([layer, allowed]) =>
+  Object.keys(LAYERS)
+    .filter((other) => other !== layer && !allowed.includes(other))
+    .map((other) => ({
+      target: layerGlob(layer),
+      from: layerGlob(other),
+      message: `src/${layer} may import only ${[layer, ...allowed].join(', ')} (ARCHITECTURE.md): move the shared piece down, into src/contracts or src/util.`,
+    })),
+);
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'checkpoints/', 'bench/results/'] },
@@ -62,21 +71,30 @@ export default tseslint.config(
     // engine/probes) is never mistaken for another layer.
     files: ['src/**/*.{ts,tsx}'],
     plugins: { 'import-x': importX },
-    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'tsconfig.json' })] },
+    settings: {
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'tsconfig.json' })],
+      // Without these, import-x parses no TypeScript file it follows, and no-cycle never fires.
+      'import-x/extensions': ['.ts', '.tsx', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
+    },
     rules: {
+      // No import cycles: a cycle hides which module is the lower one (model.ts <-> densenet.ts was one).
+      'import-x/no-cycle': 'error',
       'import-x/no-restricted-paths': [
         'error',
         {
           basePath: import.meta.dirname,
-          zones: Object.entries(LAYERS).flatMap(([layer, allowed]) =>
-            Object.keys(LAYERS)
-              .filter((other) => other !== layer && !allowed.includes(other))
-              .map((other) => ({
-                target: layerGlob(layer),
-                from: layerGlob(other),
-                message: `src/${layer} may import only ${[layer, ...allowed].join(', ')} (ARCHITECTURE.md): move the shared piece down, into src/contracts or src/util.`,
-              })),
-          ),
+          zones: [
+            // An implementation is loaded with `await import` by its command file, never the other
+            // way round: a command's impl importing it back made a cycle (a type it needs lives in the impl).
+            {
+              target: 'src/commands/impl/**',
+              from: 'src/commands/*.ts',
+              message:
+                'src/commands/impl may not import the command files (ARCHITECTURE.md): a command imports its impl, never the other way round. Put what both need in the impl (types) or lower.',
+            },
+            ...LAYER_ZONES,
+          ],
         },
       ],
     },

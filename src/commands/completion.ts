@@ -1,8 +1,9 @@
 import type { CommandSpec } from './types.js';
 import { EXIT } from '../util/errors.js';
 
-export const COMPLETION_SHELLS = ['bash', 'zsh'] as const;
-export type CompletionShell = (typeof COMPLETION_SHELLS)[number];
+import type { CompletionShell } from './impl/completion.js';
+
+export const COMPLETION_SHELLS: readonly CompletionShell[] = ['bash', 'zsh'];
 
 interface CompletionArgs {
   readonly shell?: string;

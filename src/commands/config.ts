@@ -2,8 +2,9 @@ import type { CommandSpec } from './types.js';
 import { UserError } from '../util/errors.js';
 import { CONFIG_DIR_ENV, settingsPath } from '../stores/settings.js';
 
-export const CONFIG_ACTIONS = ['get', 'set', 'list', 'reset'] as const;
-export type ConfigAction = (typeof CONFIG_ACTIONS)[number];
+import type { ConfigAction } from './impl/config.js';
+
+export const CONFIG_ACTIONS: readonly ConfigAction[] = ['get', 'set', 'list', 'reset'];
 
 interface ConfigArgs {
   readonly action: string;

@@ -4,7 +4,8 @@
  * `resnet-tutor --get-yargs-completions`, which yargs answers from the live command table.
  * Unlike yargs' `.completion()`, the shell is chosen by a flag and nothing calls `process.exit`.
  */
-import type { CompletionShell } from '../completion.js';
+/** The shells `resnet-tutor completion` writes scripts for (its command file lists them for yargs). */
+export type CompletionShell = 'bash' | 'zsh';
 
 const APP = 'resnet-tutor';
 /** Shell function names cannot contain '-'. */

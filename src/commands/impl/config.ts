@@ -17,8 +17,10 @@ import {
   type SettingKey,
   type Settings,
 } from '../../stores/settings.js';
-import type { ConfigAction } from '../config.js';
 import { confirm, defaultConsoleIo, type ConsoleIo } from '../../util/console-io.js';
+
+/** The actions of `resnet-tutor config` (its command file lists them for yargs). */
+export type ConfigAction = 'get' | 'set' | 'list' | 'reset';
 
 export interface ConfigCommandOptions {
   readonly action: ConfigAction;
